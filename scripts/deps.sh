@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make deps: install rvnet's pinned toolchain, from package registries only.
+#
+# - Debian bookworm: rustc-web, rust-web-src (+ cargo, clippy, rustfmt of the same release),
+#   clang/lld/llvm 19, kernel build packages, busybox-static.
+# - bookworm-backports: qemu-system-x86 (microvm with virtio-mmio v2 and ACPI enumeration).
+# - trixie-backports: linux-source-7.3 (an arch-all tarball).
+# - crates.io: bindgen-cli, into the cache directory.
+#
+# The two backports suites are added with the mirror URI the machine already uses for bookworm,
+# pinned so that nothing is ever taken from them unless asked for by explicit suite; the base
+# system is never upgraded. Idempotent: with everything present it only checks, in seconds.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+BASE_PKGS=(rustc-web rust-web-src cargo-web rust-web-clippy rustfmt-web
+	"clang-$LLVM_VER" "lld-$LLVM_VER" "llvm-$LLVM_VER" "libclang-$LLVM_VER-dev"
+	bc bison flex libelf-dev libssl-dev cpio kmod make gcc libc6-dev python3 xz-utils
+	busybox-static)
+BPO_PKGS=(qemu-system-x86)
+KSRC_PKGS=("$KSRC_PKG")
+SOURCES=/etc/apt/sources.list.d/rvnet-backports.sources
+PREFS=/etc/apt/preferences.d/rvnet-backports
+
+[ "$(id -u)" = 0 ] || die "make deps installs packages: run it as root"
+
+# Packages of LIST not installed yet.
+missing() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+			echo "$p"
+	done
+}
+
+# The mirror URI this machine uses for bookworm (deb822 or one-line sources).
+bookworm_mirror() {
+	local f uri=""
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		uri=$(awk 'BEGIN { RS = "" }
+			/(^|\n)Suites:[^\n]*[ \t]bookworm([ \t]|\n|$)/ &&
+			!/(^|\n)Enabled:[ \t]*no/ {
+				for (i = 1; i <= NF; i++) if ($i == "URIs:") { print $(i + 1); exit }
+			}' "$f")
+		[ -n "$uri" ] && break
+	done
+	if [ -z "$uri" ]; then
+		uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+			awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }')
+	fi
+	[ -n "$uri" ] || die "no bookworm entry in the apt sources: cannot tell which mirror to use"
+	echo "$uri"
+}
+
+add_suites() {
+	local uri
+	uri=$(bookworm_mirror)
+	log "adding apt suites bookworm-backports and trixie-backports from $uri"
+	cat >"$SOURCES" <<SRC
+# Added by rvnet's scripts/deps.sh. Only packages named by suite are taken from here.
+Types: deb
+URIs: $uri
+Suites: bookworm-backports trixie-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	# Never let these suites replace a base package: priority 1 means "only when asked".
+	cat >"$PREFS" <<PREF
+Package: *
+Pin: release n=trixie-backports
+Pin-Priority: 1
+
+Package: *
+Pin: release n=bookworm-backports
+Pin-Priority: 100
+PREF
+	apt-get update -qq || die "apt-get update failed (suites added from $uri)"
+}
+
+# apt_install MODE SUITE PKG...: MODE "-t" takes the packages and the dependencies that suite
+# has from it (right for bookworm-backports, built for this base); MODE "/" takes only the named
+# packages from SUITE (right for trixie-backports: "-t" there would upgrade base packages
+# such as linux-libc-dev).
+apt_install() {
+	local mode=$1 suite=$2 p args=()
+	shift 2
+	[ $# -gt 0 ] || return 0
+	log "installing${suite:+ from $suite}: $*"
+	case "$mode" in
+	-t) args=(-t "$suite" "$@") ;;
+	/) for p in "$@"; do args+=("$p/$suite"); done ;;
+	*) args=("$@") ;;
+	esac
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${args[@]}" >/dev/null ||
+		die "apt-get install${suite:+ from $suite} failed for: $*"
+}
+
+did=0
+mapfile -t need_base < <(missing "${BASE_PKGS[@]}")
+mapfile -t need_bpo < <(missing "${BPO_PKGS[@]}")
+mapfile -t need_ksrc < <(missing "${KSRC_PKGS[@]}")
+
+if [ ${#need_base[@]} -gt 0 ] || [ ${#need_bpo[@]} -gt 0 ] || [ ${#need_ksrc[@]} -gt 0 ]; then
+	did=1
+	if [ ! -f "$SOURCES" ]; then
+		add_suites
+	else
+		apt-get update -qq || die "apt-get update failed"
+	fi
+	apt_install "" "" "${need_base[@]}"
+	apt_install -t bookworm-backports "${need_bpo[@]}"
+	apt_install / trixie-backports "${need_ksrc[@]}"
+fi
+
+# Debian's rustc as a rustup toolchain, so rust-toolchain.toml can name it.
+if command -v rustup >/dev/null 2>&1; then
+	if ! rustup toolchain list 2>/dev/null | grep -q "^$RUST_TOOLCHAIN_NAME"; then
+		did=1
+		log "linking Debian's rustc as rustup toolchain $RUST_TOOLCHAIN_NAME"
+		rustup toolchain link "$RUST_TOOLCHAIN_NAME" /usr ||
+			die "rustup toolchain link $RUST_TOOLCHAIN_NAME /usr failed"
+	fi
+fi
+
+# bindgen-cli, pinned, built with Debian's cargo into the cache.
+if ! "$BINDGEN" --version 2>/dev/null | grep -q " $BINDGEN_VER\$"; then
+	did=1
+	log "installing bindgen-cli $BINDGEN_VER into $RVNET_CACHE/cargo"
+	mkdir -p "$RVNET_CACHE/cargo"
+	/usr/bin/cargo install --locked --quiet --root "$RVNET_CACHE/cargo" \
+		bindgen-cli --version "$BINDGEN_VER" ||
+		die "cargo install bindgen-cli $BINDGEN_VER failed"
+fi
+
+# Sanity: the versions the kernel needs.
+"$RUSTC" --version | grep -q '^rustc 1\.' || die "$RUSTC does not run"
+[ -d "$("$RUSTC" --print sysroot)/lib/rustlib/src/rust/library/core" ] ||
+	die "rust-web-src did not provide core's sources under $("$RUSTC" --print sysroot)"
+[ -f "$KSRC_TARBALL" ] || die "$KSRC_PKG did not provide $KSRC_TARBALL"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing"
+
+if [ $did = 0 ]; then
+	log "deps: everything present ($("$RUSTC" --version | cut -d' ' -f2), bindgen $BINDGEN_VER, clang $LLVM_VER, $(qemu-system-x86_64 --version | head -1 | cut -d' ' -f4), $KSRC_PKG)"
+else
+	log "deps: installed ($("$RUSTC" --version | cut -d' ' -f2), bindgen $BINDGEN_VER, clang $LLVM_VER, $(qemu-system-x86_64 --version | head -1 | cut -d' ' -f4), $KSRC_PKG)"
+fi

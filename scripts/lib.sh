@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for rvnet's scripts: where things are cached, which kernel, which tools.
+# Sourced, never run.
+
+# Everything built or installed outside the git clone lives here, so a fresh clone on the
+# same machine (CI) reuses it.
+RVNET_CACHE=${RVNET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rvnet}
+RVNET_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# The pinned kernel and toolchain.
+KVER_SERIES=7.3
+KSRC_PKG=linux-source-$KVER_SERIES
+KSRC_TARBALL=/usr/src/linux-source-$KVER_SERIES.tar.xz
+LLVM_VER=19
+BINDGEN_VER=0.72.1
+RUST_TOOLCHAIN_NAME=rvnet-debian
+RUSTC=/usr/bin/rustc
+BINDGEN=$RVNET_CACHE/cargo/bin/bindgen
+export LIBCLANG_PATH=/usr/lib/llvm-$LLVM_VER/lib
+export PATH=/usr/lib/llvm-$LLVM_VER/bin:$PATH
+
+# The unpacked kernel source, and one build tree per (kernel, fragment) pair.
+KSRC_DIR=$RVNET_CACHE/src/linux-source-$KVER_SERIES
+
+log() { printf '[rvnet] %s\n' "$*" >&2; }
+die() { printf '[rvnet] error: %s\n' "$*" >&2; exit 1; }
+
+# kbuild_dir FLAVOUR: the build tree for the fragment qemu/FLAVOUR.config, keyed by the
+# kernel source version and the hash of the fragments that make it.
+kbuild_dir() {
+	local flavour=${1:-test} ksrc_ver frag_hash
+	ksrc_ver=$(dpkg-query -W -f '${Version}' "$KSRC_PKG" 2>/dev/null || echo unknown)
+	frag_hash=$(cat "$RVNET_ROOT/qemu/base.config" "$RVNET_ROOT/qemu/$flavour.config" |
+		sha256sum | cut -c1-12)
+	echo "$RVNET_CACHE/kbuild/$KVER_SERIES-$ksrc_ver-$flavour-$frag_hash"
+}
