@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Host build of rvnet's pure modules, so `cargo test` runs their unit tests.
+//!
+//! The files are the driver's own (`#[path]`), compiled unchanged: they use only `core` and
+//! forbid `unsafe`. The module tree mirrors the driver crate's, so `crate::` paths resolve.
+
+// The driver uses these items from kernel code that is not built here.
+#![allow(dead_code)]
+
+#[path = "../../src/features.rs"]
+mod features;
+
+#[path = "../../src/nic"]
+mod nic {
+    pub(crate) mod config;
+    pub(crate) mod stats;
+}

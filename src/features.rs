@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Virtio feature bits that rvnet understands, what it asks for, and how it negotiates them.
+//!
+//! Pure logic, tested on the host. Mirrors the feature handling of `drivers/virtio/virtio.c`
+//! (`virtio_dev_probe`) and `virtnet_validate()` in `drivers/net/virtio_net.c`; bit numbers are
+//! from the virtio 1.2 specification, §5.1.3 (network device) and §6 (reserved feature bits).
+
+#![forbid(unsafe_code)]
+
+use core::fmt;
+
+/// The virtio-mmio register layout a device uses (virtio 1.2 §4.2.2 and §4.2.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Version {
+    /// Version 1: the legacy layout (QEMU's default for virtio-mmio).
+    Legacy = 1,
+    /// Version 2: the virtio 1.0+ layout.
+    Modern = 2,
+}
+
+impl Version {
+    /// Returns the register value that identifies this layout.
+    pub(crate) const fn number(self) -> u32 {
+        self as u32
+    }
+}
+
+impl TryFrom<u32> for Version {
+    type Error = u32;
+
+    fn try_from(value: u32) -> Result<Self, u32> {
+        match value {
+            1 => Ok(Self::Legacy),
+            2 => Ok(Self::Modern),
+            other => Err(other),
+        }
+    }
+}
+
+/// One feature bit that rvnet knows by name.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Feature {
+    /// Bit number in the 64-bit feature space.
+    pub(crate) bit: u32,
+    /// Name as in the specification, without the `VIRTIO_NET_F_` / `VIRTIO_F_` prefix.
+    pub(crate) name: &'static str,
+}
+
+/// `VIRTIO_NET_F_MTU`: the device reports its maximum MTU in `mtu`.
+pub(crate) const MTU: u32 = 3;
+/// `VIRTIO_NET_F_MAC`: the device has a MAC address in `mac`.
+pub(crate) const MAC: u32 = 5;
+/// `VIRTIO_NET_F_STATUS`: `status` holds the link state.
+pub(crate) const STATUS: u32 = 16;
+/// `VIRTIO_F_VERSION_1`: the device complies with virtio 1.0+ (mandatory on MMIO version 2).
+pub(crate) const VERSION_1: u32 = 32;
+
+/// Every feature rvnet drives. Adding a feature is adding a line here (and the code using it).
+pub(crate) const SUPPORTED: &[Feature] = &[
+    Feature { bit: MTU, name: "MTU" },
+    Feature { bit: MAC, name: "MAC" },
+    Feature { bit: STATUS, name: "STATUS" },
+    Feature { bit: VERSION_1, name: "VERSION_1" },
+];
+
+/// A set of feature bits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Features(u64);
+
+impl Features {
+    /// The empty set.
+    #[cfg(test)]
+    pub(crate) const EMPTY: Self = Self(0);
+
+    /// Makes a set from its 64-bit representation.
+    #[cfg(test)]
+    pub(crate) const fn from_bits(bits: u64) -> Self {
+        Self(bits)
+    }
+
+    /// Makes a set from its two 32-bit feature words, as the transport reads them.
+    pub(crate) const fn from_words(low: u32, high: u32) -> Self {
+        Self(((high as u64) << 32) | low as u64)
+    }
+
+    /// Returns the 64-bit representation.
+    #[cfg(test)]
+    pub(crate) const fn bits(self) -> u64 {
+        self.0
+    }
+
+    /// Returns feature word `index` (0: bits 0-31, 1: bits 32-63).
+    pub(crate) const fn word(self, index: u32) -> u32 {
+        // CAST: Truncation to the selected 32-bit word is intended.
+        (self.0 >> (32 * (index & 1))) as u32
+    }
+
+    /// Whether `bit` is in the set. Bits beyond 63 are never set.
+    pub(crate) const fn has(self, bit: u32) -> bool {
+        bit < 64 && self.0 & (1 << bit) != 0
+    }
+
+    /// The set of every bit in `SUPPORTED`.
+    pub(crate) fn supported() -> Self {
+        Self(SUPPORTED.iter().fold(0, |acc, f| acc | 1 << f.bit))
+    }
+
+    /// The intersection of two sets.
+    pub(crate) const fn and(self, other: Self) -> Self {
+        Self(self.0 & other.0)
+    }
+
+    /// This set without `bit`.
+    pub(crate) const fn without(self, bit: u32) -> Self {
+        if bit < 64 {
+            Self(self.0 & !(1 << bit))
+        } else {
+            self
+        }
+    }
+
+    /// Names of the known features in the set, in table order.
+    pub(crate) fn names(self) -> impl Iterator<Item = &'static str> {
+        SUPPORTED.iter().filter(move |f| self.has(f.bit)).map(|f| f.name)
+    }
+}
+
+/// Writes `0x<16 hex digits>` followed by the names of the known bits.
+impl fmt::Display for Features {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#018x}", self.0)?;
+        for name in self.names() {
+            write!(f, " {name}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why the negotiation failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NegotiationError {
+    /// A version 2 device must offer `VIRTIO_F_VERSION_1` (virtio 1.2 §4.2.2.2); the C driver
+    /// refuses such a device the same way.
+    ModernWithoutVersion1,
+}
+
+/// Chooses the features to accept from those a device offers.
+///
+/// rvnet takes what it supports and the device offers. A legacy device has no feature word 1:
+/// whatever it claims there is ignored.
+///
+/// # Errors
+///
+/// [`NegotiationError::ModernWithoutVersion1`] for a version 2 device without `VERSION_1`.
+pub(crate) fn negotiate(offered: Features, version: Version) -> Result<Features, NegotiationError> {
+    let offered = match version {
+        Version::Legacy => Features(offered.0 & 0xffff_ffff),
+        Version::Modern if !offered.has(VERSION_1) => {
+            return Err(NegotiationError::ModernWithoutVersion1)
+        }
+        Version::Modern => offered,
+    };
+    Ok(offered.and(Features::supported()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modern_takes_only_supported_offered_bits() {
+        // Offered: MAC, STATUS, VERSION_1, plus CSUM (0) and EVENT_IDX (29), which rvnet lacks.
+        let offered = Features::from_bits(1 << MAC | 1 << STATUS | 1 << VERSION_1 | 1 | 1 << 29);
+        let got = negotiate(offered, Version::Modern);
+        assert_eq!(got, Ok(Features::from_bits(1 << MAC | 1 << STATUS | 1 << VERSION_1)));
+    }
+
+    #[test]
+    fn modern_without_version_1_is_refused() {
+        let offered = Features::from_bits(1 << MAC | 1 << STATUS);
+        assert_eq!(
+            negotiate(offered, Version::Modern),
+            Err(NegotiationError::ModernWithoutVersion1)
+        );
+    }
+
+    #[test]
+    fn legacy_ignores_high_word() {
+        let offered = Features::from_words(1 << MAC | 1 << MTU, 1 | 1 << (VERSION_1 - 32));
+        let Ok(got) = negotiate(offered, Version::Legacy) else {
+            panic!("a legacy device needs no VERSION_1");
+        };
+        assert!(got.has(MAC) && got.has(MTU));
+        assert!(!got.has(VERSION_1));
+        assert_eq!(got.word(1), 0);
+    }
+
+    #[test]
+    fn words_round_trip() {
+        let f = Features::from_words(0xdead_beef, 0x1234_5678);
+        assert_eq!(f.bits(), 0x1234_5678_dead_beef);
+        assert_eq!(f.word(0), 0xdead_beef);
+        assert_eq!(f.word(1), 0x1234_5678);
+    }
+
+    #[test]
+    fn out_of_range_bits_are_never_set() {
+        let all = Features::from_bits(u64::MAX);
+        assert!(!all.has(64));
+        assert!(!all.has(u32::MAX));
+        assert_eq!(all.without(64), all);
+    }
+
+    #[test]
+    fn display_lists_names_in_table_order() {
+        let f = Features::from_bits(1 << VERSION_1 | 1 << MAC | 1 << MTU);
+        assert_eq!(format!("{f}"), "0x0000000100000028 MTU MAC VERSION_1");
+    }
+
+    #[test]
+    fn version_from_register() {
+        assert_eq!(Version::try_from(1), Ok(Version::Legacy));
+        assert_eq!(Version::try_from(2), Ok(Version::Modern));
+        assert_eq!(Version::try_from(3), Err(3));
+        assert_eq!(Version::Modern.number(), 2);
+    }
+}

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The virtio-net device configuration space: layout, validation, and consistent reads.
+//!
+//! Pure logic, tested on the host. Layout from virtio 1.2 §5.1.4 (`struct virtio_net_config`);
+//! validation mirrors `virtnet_validate()` and `virtnet_probe()` in `drivers/net/virtio_net.c`;
+//! the generation loop is virtio 1.2 §2.5.1 (`virtio_cread_bytes()` in C).
+
+#![forbid(unsafe_code)]
+
+use crate::features::{self, Features};
+
+/// Offset of `mac[6]` in the configuration space.
+pub(crate) const MAC_OFFSET: usize = 0;
+/// Offset of `le16 status`.
+pub(crate) const STATUS_OFFSET: usize = 6;
+/// Offset of `le16 mtu`.
+pub(crate) const MTU_OFFSET: usize = 10;
+
+/// `VIRTIO_NET_S_LINK_UP` in `status`.
+const VIRTIO_NET_S_LINK_UP: u16 = 1;
+
+/// Smallest MTU an Ethernet device may have (`ETH_MIN_MTU`).
+pub(crate) const ETH_MIN_MTU: u16 = 68;
+/// The Ethernet MTU, used when the device does not report one (`ETH_DATA_LEN`).
+pub(crate) const ETH_DATA_LEN: u16 = 1500;
+
+/// How many times a configuration read is retried while the device keeps changing it.
+pub(crate) const GENERATION_RETRIES: u32 = 16;
+
+/// Link state, as the device reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Link {
+    /// Carrier present.
+    Up,
+    /// Carrier absent.
+    Down,
+}
+
+impl Link {
+    /// Decodes `status`. Without `VIRTIO_NET_F_STATUS` the link is assumed up (virtio 1.2
+    /// §5.1.4.2), as the C driver does.
+    pub(crate) fn from_status(negotiated: Features, status: u16) -> Self {
+        if !negotiated.has(features::STATUS) || status & VIRTIO_NET_S_LINK_UP != 0 {
+            Self::Up
+        } else {
+            Self::Down
+        }
+    }
+}
+
+/// What the raw configuration fields mean, once validated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct NetConfig {
+    /// The device's MAC address, or `None` when it has none (not offered, or not a valid
+    /// unicast address): the driver then picks a random one.
+    pub(crate) mac: Option<[u8; 6]>,
+    /// Link state.
+    pub(crate) link: Link,
+    /// Largest MTU the device accepts.
+    pub(crate) max_mtu: u16,
+}
+
+/// The raw fields, as read from the device.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct RawNetConfig {
+    /// `mac`.
+    pub(crate) mac: [u8; 6],
+    /// `status`.
+    pub(crate) status: u16,
+    /// `mtu`.
+    pub(crate) mtu: u16,
+}
+
+/// Whether `mac` is a valid unicast Ethernet address (`is_valid_ether_addr()`).
+pub(crate) fn is_valid_ether_addr(mac: &[u8; 6]) -> bool {
+    mac[0] & 1 == 0 && mac.iter().any(|&b| b != 0)
+}
+
+/// Drops `VIRTIO_NET_F_MTU` from `negotiated` when the device's MTU is below the Ethernet
+/// minimum, before the features are committed (`virtnet_validate()`).
+pub(crate) fn validate_mtu_feature(negotiated: Features, mtu: u16) -> Features {
+    if negotiated.has(features::MTU) && mtu < ETH_MIN_MTU {
+        negotiated.without(features::MTU)
+    } else {
+        negotiated
+    }
+}
+
+impl NetConfig {
+    /// Interprets the raw fields under the negotiated features.
+    pub(crate) fn parse(negotiated: Features, raw: &RawNetConfig) -> Self {
+        let mac = (negotiated.has(features::MAC) && is_valid_ether_addr(&raw.mac)).then_some(raw.mac);
+        let max_mtu = if negotiated.has(features::MTU) && raw.mtu >= ETH_MIN_MTU {
+            raw.mtu
+        } else {
+            ETH_DATA_LEN
+        };
+        Self {
+            mac,
+            link: Link::from_status(negotiated, raw.status),
+            max_mtu,
+        }
+    }
+
+    /// The MTU the interface starts with: the Ethernet default, or less when the device
+    /// cannot take that much.
+    pub(crate) fn initial_mtu(&self) -> u16 {
+        self.max_mtu.min(ETH_DATA_LEN)
+    }
+}
+
+/// The device kept changing its configuration while it was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Unstable;
+
+/// Reads a consistent snapshot of the configuration space: reads `generation`, then the
+/// fields with `read`, then `generation` again, and retries while the two differ, at most
+/// [`GENERATION_RETRIES`] times, so that a device that never settles cannot hang the driver.
+///
+/// # Errors
+///
+/// [`Unstable`] when the generation changed on every try.
+pub(crate) fn read_consistent<T>(
+    mut generation: impl FnMut() -> u32,
+    mut read: impl FnMut() -> T,
+) -> Result<T, Unstable> {
+    for _ in 0..GENERATION_RETRIES {
+        let before = generation();
+        let value = read();
+        if generation() == before {
+            return Ok(value);
+        }
+    }
+    Err(Unstable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::{MAC, MTU, STATUS};
+    use core::cell::Cell;
+
+    const MAC_A: [u8; 6] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x01];
+
+    fn feats(bits: &[u32]) -> Features {
+        Features::from_bits(bits.iter().fold(0, |acc, b| acc | 1 << b))
+    }
+
+    #[test]
+    fn mac_used_only_when_offered_and_valid() {
+        let raw = RawNetConfig { mac: MAC_A, status: 1, mtu: 0 };
+        assert_eq!(NetConfig::parse(feats(&[MAC]), &raw).mac, Some(MAC_A));
+        assert_eq!(NetConfig::parse(feats(&[]), &raw).mac, None);
+        let zero = RawNetConfig { mac: [0; 6], ..raw };
+        assert_eq!(NetConfig::parse(feats(&[MAC]), &zero).mac, None);
+        let multicast = RawNetConfig { mac: [1, 0, 0x5e, 0, 0, 1], ..raw };
+        assert_eq!(NetConfig::parse(feats(&[MAC]), &multicast).mac, None);
+    }
+
+    #[test]
+    fn link_follows_status_bit_only_with_status_feature() {
+        assert_eq!(Link::from_status(feats(&[STATUS]), 1), Link::Up);
+        assert_eq!(Link::from_status(feats(&[STATUS]), 0), Link::Down);
+        assert_eq!(Link::from_status(feats(&[STATUS]), 2), Link::Down);
+        assert_eq!(Link::from_status(feats(&[]), 0), Link::Up);
+    }
+
+    #[test]
+    fn mtu_from_device_or_ethernet_default() {
+        let raw = RawNetConfig { mtu: 9000, ..Default::default() };
+        let cfg = NetConfig::parse(feats(&[MTU]), &raw);
+        assert_eq!((cfg.max_mtu, cfg.initial_mtu()), (9000, 1500));
+        let small = RawNetConfig { mtu: 576, ..raw };
+        let cfg = NetConfig::parse(feats(&[MTU]), &small);
+        assert_eq!((cfg.max_mtu, cfg.initial_mtu()), (576, 576));
+        assert_eq!(NetConfig::parse(feats(&[]), &raw).max_mtu, ETH_DATA_LEN);
+    }
+
+    #[test]
+    fn tiny_mtu_drops_the_feature() {
+        assert!(!validate_mtu_feature(feats(&[MTU, MAC]), 67).has(MTU));
+        assert!(validate_mtu_feature(feats(&[MTU, MAC]), 68).has(MTU));
+        assert!(validate_mtu_feature(feats(&[MTU, MAC]), 67).has(MAC));
+    }
+
+    #[test]
+    fn consistent_read_retries_until_generation_settles() {
+        // The generation changes during the first two reads, then holds.
+        let gens = [0u32, 1, 1, 2, 2, 2];
+        let i = Cell::new(0);
+        let reads = Cell::new(0);
+        let got = read_consistent(
+            || {
+                let g = gens[i.get()];
+                i.set(i.get() + 1);
+                g
+            },
+            || {
+                reads.set(reads.get() + 1);
+                reads.get()
+            },
+        );
+        assert_eq!(got, Ok(3));
+    }
+
+    #[test]
+    fn consistent_read_gives_up_on_a_device_that_never_settles() {
+        let g = Cell::new(0u32);
+        let got = read_consistent(
+            || {
+                g.set(g.get().wrapping_add(1));
+                g.get()
+            },
+            || (),
+        );
+        assert_eq!(got, Err(Unstable));
+        assert_eq!(g.get(), 2 * GENERATION_RETRIES);
+    }
+}

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The counters rvnet keeps per device, and the `/proc/driver/network_stats` text format.
+//!
+//! Pure logic, tested on the host. The counter set follows `struct virtnet_stats` and the
+//! `virtnet_*_stats_desc` tables of `drivers/net/virtio_net.c`: one table, so a new counter is
+//! one line, and the procfs file and `ndo_get_stats64` read the same numbers.
+
+#![forbid(unsafe_code)]
+
+use core::fmt::{self, Write};
+
+use crate::features::{Features, Version};
+
+/// One device counter. The discriminant is its index in [`COUNTERS`] and in a [`Snapshot`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Counter {
+    /// Packets handed to the stack.
+    RxPackets,
+    /// Bytes handed to the stack.
+    RxBytes,
+    /// Received packets dropped by the driver (no buffer, no memory).
+    RxDropped,
+    /// Receive errors (bad length or bad entry from the device).
+    RxErrors,
+    /// Packets the device completed.
+    TxPackets,
+    /// Bytes the device completed.
+    TxBytes,
+    /// Packets dropped on transmit.
+    TxDropped,
+    /// Transmit errors.
+    TxErrors,
+    /// Interrupts taken.
+    Interrupts,
+}
+
+/// Every counter with its name in the procfs file, in output order.
+pub(crate) const COUNTERS: [(Counter, &str); 9] = [
+    (Counter::RxPackets, "rx_packets"),
+    (Counter::RxBytes, "rx_bytes"),
+    (Counter::RxDropped, "rx_dropped"),
+    (Counter::RxErrors, "rx_errors"),
+    (Counter::TxPackets, "tx_packets"),
+    (Counter::TxBytes, "tx_bytes"),
+    (Counter::TxDropped, "tx_dropped"),
+    (Counter::TxErrors, "tx_errors"),
+    (Counter::Interrupts, "interrupts"),
+];
+
+/// How many counters there are.
+pub(crate) const NR_COUNTERS: usize = COUNTERS.len();
+
+/// A copy of every counter, taken at one time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Snapshot(pub(crate) [u64; NR_COUNTERS]);
+
+impl Snapshot {
+    /// The value of `counter`.
+    pub(crate) fn get(&self, counter: Counter) -> u64 {
+        // PANIC: `Counter` has exactly `NR_COUNTERS` variants, numbered from 0; the test
+        // `table_is_indexed_by_discriminant` checks that the table agrees.
+        self.0[counter as usize]
+    }
+}
+
+/// First line of the procfs file: names the format, so scripts can check what they parse.
+pub(crate) const HEADER: &str = "# rvnet network statistics, format 1\n";
+
+/// What the procfs file says about a device besides its counters.
+pub(crate) struct DeviceInfo<'a> {
+    /// The platform device (e.g. `LNRO0005:00`).
+    pub(crate) device: &'a str,
+    /// The interface name (e.g. `eth0`).
+    pub(crate) name: &'a str,
+    /// The interface's current MAC address.
+    pub(crate) mac: [u8; 6],
+    /// The virtio-mmio register layout.
+    pub(crate) version: Version,
+    /// The negotiated features.
+    pub(crate) features: Features,
+    /// Whether the carrier is on.
+    pub(crate) link_up: bool,
+}
+
+/// Writes one device's section: `key: value` lines, then a blank line.
+///
+/// ```text
+/// device: LNRO0005:00
+/// name: eth0
+/// mac: 52:54:00:12:34:01
+/// version: 2
+/// features: 0x0000000100010020 MAC STATUS VERSION_1
+/// link: up
+/// rx_packets: 0
+/// ...
+/// interrupts: 0
+/// ```
+pub(crate) fn write_section(w: &mut impl Write, info: &DeviceInfo<'_>, snap: &Snapshot) -> fmt::Result {
+    let m = info.mac;
+    writeln!(w, "device: {}", info.device)?;
+    writeln!(w, "name: {}", info.name)?;
+    writeln!(
+        w,
+        "mac: {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        m[0], m[1], m[2], m[3], m[4], m[5]
+    )?;
+    writeln!(w, "version: {}", info.version.number())?;
+    writeln!(w, "features: {}", info.features)?;
+    writeln!(w, "link: {}", if info.link_up { "up" } else { "down" })?;
+    for (counter, name) in COUNTERS {
+        writeln!(w, "{name}: {}", snap.get(counter))?;
+    }
+    writeln!(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::{MAC, STATUS, VERSION_1};
+
+    #[test]
+    fn table_is_indexed_by_discriminant() {
+        for (i, (counter, _)) in COUNTERS.iter().enumerate() {
+            assert_eq!(*counter as usize, i);
+        }
+    }
+
+    #[test]
+    fn section_format_is_stable() {
+        let mut snap = Snapshot::default();
+        snap.0[Counter::TxDropped as usize] = 7;
+        snap.0[Counter::Interrupts as usize] = 3;
+        let info = DeviceInfo {
+            device: "LNRO0005:01",
+            name: "eth1",
+            mac: [0x52, 0x54, 0, 0x12, 0x34, 0x02],
+            version: Version::Modern,
+            features: Features::from_bits(1 << MAC | 1 << STATUS | 1 << VERSION_1),
+            link_up: true,
+        };
+        let mut out = String::new();
+        assert!(write_section(&mut out, &info, &snap).is_ok());
+        assert_eq!(
+            out,
+            "device: LNRO0005:01\nname: eth1\nmac: 52:54:00:12:34:02\nversion: 2\n\
+             features: 0x0000000100010020 MAC STATUS VERSION_1\nlink: up\n\
+             rx_packets: 0\nrx_bytes: 0\nrx_dropped: 0\nrx_errors: 0\n\
+             tx_packets: 0\ntx_bytes: 0\ntx_dropped: 7\ntx_errors: 0\ninterrupts: 3\n\n"
+        );
+    }
+
+    #[test]
+    fn link_down_and_legacy() {
+        let info = DeviceInfo {
+            device: "LNRO0005:00",
+            name: "eth0",
+            mac: [2, 0, 0, 0, 0, 1],
+            version: Version::Legacy,
+            features: Features::EMPTY,
+            link_up: false,
+        };
+        let mut out = String::new();
+        assert!(write_section(&mut out, &info, &Snapshot::default()).is_ok());
+        assert!(out.contains("\nversion: 1\n"));
+        assert!(out.contains("\nlink: down\n"));
+        assert!(out.contains("\nfeatures: 0x0000000000000000\n"));
+    }
+}
