@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# rvnet: a Rust virtio-net driver for the virtio-mmio transport.
+#
+#   make             build rvnet.ko against KDIR (default: the cached test kernel)
+#   make deps        install the pinned toolchain (Debian packages, bindgen from crates.io)
+#   make kernel      build the test kernel (cached outside the clone)
+#   make run         build, boot QEMU microvm, insmod, show /proc/driver/network_stats
+#   make test        host unit tests + QEMU boot tests; ends with "N passed, M failed"
+#   make check       rustfmt --check, clippy (CLIPPY=1) and the host tests
+#   make rust-analyzer   write rust-project.json
+#   make -s print-kdir / print-bzimage   where the test kernel is
+#
+# Against another kernel: make KDIR=/path/to/a/rust-enabled/7.x/build LLVM=1
+
+SCRIPTS := $(CURDIR)/scripts
+# The test kernel is built with LLVM 19 from Debian; its tools must come first in PATH.
+export PATH := /usr/lib/llvm-19/bin:$(PATH)
+LIB := . $(SCRIPTS)/lib.sh
+TEST_KDIR := $(shell bash -c '$(LIB) && kbuild_dir test')
+KDIR ?= $(TEST_KDIR)
+LLVM ?= 1
+RUSTC ?= /usr/bin/rustc
+BINDGEN ?= $(HOME)/.cache/rvnet/cargo/bin/bindgen
+KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) BINDGEN=$(BINDGEN)
+
+.PHONY: all modules deps kernel run test check clean rust-analyzer print-kdir print-bzimage \
+	host-test fmt-check
+
+all: modules
+
+modules:
+	@if [ "$(KDIR)" = "$(TEST_KDIR)" ] && [ ! -f "$(KDIR)/.rvnet-done" ]; then \
+		$(MAKE) -s kernel; fi
+	$(KMAKE) modules
+
+deps:
+	@bash $(SCRIPTS)/deps.sh
+
+kernel:
+	@bash $(SCRIPTS)/deps.sh
+	@bash $(SCRIPTS)/kernel.sh test
+
+run:
+	@bash $(SCRIPTS)/run.sh
+
+test:
+	@bash $(SCRIPTS)/test.sh
+
+host-test:
+	cd host-tests && cargo test --quiet
+
+fmt-check:
+	@rustfmt --check --edition 2021 $$(find src host-tests -name '*.rs')
+
+check: fmt-check host-test
+	$(MAKE) CLIPPY=1 modules
+
+rust-analyzer:
+	$(KMAKE) rust-analyzer
+
+print-kdir:
+	@echo $(KDIR)
+
+print-bzimage:
+	@echo $(KDIR)/arch/x86/boot/bzImage
+
+clean:
+	-$(KMAKE) clean
+	rm -rf host-tests/target rust-project.json

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Declarations of the C functions rvnet calls that `kernel::bindings` does not carry: the
+//! helpers of `shim.c`, and exported kernel functions from headers bindgen does not see
+//! (`linux/netdevice.h`, `linux/proc_fs.h`).
+//!
+//! The structures are opaque here: Rust only ever holds pointers to them and every field access
+//! goes through a C helper, so their layout can change without this file changing.
+
+use core::marker::{PhantomData, PhantomPinned};
+use kernel::{bindings, ffi::{c_char, c_int, c_uint, c_void}};
+
+/// Declares opaque C structure types: never built or moved by Rust, not `Send`/`Sync`/`Unpin`.
+macro_rules! opaque_types {
+    ($($(#[$meta:meta])* $name:ident;)*) => {$(
+        $(#[$meta])*
+        #[repr(C)]
+        #[allow(non_camel_case_types)]
+        pub(crate) struct $name {
+            _data: [u8; 0],
+            _marker: PhantomData<(*mut u8, PhantomPinned)>,
+        }
+    )*};
+}
+
+opaque_types! {
+    /// `struct net_device`.
+    net_device;
+    /// `struct sk_buff`.
+    sk_buff;
+}
+
+/// The prefix of `struct rtnl_link_stats64` (UAPI, `include/uapi/linux/if_link.h`) that rvnet
+/// fills. UAPI layout cannot change; `shim.c` asserts the offsets at build time.
+#[repr(C)]
+pub(crate) struct rtnl_link_stats64_head {
+    pub(crate) rx_packets: u64,
+    pub(crate) tx_packets: u64,
+    pub(crate) rx_bytes: u64,
+    pub(crate) tx_bytes: u64,
+    pub(crate) rx_errors: u64,
+    pub(crate) tx_errors: u64,
+    pub(crate) rx_dropped: u64,
+    pub(crate) tx_dropped: u64,
+}
+
+/// `NETDEV_TX_OK`.
+pub(crate) const NETDEV_TX_OK: c_int = 0;
+
+extern "C" {
+    // shim.c
+    pub(crate) fn rvnet_alloc_netdev(parent: *mut c_void) -> *mut net_device;
+    pub(crate) fn rvnet_netdev_set_drvdata(dev: *mut net_device, data: *mut c_void);
+    pub(crate) fn rvnet_netdev_drvdata(dev: *mut net_device) -> *mut c_void;
+    pub(crate) fn rvnet_netdev_name(dev: *mut net_device) -> *const c_char;
+    pub(crate) fn rvnet_netdev_addr(dev: *mut net_device) -> *const u8;
+    pub(crate) fn rvnet_netdev_set_addr(dev: *mut net_device, addr: *const u8);
+    pub(crate) fn rvnet_netdev_random_addr(dev: *mut net_device);
+    pub(crate) fn rvnet_netdev_set_mtu(dev: *mut net_device, mtu: c_uint, max_mtu: c_uint);
+    pub(crate) fn rvnet_netdev_hold(dev: *mut net_device);
+    pub(crate) fn rvnet_netdev_put(dev: *mut net_device);
+    pub(crate) fn rvnet_carrier_ok(dev: *mut net_device) -> bool;
+    pub(crate) fn rvnet_kfree_skb_any(skb: *mut sk_buff);
+
+    // Exported by net/core/dev.c, net/sched/sch_generic.c and fs/proc/generic.c.
+    pub(crate) fn register_netdev(dev: *mut net_device) -> c_int;
+    pub(crate) fn unregister_netdev(dev: *mut net_device);
+    pub(crate) fn free_netdev(dev: *mut net_device);
+    pub(crate) fn netif_carrier_on(dev: *mut net_device);
+    pub(crate) fn netif_carrier_off(dev: *mut net_device);
+    pub(crate) fn proc_create_single_data(
+        name: *const c_char,
+        mode: bindings::umode_t,
+        parent: *mut bindings::proc_dir_entry,
+        show: Option<unsafe extern "C" fn(*mut bindings::seq_file, *mut c_void) -> c_int>,
+        data: *mut c_void,
+    ) -> *mut bindings::proc_dir_entry;
+    pub(crate) fn proc_remove(entry: *mut bindings::proc_dir_entry);
+}

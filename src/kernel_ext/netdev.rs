@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Network devices: `struct net_device`, its registration, and `struct sk_buff`.
+//!
+//! C headers: [`include/linux/netdevice.h`](srctree/include/linux/netdevice.h),
+//! [`include/linux/etherdevice.h`](srctree/include/linux/etherdevice.h).
+//!
+//! Shaped like `rust/kernel/net/phy.rs`: a driver implements [`Operations`]; [`Adapter`] has one
+//! `extern "C"` callback per `net_device_ops` entry; [`export_ops!`] gives them the names the C
+//! ops table in `shim.c` uses. [`Registration`] owns the `net_device` and the driver's data from
+//! `register_netdev()` to `free_netdev()`.
+
+use core::{
+    marker::PhantomData,
+    mem::ManuallyDrop,
+    ptr::NonNull, //
+};
+
+use kernel::{
+    device::{
+        Bound,
+        Device, //
+    },
+    error::{
+        from_result,
+        to_result, //
+    },
+    ffi::{
+        c_int,
+        c_void, //
+    },
+    prelude::*,
+    sync::aref::AlwaysRefCounted,
+    types::Opaque, //
+};
+
+use super::ffi;
+
+/// A network device (`struct net_device`).
+///
+/// # Invariants
+///
+/// A `&NetDevice` points to a valid, allocated `struct net_device` for its lifetime.
+#[repr(transparent)]
+pub(crate) struct NetDevice(Opaque<ffi::net_device>);
+
+impl NetDevice {
+    /// Creates a reference to a [`NetDevice`] from a valid pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a valid `struct net_device` for the lifetime `'a`.
+    unsafe fn from_raw<'a>(ptr: *mut ffi::net_device) -> &'a Self {
+        // SAFETY: `NetDevice` is a transparent wrapper of the C struct; the caller guarantees
+        // validity for `'a`.
+        unsafe { &*ptr.cast() }
+    }
+
+    fn as_raw(&self) -> *mut ffi::net_device {
+        self.0.get()
+    }
+
+    /// The interface name (`dev->name`), e.g. `eth0`.
+    ///
+    /// A rename takes effect under RTNL while the interface is down; a reader racing with one
+    /// sees the old or the new name, as `/proc/net/dev` does.
+    pub(crate) fn name(&self) -> &CStr {
+        // SAFETY: `dev->name` is a NUL-terminated array inside the valid `net_device`.
+        unsafe { CStr::from_ptr(ffi::rvnet_netdev_name(self.as_raw()).cast()) }
+    }
+
+    /// The current hardware address (`dev->dev_addr`).
+    pub(crate) fn mac(&self) -> [u8; 6] {
+        // SAFETY: `dev_addr` of an Ethernet device holds `ETH_ALEN` (6) bytes.
+        let addr = unsafe { ffi::rvnet_netdev_addr(self.as_raw()) };
+        // SAFETY: `addr` is valid for reading 6 bytes (see above); `[u8; 6]` has alignment 1.
+        unsafe { addr.cast::<[u8; 6]>().read() }
+    }
+
+    /// Whether the carrier is on (`netif_carrier_ok()`).
+    pub(crate) fn carrier_ok(&self) -> bool {
+        // SAFETY: By the type invariant, `self.as_raw()` is a valid `net_device`.
+        unsafe { ffi::rvnet_carrier_ok(self.as_raw()) }
+    }
+
+    /// Turns the carrier on or off (`netif_carrier_on()`/`netif_carrier_off()`).
+    pub(crate) fn set_carrier(&self, on: bool) {
+        // SAFETY: By the type invariant, `self.as_raw()` is a valid `net_device`; both
+        // functions may be called in any context.
+        unsafe {
+            if on {
+                ffi::netif_carrier_on(self.as_raw())
+            } else {
+                ffi::netif_carrier_off(self.as_raw())
+            }
+        }
+    }
+}
+
+// SAFETY: The methods of `NetDevice` may be called from any thread.
+unsafe impl Send for NetDevice {}
+// SAFETY: The methods of `NetDevice` may be called from several threads at once.
+unsafe impl Sync for NetDevice {}
+
+// SAFETY: `dev_hold()`/`dev_put()` count references to the `net_device`, and
+// `unregister_netdev()` waits until every such reference is gone: the memory stays valid while a
+// reference is held.
+unsafe impl AlwaysRefCounted for NetDevice {
+    fn inc_ref(&self) {
+        // SAFETY: A shared reference means the `net_device` is valid.
+        unsafe { ffi::rvnet_netdev_hold(self.as_raw()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller owns a reference, taken by `inc_ref`.
+        unsafe { ffi::rvnet_netdev_put(obj.cast().as_ptr()) };
+    }
+}
+
+/// A socket buffer handed to the driver for transmission; freed when dropped.
+///
+/// # Invariants
+///
+/// `self.0` is a valid `struct sk_buff` owned by this value.
+pub(crate) struct SkBuff(NonNull<ffi::sk_buff>);
+
+impl SkBuff {
+    /// Takes ownership of `skb`.
+    ///
+    /// # Safety
+    ///
+    /// `skb` must be a valid `struct sk_buff` whose ownership passes to the returned value.
+    unsafe fn from_raw(skb: NonNull<ffi::sk_buff>) -> Self {
+        // INVARIANT: By the safety requirements.
+        Self(skb)
+    }
+}
+
+impl Drop for SkBuff {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant, the `sk_buff` is owned and valid; `dev_kfree_skb_any()`
+        // may be called in any context.
+        unsafe { ffi::rvnet_kfree_skb_any(self.0.as_ptr()) };
+    }
+}
+
+// SAFETY: An owned `sk_buff` may be freed or used on any thread.
+unsafe impl Send for SkBuff {}
+
+/// What `ndo_start_xmit` did with a packet.
+pub(crate) enum TxOutcome {
+    /// The packet was consumed: queued to the device, or dropped and counted
+    /// (`NETDEV_TX_OK`).
+    Consumed,
+}
+
+impl TxOutcome {
+    fn to_raw(&self) -> c_int {
+        match self {
+            Self::Consumed => ffi::NETDEV_TX_OK,
+        }
+    }
+}
+
+/// Interface statistics, reported by `ndo_get_stats64` (`ip -s link`).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct LinkStats {
+    /// Packets received.
+    pub(crate) rx_packets: u64,
+    /// Packets transmitted.
+    pub(crate) tx_packets: u64,
+    /// Bytes received.
+    pub(crate) rx_bytes: u64,
+    /// Bytes transmitted.
+    pub(crate) tx_bytes: u64,
+    /// Receive errors.
+    pub(crate) rx_errors: u64,
+    /// Transmit errors.
+    pub(crate) tx_errors: u64,
+    /// Received packets dropped.
+    pub(crate) rx_dropped: u64,
+    /// Transmitted packets dropped.
+    pub(crate) tx_dropped: u64,
+}
+
+/// The driver side of a network device: its `net_device_ops`.
+///
+/// The implementing type is a marker; the per-device state is [`Operations::Data`], owned by the
+/// [`Registration`] and handed to every callback.
+pub(crate) trait Operations: 'static {
+    /// The driver's per-device data. It may borrow from the bound device (`'a`).
+    type Data<'a>: Send + Sync + 'a;
+
+    /// `ndo_open`: the interface is brought up.
+    fn open(dev: &NetDevice, data: &Self::Data<'_>) -> Result;
+
+    /// `ndo_stop`: the interface is brought down.
+    fn stop(dev: &NetDevice, data: &Self::Data<'_>) -> Result;
+
+    /// `ndo_start_xmit`: transmit `skb`.
+    fn start_xmit(dev: &NetDevice, data: &Self::Data<'_>, skb: SkBuff) -> TxOutcome;
+
+    /// `ndo_get_stats64`: report the interface counters.
+    fn get_stats64(dev: &NetDevice, data: &Self::Data<'_>, stats: &mut LinkStats);
+}
+
+/// The `extern "C"` callbacks of the `net_device_ops` table, for driver `T`.
+pub(crate) struct Adapter<T: Operations>(PhantomData<T>);
+
+impl<T: Operations> Adapter<T> {
+    /// Returns the device and its driver data.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be a `net_device` of a live [`Registration<T>`] (every `net_device_ops`
+    /// callback is called only between `register_netdev()` and the return of
+    /// `unregister_netdev()`, which the registration brackets).
+    unsafe fn from_raw<'a>(dev: *mut ffi::net_device) -> (&'a NetDevice, &'a T::Data<'a>) {
+        // SAFETY: By the safety requirements, `dev` is valid for the call.
+        let netdev = unsafe { NetDevice::from_raw(dev) };
+        // SAFETY: `Registration::new` stored a pointer to the pinned `T::Data` before
+        // registering, and frees it only after `unregister_netdev()` has returned.
+        let data = unsafe { &*ffi::rvnet_netdev_drvdata(dev).cast::<T::Data<'a>>() };
+        (netdev, data)
+    }
+
+    /// `ndo_open`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`].
+    pub(crate) unsafe fn open_callback(dev: *mut ffi::net_device) -> c_int {
+        // SAFETY: Forwarded from the caller.
+        let (netdev, data) = unsafe { Self::from_raw(dev) };
+        from_result(|| T::open(netdev, data).map(|()| 0))
+    }
+
+    /// `ndo_stop`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`].
+    pub(crate) unsafe fn stop_callback(dev: *mut ffi::net_device) -> c_int {
+        // SAFETY: Forwarded from the caller.
+        let (netdev, data) = unsafe { Self::from_raw(dev) };
+        from_result(|| T::stop(netdev, data).map(|()| 0))
+    }
+
+    /// `ndo_start_xmit`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`]; `skb` is a valid `sk_buff` whose ownership passes to the
+    /// driver.
+    pub(crate) unsafe fn start_xmit_callback(
+        skb: *mut ffi::sk_buff,
+        dev: *mut ffi::net_device,
+    ) -> c_int {
+        // SAFETY: Forwarded from the caller.
+        let (netdev, data) = unsafe { Self::from_raw(dev) };
+        let Some(skb) = NonNull::new(skb) else {
+            return ffi::NETDEV_TX_OK;
+        };
+        // SAFETY: The stack hands over a valid `sk_buff` (safety requirements).
+        let skb = unsafe { SkBuff::from_raw(skb) };
+        T::start_xmit(netdev, data, skb).to_raw()
+    }
+
+    /// `ndo_get_stats64`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`]; `stats` points to a writable `struct rtnl_link_stats64`.
+    pub(crate) unsafe fn get_stats64_callback(
+        dev: *mut ffi::net_device,
+        stats: *mut ffi::rtnl_link_stats64_head,
+    ) {
+        // SAFETY: Forwarded from the caller.
+        let (netdev, data) = unsafe { Self::from_raw(dev) };
+        let mut s = LinkStats::default();
+        T::get_stats64(netdev, data, &mut s);
+        let head = ffi::rtnl_link_stats64_head {
+            rx_packets: s.rx_packets,
+            tx_packets: s.tx_packets,
+            rx_bytes: s.rx_bytes,
+            tx_bytes: s.tx_bytes,
+            rx_errors: s.rx_errors,
+            tx_errors: s.tx_errors,
+            rx_dropped: s.rx_dropped,
+            tx_dropped: s.tx_dropped,
+        };
+        // SAFETY: `stats` is a valid `rtnl_link_stats64`, whose head has this layout (checked
+        // in `shim.c`); the rest of the structure is left as the caller zeroed it.
+        unsafe { stats.write(head) };
+    }
+}
+
+/// Gives the [`Adapter`] callbacks of `$t` the symbol names that the `net_device_ops` table in
+/// `shim.c` refers to. Used once, by the driver, for its [`Operations`] type.
+macro_rules! export_ops {
+    ($t:ty) => {
+        /// `ndo_open` of the `net_device_ops` table in `shim.c`.
+        ///
+        /// # Safety
+        ///
+        /// Called by the networking core only, as `ndo_open`.
+        #[no_mangle]
+        unsafe extern "C" fn rvnet_ndo_open(
+            dev: *mut $crate::kernel_ext::netdev::RawNetDevice,
+        ) -> ::kernel::ffi::c_int {
+            // SAFETY: The core calls `ndo_open` with a registered device of this driver.
+            unsafe { $crate::kernel_ext::netdev::Adapter::<$t>::open_callback(dev) }
+        }
+
+        /// `ndo_stop` of the `net_device_ops` table in `shim.c`.
+        ///
+        /// # Safety
+        ///
+        /// Called by the networking core only, as `ndo_stop`.
+        #[no_mangle]
+        unsafe extern "C" fn rvnet_ndo_stop(
+            dev: *mut $crate::kernel_ext::netdev::RawNetDevice,
+        ) -> ::kernel::ffi::c_int {
+            // SAFETY: The core calls `ndo_stop` with a registered device of this driver.
+            unsafe { $crate::kernel_ext::netdev::Adapter::<$t>::stop_callback(dev) }
+        }
+
+        /// `ndo_start_xmit` of the `net_device_ops` table in `shim.c`.
+        ///
+        /// # Safety
+        ///
+        /// Called by the networking core only, as `ndo_start_xmit`.
+        #[no_mangle]
+        unsafe extern "C" fn rvnet_ndo_start_xmit(
+            skb: *mut $crate::kernel_ext::netdev::RawSkBuff,
+            dev: *mut $crate::kernel_ext::netdev::RawNetDevice,
+        ) -> ::kernel::ffi::c_int {
+            // SAFETY: The core calls `ndo_start_xmit` with a registered device of this driver
+            // and hands over `skb`.
+            unsafe { $crate::kernel_ext::netdev::Adapter::<$t>::start_xmit_callback(skb, dev) }
+        }
+
+        /// `ndo_get_stats64` of the `net_device_ops` table in `shim.c`.
+        ///
+        /// # Safety
+        ///
+        /// Called by the networking core only, as `ndo_get_stats64`.
+        #[no_mangle]
+        unsafe extern "C" fn rvnet_ndo_get_stats64(
+            dev: *mut $crate::kernel_ext::netdev::RawNetDevice,
+            stats: *mut $crate::kernel_ext::netdev::RawLinkStats,
+        ) {
+            // SAFETY: The core calls `ndo_get_stats64` with a registered device of this driver
+            // and a valid `rtnl_link_stats64`.
+            unsafe { $crate::kernel_ext::netdev::Adapter::<$t>::get_stats64_callback(dev, stats) }
+        }
+    };
+}
+pub(crate) use export_ops;
+
+/// The C `struct net_device`, for [`export_ops!`].
+pub(crate) type RawNetDevice = ffi::net_device;
+/// The C `struct sk_buff`, for [`export_ops!`].
+pub(crate) type RawSkBuff = ffi::sk_buff;
+/// The C `struct rtnl_link_stats64`, for [`export_ops!`].
+pub(crate) type RawLinkStats = ffi::rtnl_link_stats64_head;
+
+/// What a network device starts with.
+pub(crate) struct Config {
+    /// The hardware address, or `None` for a random locally administered one.
+    pub(crate) mac: Option<[u8; 6]>,
+    /// The initial MTU.
+    pub(crate) mtu: u32,
+    /// The largest MTU (`dev->max_mtu`).
+    pub(crate) max_mtu: u32,
+}
+
+/// A registered Ethernet device (`eth%d`) with driver `T`.
+///
+/// Dropping it unregisters the device (after which no callback runs), drops the driver data,
+/// and frees the `net_device`, in that order: the data may use the device until it is freed.
+///
+/// # Invariants
+///
+/// `dev` is a `net_device` allocated by `rvnet_alloc_netdev()` and registered; its private
+/// area points to `*data`, which stays pinned and valid until after `unregister_netdev()`.
+pub(crate) struct Registration<'a, T: Operations> {
+    dev: NonNull<ffi::net_device>,
+    data: ManuallyDrop<Pin<KBox<T::Data<'a>>>>,
+}
+
+impl<'a, T: Operations> Registration<'a, T> {
+    /// Allocates, configures and registers a network device whose parent is `parent`, with the
+    /// carrier off, and `data` as driver data.
+    ///
+    /// # Errors
+    ///
+    /// `ENOMEM` when the device or the data cannot be allocated, the error of `data`'s
+    /// initialiser, or that of `register_netdev()`. Nothing stays allocated or registered.
+    ///
+    /// # Safety
+    ///
+    /// The returned value must not be forgotten (`mem::forget`) or leaked: the device would
+    /// stay registered, calling into `data` after `'a` ends.
+    pub(crate) unsafe fn new(
+        parent: &'a Device<Bound>,
+        config: &Config,
+        data: impl PinInit<T::Data<'a>, Error>,
+    ) -> Result<Self> {
+        let data = KBox::pin_init(data, GFP_KERNEL)?;
+
+        // CAST: `Device` is a transparent wrapper of `struct device` (its type invariant).
+        let parent = core::ptr::from_ref(parent).cast::<c_void>().cast_mut();
+        // SAFETY: `parent` is a valid, bound device, which outlives the registration (`'a`).
+        let dev = NonNull::new(unsafe { ffi::rvnet_alloc_netdev(parent) }).ok_or(ENOMEM)?;
+        let raw = dev.as_ptr();
+
+        // SAFETY: `raw` is a freshly allocated, unregistered Ethernet device: setting its address,
+        // MTU and carrier and its driver data needs no lock yet. `data` is pinned in its box
+        // and outlives the registration (see `Drop`).
+        unsafe {
+            match config.mac {
+                Some(mac) => ffi::rvnet_netdev_set_addr(raw, mac.as_ptr()),
+                None => ffi::rvnet_netdev_random_addr(raw),
+            }
+            ffi::rvnet_netdev_set_mtu(raw, config.mtu, config.max_mtu);
+            ffi::netif_carrier_off(raw);
+            ffi::rvnet_netdev_set_drvdata(raw, (&*data as *const T::Data<'a>).cast_mut().cast::<c_void>());
+        }
+
+        // SAFETY: `raw` is fully set up; from here on the core may call the ops.
+        if let Err(e) = to_result(unsafe { ffi::register_netdev(raw) }) {
+            // SAFETY: Registration failed: nothing else knows `raw`.
+            unsafe { ffi::free_netdev(raw) };
+            return Err(e);
+        }
+
+        // INVARIANT: `dev` is registered with its private area pointing to `data`.
+        Ok(Self {
+            dev,
+            data: ManuallyDrop::new(data),
+        })
+    }
+
+    /// The registered device.
+    pub(crate) fn device(&self) -> &NetDevice {
+        // SAFETY: By the type invariant, `dev` is valid while `self` lives.
+        unsafe { NetDevice::from_raw(self.dev.as_ptr()) }
+    }
+}
+
+impl<T: Operations> Drop for Registration<'_, T> {
+    fn drop(&mut self) {
+        let raw = self.dev.as_ptr();
+        // SAFETY: By the type invariant, `raw` is registered. Once this returns, the core has
+        // stopped the device and calls none of its ops any more.
+        unsafe { ffi::unregister_netdev(raw) };
+        // SAFETY: `data` is dropped once, here; no callback can reach it any more.
+        unsafe { ManuallyDrop::drop(&mut self.data) };
+        // SAFETY: The device is unregistered and its driver data gone: nothing uses it.
+        unsafe { ffi::free_netdev(raw) };
+    }
+}
+
+// SAFETY: The registration may be dropped on any thread; `T::Data` is `Send`.
+unsafe impl<T: Operations> Send for Registration<'_, T> {}
+// SAFETY: `&Registration` gives `&NetDevice` and `&T::Data`, both `Sync`.
+unsafe impl<T: Operations> Sync for Registration<'_, T> {}
