@@ -51,7 +51,7 @@ host-test:
 	cd host-tests && cargo test --quiet
 
 fmt-check:
-	@rustfmt --check --edition 2021 $$(find src host-tests -name '*.rs')
+	@rustfmt --check $$(find src host-tests/src -name "*.rs")
 
 check: fmt-check host-test
 	$(MAKE) CLIPPY=1 modules

@@ -58,10 +58,22 @@ pub(crate) const VERSION_1: u32 = 32;
 
 /// Every feature rvnet drives. Adding a feature is adding a line here (and the code using it).
 pub(crate) const SUPPORTED: &[Feature] = &[
-    Feature { bit: MTU, name: "MTU" },
-    Feature { bit: MAC, name: "MAC" },
-    Feature { bit: STATUS, name: "STATUS" },
-    Feature { bit: VERSION_1, name: "VERSION_1" },
+    Feature {
+        bit: MTU,
+        name: "MTU",
+    },
+    Feature {
+        bit: MAC,
+        name: "MAC",
+    },
+    Feature {
+        bit: STATUS,
+        name: "STATUS",
+    },
+    Feature {
+        bit: VERSION_1,
+        name: "VERSION_1",
+    },
 ];
 
 /// A set of feature bits.
@@ -122,7 +134,10 @@ impl Features {
 
     /// Names of the known features in the set, in table order.
     pub(crate) fn names(self) -> impl Iterator<Item = &'static str> {
-        SUPPORTED.iter().filter(move |f| self.has(f.bit)).map(|f| f.name)
+        SUPPORTED
+            .iter()
+            .filter(move |f| self.has(f.bit))
+            .map(|f| f.name)
     }
 }
 
@@ -173,7 +188,10 @@ mod tests {
         // Offered: MAC, STATUS, VERSION_1, plus CSUM (0) and EVENT_IDX (29), which rvnet lacks.
         let offered = Features::from_bits(1 << MAC | 1 << STATUS | 1 << VERSION_1 | 1 | 1 << 29);
         let got = negotiate(offered, Version::Modern);
-        assert_eq!(got, Ok(Features::from_bits(1 << MAC | 1 << STATUS | 1 << VERSION_1)));
+        assert_eq!(
+            got,
+            Ok(Features::from_bits(1 << MAC | 1 << STATUS | 1 << VERSION_1))
+        );
     }
 
     #[test]

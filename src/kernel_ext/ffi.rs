@@ -8,7 +8,10 @@
 //! goes through a C helper, so their layout can change without this file changing.
 
 use core::marker::{PhantomData, PhantomPinned};
-use kernel::{bindings, ffi::{c_char, c_int, c_uint, c_void}};
+use kernel::{
+    bindings,
+    ffi::{c_char, c_int, c_uint, c_void},
+};
 
 /// Declares opaque C structure types: never built or moved by Rust, not `Send`/`Sync`/`Unpin`.
 macro_rules! opaque_types {

@@ -30,6 +30,7 @@ use kernel::{
         c_void, //
     },
     prelude::*,
+    str::CStrExt,
     sync::aref::AlwaysRefCounted,
     types::Opaque, //
 };
@@ -66,7 +67,7 @@ impl NetDevice {
     /// sees the old or the new name, as `/proc/net/dev` does.
     pub(crate) fn name(&self) -> &CStr {
         // SAFETY: `dev->name` is a NUL-terminated array inside the valid `net_device`.
-        unsafe { CStr::from_ptr(ffi::rvnet_netdev_name(self.as_raw()).cast()) }
+        unsafe { CStr::from_char_ptr(ffi::rvnet_netdev_name(self.as_raw())) }
     }
 
     /// The current hardware address (`dev->dev_addr`).
@@ -425,7 +426,12 @@ impl<'a, T: Operations> Registration<'a, T> {
             }
             ffi::rvnet_netdev_set_mtu(raw, config.mtu, config.max_mtu);
             ffi::netif_carrier_off(raw);
-            ffi::rvnet_netdev_set_drvdata(raw, (&*data as *const T::Data<'a>).cast_mut().cast::<c_void>());
+            ffi::rvnet_netdev_set_drvdata(
+                raw,
+                core::ptr::from_ref::<T::Data<'a>>(&data)
+                    .cast_mut()
+                    .cast::<c_void>(),
+            );
         }
 
         // SAFETY: `raw` is fully set up; from here on the core may call the ops.

@@ -85,7 +85,10 @@ unsafe impl<T: SeqShow> Sync for ProcFile<T> {}
 /// # Safety
 ///
 /// Called by the seq_file code only, with a valid `seq_file` used by this thread alone.
-unsafe extern "C" fn show_callback<T: SeqShow>(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
+unsafe extern "C" fn show_callback<T: SeqShow>(
+    m: *mut bindings::seq_file,
+    _v: *mut c_void,
+) -> c_int {
     // SAFETY: By the safety requirements, `m` is valid and not shared during the call.
     let m = unsafe { SeqFile::from_raw(m) };
     from_result(|| T::show(m).map(|()| 0))

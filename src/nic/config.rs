@@ -90,7 +90,8 @@ pub(crate) fn validate_mtu_feature(negotiated: Features, mtu: u16) -> Features {
 impl NetConfig {
     /// Interprets the raw fields under the negotiated features.
     pub(crate) fn parse(negotiated: Features, raw: &RawNetConfig) -> Self {
-        let mac = (negotiated.has(features::MAC) && is_valid_ether_addr(&raw.mac)).then_some(raw.mac);
+        let mac =
+            (negotiated.has(features::MAC) && is_valid_ether_addr(&raw.mac)).then_some(raw.mac);
         let max_mtu = if negotiated.has(features::MTU) && raw.mtu >= ETH_MIN_MTU {
             raw.mtu
         } else {
@@ -149,12 +150,19 @@ mod tests {
 
     #[test]
     fn mac_used_only_when_offered_and_valid() {
-        let raw = RawNetConfig { mac: MAC_A, status: 1, mtu: 0 };
+        let raw = RawNetConfig {
+            mac: MAC_A,
+            status: 1,
+            mtu: 0,
+        };
         assert_eq!(NetConfig::parse(feats(&[MAC]), &raw).mac, Some(MAC_A));
         assert_eq!(NetConfig::parse(feats(&[]), &raw).mac, None);
         let zero = RawNetConfig { mac: [0; 6], ..raw };
         assert_eq!(NetConfig::parse(feats(&[MAC]), &zero).mac, None);
-        let multicast = RawNetConfig { mac: [1, 0, 0x5e, 0, 0, 1], ..raw };
+        let multicast = RawNetConfig {
+            mac: [1, 0, 0x5e, 0, 0, 1],
+            ..raw
+        };
         assert_eq!(NetConfig::parse(feats(&[MAC]), &multicast).mac, None);
     }
 
@@ -168,7 +176,10 @@ mod tests {
 
     #[test]
     fn mtu_from_device_or_ethernet_default() {
-        let raw = RawNetConfig { mtu: 9000, ..Default::default() };
+        let raw = RawNetConfig {
+            mtu: 9000,
+            ..Default::default()
+        };
         let cfg = NetConfig::parse(feats(&[MTU]), &raw);
         assert_eq!((cfg.max_mtu, cfg.initial_mtu()), (9000, 1500));
         let small = RawNetConfig { mtu: 576, ..raw };

@@ -96,7 +96,11 @@ pub(crate) struct DeviceInfo<'a> {
 /// ...
 /// interrupts: 0
 /// ```
-pub(crate) fn write_section(w: &mut impl Write, info: &DeviceInfo<'_>, snap: &Snapshot) -> fmt::Result {
+pub(crate) fn write_section(
+    w: &mut impl Write,
+    info: &DeviceInfo<'_>,
+    snap: &Snapshot,
+) -> fmt::Result {
     let m = info.mac;
     writeln!(w, "device: {}", info.device)?;
     writeln!(w, "name: {}", info.name)?;

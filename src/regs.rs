@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The virtio-mmio register block and the virtio-net configuration space in it.
+//!
+//! Layout from virtio 1.2 §4.2.2 (version 2) and §4.2.4 (legacy, version 1), as
+//! `include/uapi/linux/virtio_mmio.h` names it; the configuration space at `0x100` is
+//! `struct virtio_net_config` (§5.1.4). Registers are 32 bits wide and little-endian; the
+//! configuration fields are accessed at their natural width, as §4.2.2.2 requires.
+
+use kernel::io::register;
+
+use crate::nic::config;
+
+/// Size of the register window rvnet maps: control registers plus the configuration fields
+/// it reads. QEMU gives each virtio-mmio device `0x200` bytes, Firecracker `0x1000`.
+pub(crate) const REGION_SIZE: usize = 0x200;
+
+/// `MagicValue`: `0x74726976`, "virt" in little-endian.
+pub(crate) const VIRTIO_MMIO_MAGIC: u32 = 0x7472_6976;
+
+register! {
+    /// Magic value; identifies a virtio-mmio device.
+    pub(crate) MAGIC_VALUE(u32) @ 0x000 {
+        31:0 value;
+    }
+
+    /// Device version number: 1 (legacy) or 2.
+    pub(crate) VERSION(u32) @ 0x004 {
+        31:0 value;
+    }
+
+    /// Virtio subsystem device ID (1 is a network card, 0 an empty slot).
+    pub(crate) DEVICE_ID(u32) @ 0x008 {
+        31:0 value;
+    }
+
+    /// Flags representing features the device supports, 32 at a time (`DeviceFeatures`).
+    pub(crate) DEVICE_FEATURES(u32) @ 0x010 {
+        31:0 value;
+    }
+
+    /// Which 32 feature bits `DEVICE_FEATURES` shows (`DeviceFeaturesSel`).
+    pub(crate) DEVICE_FEATURES_SEL(u32) @ 0x014 {
+        31:0 value;
+    }
+
+    /// Flags representing the features the driver accepts, 32 at a time (`DriverFeatures`).
+    pub(crate) DRIVER_FEATURES(u32) @ 0x020 {
+        31:0 value;
+    }
+
+    /// Which 32 feature bits `DRIVER_FEATURES` sets (`DriverFeaturesSel`).
+    pub(crate) DRIVER_FEATURES_SEL(u32) @ 0x024 {
+        31:0 value;
+    }
+
+    /// Legacy only: the guest page size, in bytes, used for `QueuePFN` (`GuestPageSize`).
+    pub(crate) GUEST_PAGE_SIZE(u32) @ 0x028 {
+        31:0 value;
+    }
+
+    /// Device status (`Status`); writing 0 resets the device.
+    pub(crate) STATUS(u32) @ 0x070 {
+        /// The driver gave up on the device.
+        7:7 failed;
+        /// The device hit an error it cannot recover from without a reset.
+        6:6 device_needs_reset;
+        /// The driver accepted the features (not on legacy devices).
+        3:3 features_ok;
+        /// The driver is ready to drive the device.
+        2:2 driver_ok;
+        /// The driver knows how to drive the device.
+        1:1 driver;
+        /// The driver noticed the device.
+        0:0 acknowledge;
+    }
+
+    /// Version 2 only: changes whenever the configuration space changes (`ConfigGeneration`).
+    pub(crate) CONFIG_GENERATION(u32) @ 0x0fc {
+        31:0 value;
+    }
+
+    /// virtio-net `mac[6]`.
+    pub(crate) NET_MAC(u8)[6] @ 0x100 {
+        7:0 value;
+    }
+
+    /// virtio-net `status` (valid with `VIRTIO_NET_F_STATUS`).
+    pub(crate) NET_STATUS(u16) @ 0x106 {
+        15:0 value;
+    }
+
+    /// virtio-net `mtu` (valid with `VIRTIO_NET_F_MTU`).
+    pub(crate) NET_MTU(u16) @ 0x10a {
+        15:0 value;
+    }
+}
+
+/// Offset of the device-specific configuration space.
+const CONFIG: usize = 0x100;
+
+// The configuration registers above must sit where `struct virtio_net_config` has its fields.
+const _: () = {
+    use kernel::io::register::Register;
+    assert!(<NET_MAC as Register>::OFFSET == CONFIG + config::MAC_OFFSET);
+    assert!(<NET_STATUS as Register>::OFFSET == CONFIG + config::STATUS_OFFSET);
+    assert!(<NET_MTU as Register>::OFFSET == CONFIG + config::MTU_OFFSET);
+    assert!(<NET_MTU as Register>::OFFSET + 2 <= REGION_SIZE);
+};

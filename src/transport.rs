@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Typed operations on a virtio-mmio device: identification, reset, status handshake, feature
+//! negotiation and configuration reads, for both register layouts.
+//!
+//! Mirrors `drivers/virtio/virtio_mmio.c` (`virtio_mmio_probe()`, `vm_reset()`,
+//! `vm_get_features()`, `vm_finalize_features()`, `vm_get()`, `vm_generation()`); virtio 1.2
+//! §3.1 (device initialisation) and §4.2.3 (MMIO-specific initialisation).
+
+use kernel::{
+    device,
+    io::{
+        mem::ExclusiveIoMem,
+        poll::read_poll_timeout,
+        register::Array,
+        Io, //
+    },
+    page::PAGE_SIZE,
+    platform,
+    prelude::*,
+    time::Delta, //
+};
+
+use crate::{
+    features::{Features, Version},
+    nic::config::{self, RawNetConfig, Unstable},
+    regs::{self, *}, //
+};
+
+/// The register window of one device.
+type IoMem<'a> = ExclusiveIoMem<'a, { regs::REGION_SIZE }>;
+
+/// Virtio device types (virtio 1.2 §5), as `DeviceID` reports them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DeviceType {
+    /// 0: a placeholder slot with no device behind it.
+    Empty,
+    /// 1: a network card, the only type rvnet drives.
+    Network,
+    /// 2: a block device.
+    Block,
+    /// 3: a console.
+    Console,
+    /// 4: an entropy source.
+    Entropy,
+    /// Any other type.
+    Other(u32),
+}
+
+impl From<u32> for DeviceType {
+    fn from(id: u32) -> Self {
+        match id {
+            0 => Self::Empty,
+            1 => Self::Network,
+            2 => Self::Block,
+            3 => Self::Console,
+            4 => Self::Entropy,
+            other => Self::Other(other),
+        }
+    }
+}
+
+/// Why [`Transport::new`] did not take a device.
+pub(crate) enum IdentifyError {
+    /// Not a virtio-net device: someone else's business, left untouched.
+    NotNetwork(DeviceType),
+    /// The device cannot be used; the step and the error say why.
+    Failed(&'static str, Error),
+}
+
+/// How long a reset may take before the device is declared broken.
+const RESET_TIMEOUT: Delta = Delta::from_millis(100);
+
+/// A mapped, identified virtio-mmio network device.
+///
+/// Dropping it resets the device, so it stops all DMA and interrupts, before its register window
+/// is unmapped and its memory region released. Anything the device may still access (rings,
+/// buffers) must therefore be dropped after the `Transport`.
+pub(crate) struct Transport<'a> {
+    io: IoMem<'a>,
+    version: Version,
+}
+
+impl<'a> Transport<'a> {
+    /// Claims and maps the device's registers and checks what it is. Nothing is written to a
+    /// device that is not a virtio-net device.
+    ///
+    /// # Errors
+    ///
+    /// [`IdentifyError::NotNetwork`] for any other virtio device, [`IdentifyError::Failed`]
+    /// with `EBUSY` when another driver (`virtio_mmio`) owns the region, `ENODEV` for a
+    /// missing region, a bad magic value or an unknown version, and mapping errors.
+    pub(crate) fn new(pdev: &'a platform::Device<device::Bound>) -> Result<Self, IdentifyError> {
+        let fail = |step| move |e| IdentifyError::Failed(step, e);
+        let io = pdev
+            .io_request_by_index(0)
+            .ok_or(ENODEV)
+            .map_err(fail("finding the register region"))?
+            .iomap_exclusive_sized::<{ regs::REGION_SIZE }>()
+            .map_err(fail("claiming the register region (bound to virtio_mmio?)"))?;
+
+        if io.read(MAGIC_VALUE).value() != VIRTIO_MMIO_MAGIC {
+            return Err(IdentifyError::Failed("checking the magic value", ENODEV));
+        }
+        let version = Version::try_from(u32::from(io.read(VERSION)))
+            .map_err(|_| IdentifyError::Failed("checking the version (not 1 or 2)", ENODEV))?;
+        match DeviceType::from(u32::from(io.read(DEVICE_ID))) {
+            DeviceType::Network => {}
+            other => return Err(IdentifyError::NotNetwork(other)),
+        }
+
+        let transport = Self { io, version };
+        if version == Version::Legacy {
+            // Legacy queues are placed by page frame number; tell the device our page size.
+            // CAST: PAGE_SIZE is 4 KiB on x86, far below `u32::MAX`.
+            transport
+                .io
+                .write_reg(GUEST_PAGE_SIZE::from(PAGE_SIZE as u32));
+        }
+        Ok(transport)
+    }
+
+    /// The register layout of the device.
+    pub(crate) fn version(&self) -> Version {
+        self.version
+    }
+
+    /// Resets the device and waits until it reads back a zero status.
+    ///
+    /// # Errors
+    ///
+    /// `ETIMEDOUT` when the device does not finish its reset in time.
+    pub(crate) fn reset(&self) -> Result {
+        self.io.write_reg(STATUS::zeroed());
+        // TIMEOUT: A device that never clears its status is broken; give up after 100 ms.
+        read_poll_timeout(
+            || Ok(u32::from(self.io.read(STATUS))),
+            |status| *status == 0,
+            Delta::from_millis(1),
+            RESET_TIMEOUT,
+        )
+        .map(|_| ())
+    }
+
+    /// Adds status bits (`vm_set_status(vm_get_status() | bits)`).
+    pub(crate) fn add_status(&self, f: impl FnOnce(STATUS) -> STATUS) {
+        self.io.update(STATUS, f);
+    }
+
+    /// Reads the device status.
+    pub(crate) fn status(&self) -> STATUS {
+        self.io.read(STATUS)
+    }
+
+    /// Reads the 64 feature bits the device offers (legacy devices have 32).
+    pub(crate) fn device_features(&self) -> Features {
+        let word = |sel: u32| {
+            self.io.write_reg(DEVICE_FEATURES_SEL::from(sel));
+            u32::from(self.io.read(DEVICE_FEATURES))
+        };
+        let low = word(0);
+        let high = match self.version {
+            Version::Legacy => 0,
+            Version::Modern => word(1),
+        };
+        Features::from_words(low, high)
+    }
+
+    /// Writes the features the driver accepts.
+    pub(crate) fn set_driver_features(&self, features: Features) {
+        let words = match self.version {
+            Version::Legacy => 1,
+            Version::Modern => 2,
+        };
+        for sel in 0..words {
+            self.io.write_reg(DRIVER_FEATURES_SEL::from(sel));
+            self.io.write_reg(DRIVER_FEATURES::from(features.word(sel)));
+        }
+    }
+
+    /// The configuration generation; legacy devices have none, so it never changes.
+    fn config_generation(&self) -> u32 {
+        match self.version {
+            Version::Legacy => 0,
+            Version::Modern => u32::from(self.io.read(CONFIG_GENERATION)),
+        }
+    }
+
+    /// Reads the virtio-net configuration fields as one consistent snapshot.
+    ///
+    /// Legacy configuration space is guest-endian, version 2 little-endian: the same on the
+    /// little-endian machines (x86, arm64) that have virtio-mmio NICs.
+    ///
+    /// # Errors
+    ///
+    /// [`Unstable`] when the device changed its configuration on every try.
+    pub(crate) fn read_net_config(&self) -> Result<RawNetConfig, Unstable> {
+        config::read_consistent(
+            || self.config_generation(),
+            || RawNetConfig {
+                mac: core::array::from_fn(|i| {
+                    NET_MAC::try_at(i).map_or(0, |reg| u8::from(self.io.read(reg)))
+                }),
+                status: u16::from(self.io.read(NET_STATUS)),
+                mtu: u16::from(self.io.read(NET_MTU)),
+            },
+        )
+    }
+}
+
+impl Drop for Transport<'_> {
+    fn drop(&mut self) {
+        // The device must stop touching memory before anything it may access is freed; a
+        // device that does not confirm is still told to stop, and nothing better can be done.
+        let _ = self.reset();
+    }
+}
