@@ -1,0 +1,107 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Probe, interface, procfs and unload tests of rvnet (issue: foundation), for one register
+# layout, named by the first argument (legacy or modern). Run by scripts/test.sh through
+# scripts/boot.sh.
+. /rvnet/lib.sh
+
+MAC_A=52:54:00:12:34:01
+MAC_B=52:54:00:12:34:02
+layout=${1:-legacy}
+case "$layout" in
+legacy) want_version=1 ;;
+modern) want_version=2 ;;
+*) fail "layout argument" "unknown layout '$layout'"; finish; exit 1 ;;
+esac
+STATS=/proc/driver/network_stats
+DRV=/sys/bus/platform/drivers/rvnet
+
+kmemleak_baseline   # only leaks from here on count
+
+# The value of KEY in the procfs section of the device with MAC.
+stat_of() { # stat_of MAC KEY
+	awk -v mac="$1" -v key="$2" '
+		/^device: / { delete kv }
+		/^[a-z_]+: / { k = $1; sub(/:$/, "", k); kv[k] = $2 }
+		/^$/ && kv["mac"] == mac { print kv[key]; exit }' "$STATS"
+}
+
+bound_count() { ls -d "$DRV"/LNRO0005:* 2>/dev/null | wc -l; }
+driven_by_rvnet() { readlink "/sys/class/net/$(nic_by_mac "$1")/device/driver" | grep -q '/rvnet$'; }
+
+check "insmod rvnet" insmod /lib/modules/rvnet.ko
+check "two devices bound to rvnet" test "$(bound_count)" = 2
+
+for mac in $MAC_A $MAC_B; do
+	ifc=$(nic_by_mac "$mac")
+	if [ -z "$ifc" ]; then
+		fail "interface with MAC $mac" "none"
+		continue
+	fi
+	pass "interface with MAC $mac ($ifc)"
+	check "$ifc is driven by rvnet" driven_by_rvnet "$mac"
+	check "$ifc in procfs with the same name" test "$(stat_of "$mac" name)" = "$ifc"
+	check "$ifc procfs version is $want_version" test "$(stat_of "$mac" version)" = "$want_version"
+	check "$ifc negotiated MAC" sh -c "grep -A4 'mac: $mac' $STATS | grep -q 'features: .* MAC'"
+	[ "$layout" = modern ] &&
+		check "$ifc negotiated VERSION_1" \
+			sh -c "grep -A4 'mac: $mac' $STATS | grep -q 'features: .* VERSION_1'"
+done
+
+# The third virtio-mmio device is an entropy source: rvnet must leave it alone.
+other=""
+for d in /sys/bus/platform/devices/LNRO0005:*; do
+	[ -e "$d/driver" ] || other=${d##*/}
+done
+check "the non-net device is not bound" test -n "$other"
+check "the non-net device was reported and left alone" \
+	sh -c "dmesg | grep -q '$other: virtio device Entropy is not a network card'"
+check "procfs header" sh -c "head -n1 $STATS | grep -qx '# rvnet network statistics, format 1'"
+check "procfs lists exactly two devices" test "$(grep -c '^device: ' "$STATS")" = 2
+
+A=$(nic_by_mac "$MAC_A")
+check "ip link set $A up" ip link set "$A" up
+check "$A carrier follows the link (up)" sh -c "sleep 1; cat /sys/class/net/$A/carrier | grep -qx 1"
+check "procfs link: up" test "$(stat_of "$MAC_A" link)" = up
+# No data path yet: a transmitted packet must be dropped and counted, never reported sent.
+ip addr add 10.0.0.1/24 dev "$A"
+ping -c 2 -W 1 10.0.0.2 >/dev/null 2>&1
+check "transmit drops are counted" test "$(stat_of "$MAC_A" tx_dropped)" -gt 0
+check "no packet claimed as sent" test "$(stat_of "$MAC_A" tx_packets)" = 0
+check "procfs tx_dropped = ip -s link tx_dropped" \
+	test "$(stat_of "$MAC_A" tx_dropped)" = "$(cat /sys/class/net/$A/statistics/tx_dropped)"
+check "ip link set $A down" ip link set "$A" down
+check "$A operstate down" sh -c "cat /sys/class/net/$A/operstate | grep -qx down"
+
+check "rmmod rvnet" rmmod rvnet
+ifaces_gone() { [ -z "$(nic_by_mac "$MAC_A")" ] && [ -z "$(nic_by_mac "$MAC_B")" ]; }
+check "interfaces gone" ifaces_gone
+check "procfs file gone" test ! -e "$STATS"
+check "insmod rvnet again" insmod /lib/modules/rvnet.ko
+check "two devices bound again" test "$(bound_count)" = 2
+check "rmmod rvnet again" rmmod rvnet
+
+# The in-tree driver takes all three devices, the entropy source included: rvnet left it usable.
+load_c_driver
+check "virtio_mmio binds the entropy device" \
+	sh -c "grep -qx 0x0004 /sys/bus/virtio/devices/*/device"
+check "insmod rvnet while virtio_mmio owns the devices" insmod /lib/modules/rvnet.ko
+check "rvnet bound nothing" test "$(bound_count)" = 0
+devB=$(basename "$(readlink -f "/sys/class/net/$(nic_by_mac "$MAC_B")/device/..")")
+# Binding a device virtio_mmio owns fails cleanly with EBUSY.
+bind_busy() {
+	! echo "$devB" 2>/dev/null >"$DRV/bind" &&
+		echo "$devB" 2>&1 >"$DRV/bind" | grep -qi 'busy'
+}
+check "binding $devB to rvnet while virtio_mmio owns it: EBUSY" bind_busy
+check "the C driver still drives $MAC_B" \
+	sh -c "readlink /sys/class/net/$(nic_by_mac "$MAC_B")/device/driver | grep -q '/virtio_net\$'"
+# Hand NIC B over from virtio_mmio to rvnet, as the README shows.
+handover() { unbind_device "$devB" && bind_device "$devB" rvnet; }
+check "hand $devB over to rvnet" handover
+check "rvnet drives $MAC_B after the hand-over" driven_by_rvnet "$MAC_B"
+check "rmmod rvnet after the hand-over" rmmod rvnet
+
+check_dmesg_clean "no kernel warnings, lockdep or DMA-API reports"
+kmemleak_scan "no kmemleak reports"
+finish

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot the test kernel in a QEMU microvm and run one guest script, qemu/guest/NAME.sh.
+#
+# Usage: scripts/boot.sh --layout legacy|modern --script NAME [--timeout SEC] [--log FILE]
+#                        [--initrd FILE] [--kernel FILE] [--args "WORD..."]
+#
+#   --layout   virtio-mmio register layout: legacy (version 1) or modern (version 2)
+#   --script   the guest runs /rvnet/NAME.sh (from qemu/guest/NAME.sh)
+#   --args     words passed to the script as its arguments (no double quotes)
+#   --timeout  seconds before QEMU is killed (default 300)
+#   --log      where the serial log goes (default: a new temporary directory); it is also
+#              streamed to stdout
+#   --kernel   default: the test kernel's bzImage ($KDIR/arch/x86/boot/bzImage)
+#   --initrd   default: a fresh scripts/initramfs.sh build, next to the log
+#
+# Exit status: the guest's "RVNET-EXIT <status>", 124 if the timeout killed QEMU, 125 if
+# QEMU ended without the marker (kernel panic, QEMU error).
+#
+# The machine: microvm, TCG, 2 vCPUs, 512 MiB, ACPI; nothing but the serial console and
+# three virtio-mmio devices, created in this order:
+#
+#   NIC A  virtio-net-device  52:54:00:12:34:01  hub 0, port n0   guest: LNRO0005:00
+#   NIC B  virtio-net-device  52:54:00:12:34:02  hub 0, port n1   guest: LNRO0005:01
+#   RNG    virtio-rng-device                                      guest: LNRO0005:02
+#
+# (QEMU gives the first device the last transport, ACPI \_SB.VR23, the next one VR22, and
+# the guest numbers the LNRO0005 devices in that order.) The NICs are the only
+# ports of one QEMU hub, a wire between them; nothing leaves the VM (QEMU warns that the
+# hub "is not connected to host network").
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	sed -n 's/^# \?//; 5,15p' "$0" >&2
+	exit 2
+}
+
+LAYOUT= SCRIPT= TIMEOUT=300 LOG= INITRD= KERNEL= ARGS=
+while [ $# -gt 0 ]; do
+	[ $# -ge 2 ] || usage
+	case $1 in
+	--layout) LAYOUT=$2 ;;
+	--script) SCRIPT=$2 ;;
+	--timeout) TIMEOUT=$2 ;;
+	--log) LOG=$2 ;;
+	--initrd) INITRD=$2 ;;
+	--kernel) KERNEL=$2 ;;
+	--args) ARGS=$2 ;;
+	*) usage ;;
+	esac
+	shift 2
+done
+case $LAYOUT in
+legacy) FORCE_LEGACY=true ;;
+modern) FORCE_LEGACY=false ;;
+*) usage ;;
+esac
+[ -n "$SCRIPT" ] || usage
+[[ $TIMEOUT =~ ^[0-9]+$ ]] || die "--timeout wants seconds, not '$TIMEOUT'"
+[[ $ARGS != *\"* ]] || die "--args cannot hold double quotes"
+
+KDIR=${KDIR:-$(kbuild_dir test)}
+KERNEL=${KERNEL:-$KDIR/arch/x86/boot/bzImage}
+[ -f "$KERNEL" ] || die "no kernel $KERNEL: build it with make kernel"
+if [ -z "$LOG" ] || [ -z "$INITRD" ]; then
+	TMP=$(mktemp -d "${TMPDIR:-/tmp}/rvnet-boot.XXXXXX")
+	LOG=${LOG:-$TMP/serial.log}
+fi
+if [ -z "$INITRD" ]; then
+	[ -f "$RVNET_ROOT/qemu/guest/$SCRIPT.sh" ] || die "no guest script qemu/guest/$SCRIPT.sh"
+	INITRD=$TMP/initramfs.cpio.gz
+	"$RVNET_ROOT/scripts/initramfs.sh" "$INITRD"
+fi
+mkdir -p "$(dirname "$LOG")"
+
+# tsc_early_khz: TCG has no way to calibrate the TSC and SMP bring-up hangs without it.
+# panic=-1 with -no-reboot: a panicking guest ends QEMU at once (status 125).
+APPEND="console=ttyS0 loglevel=7 printk.devkmsg=on tsc_early_khz=2600000 panic=-1"
+APPEND+=" rvnet.layout=$LAYOUT rvnet.script=$SCRIPT${ARGS:+ rvnet.args=\"$ARGS\"}"
+QEMU=(qemu-system-x86_64 -M microvm -cpu max -smp 2 -m 512M
+	-nodefaults -no-user-config -display none -no-reboot -serial stdio
+	-kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND"
+	-global virtio-mmio.force-legacy=$FORCE_LEGACY
+	-netdev hubport,id=n0,hubid=0 -device virtio-net-device,netdev=n0,mac=52:54:00:12:34:01
+	-netdev hubport,id=n1,hubid=0 -device virtio-net-device,netdev=n1,mac=52:54:00:12:34:02
+	-device virtio-rng-device)
+
+log "boot: $SCRIPT ($LAYOUT layout, timeout ${TIMEOUT}s), log in $LOG"
+start=$(date +%s)
+# The serial console ends its lines with \r\n: keep the log plain text.
+set +e
+timeout --foreground -k 10 "$TIMEOUT" "${QEMU[@]}" </dev/null 2>&1 | sed -u 's/\r$//' | tee "$LOG"
+qemu_status=${PIPESTATUS[0]}
+set -e
+elapsed=$(( $(date +%s) - start ))
+
+if [ "$qemu_status" = 124 ] || [ "$qemu_status" = 137 ]; then
+	log "boot: $SCRIPT: timed out after ${TIMEOUT}s (log: $LOG)"
+	exit 124
+fi
+marker=$(grep -ao 'RVNET-EXIT [0-9]*' "$LOG" | tail -n1 || true)
+if [ -z "$marker" ]; then
+	log "boot: $SCRIPT: QEMU ended (status $qemu_status) without RVNET-EXIT (log: $LOG)"
+	exit 125
+fi
+status=${marker#RVNET-EXIT }
+log "boot: $SCRIPT: exit status $status after ${elapsed}s (log: $LOG)"
+exit "$status"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Builds what a QEMU run needs: toolchain (make deps), test kernel (make kernel), rvnet.ko, and
+# the initramfs. Prints the initramfs path on stdout; everything else goes to stderr.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+bash "$RVNET_ROOT/scripts/deps.sh" >&2
+bash "$RVNET_ROOT/scripts/kernel.sh" test >&2
+log "building rvnet.ko"
+make -C "$RVNET_ROOT" -s modules >&2 || die "building rvnet.ko failed"
+[ -f "$RVNET_ROOT/rvnet.ko" ] || die "no rvnet.ko after the build"
+mkdir -p "$RVNET_CACHE/run"
+initrd="$RVNET_CACHE/run/initramfs.cpio.gz"
+bash "$RVNET_ROOT/scripts/initramfs.sh" "$initrd" >&2
+echo "$initrd"

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make test: the test command. Host unit tests of the pure modules, then QEMU boot tests with
+# both virtio-mmio register layouts. Every test prints PASS/FAIL; the last line is
+# "N passed, M failed"; the exit status is non-zero when anything failed.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+passed=0
+failed=0
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+
+record() { # record PASS|FAIL NAME [WHY]
+	if [ "$1" = PASS ]; then
+		passed=$((passed + 1))
+		echo "PASS: $2"
+	else
+		failed=$((failed + 1))
+		echo "FAIL: $2${3:+: $3}"
+	fi
+}
+
+initrd=$(bash "$RVNET_ROOT/scripts/module.sh")
+
+log "host unit tests (cargo test)"
+if (cd "$RVNET_ROOT/host-tests" && cargo test --quiet 2>&1) | tee "$results/cargo.out"; then
+	n=$(sed -n 's/^test result: ok\. \([0-9]*\) passed.*/\1/p' "$results/cargo.out" | awk '{ s += $1 } END { print s + 0 }')
+	[ "$n" -gt 0 ] && record PASS "host unit tests ($n)" || record FAIL "host unit tests" "none ran"
+else
+	record FAIL "host unit tests" "cargo test failed"
+fi
+
+for layout in legacy modern; do
+	for script in probe; do
+		name="$script/$layout"
+		log "QEMU: $name"
+		out="$results/$script-$layout.out"
+		st=0
+		bash "$RVNET_ROOT/scripts/boot.sh" --layout "$layout" --script "$script" \
+			--initrd "$initrd" --log "$results/$script-$layout.log" \
+			--args "$layout" >"$out" 2>&1 || st=$?
+		# Each guest check is one test.
+		while IFS= read -r line; do
+			case "$line" in
+			PASS:\ *) record PASS "$name: ${line#PASS: }" ;;
+			FAIL:\ *) why=${line#FAIL: }; record FAIL "$name: ${why%%: *}" "${why#*: }" ;;
+			esac
+		done < <(tr -d '\r' <"$out" | grep -E '^(PASS|FAIL): ')
+		# The boot itself: it must end by itself, with the guest's own verdict.
+		if [ "$st" = 0 ]; then
+			record PASS "$name: guest finished cleanly"
+		else
+			record FAIL "$name: guest finished cleanly" "boot.sh status $st"
+			mkdir -p "$RVNET_CACHE/logs"
+			cp "$results/$script-$layout.log" "$RVNET_CACHE/logs/" 2>/dev/null || true
+			tail -n 40 "$out" | sed 's/^/    | /'
+		fi
+	done
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
