@@ -11,6 +11,11 @@
 #[path = "../../src/features.rs"]
 mod features;
 
+#[path = "../../src/virtqueue"]
+mod virtqueue {
+    pub(crate) mod ring;
+}
+
 #[path = "../../src/nic"]
 mod nic {
     pub(crate) mod config;

@@ -25,6 +25,29 @@ pub(crate) const ETH_MIN_MTU: u16 = 68;
 /// The Ethernet MTU, used when the device does not report one (`ETH_DATA_LEN`).
 pub(crate) const ETH_DATA_LEN: u16 = 1500;
 
+/// `ETH_HLEN`: Ethernet header.
+pub(crate) const ETH_HLEN: usize = 14;
+/// `VLAN_HLEN`: one 802.1Q tag.
+pub(crate) const VLAN_HLEN: usize = 4;
+
+/// Size of `struct virtio_net_hdr` in front of every packet: 12 bytes (with `num_buffers`)
+/// for a virtio 1.0 device, 10 for a legacy one without mergeable buffers (virtio 1.2 §5.1.6,
+/// "Legacy Interface: Device Operation").
+pub(crate) fn net_hdr_len(negotiated: Features) -> usize {
+    if negotiated.has(features::VERSION_1) {
+        12
+    } else {
+        10
+    }
+}
+
+/// The largest MTU a device allows and buffers of `buf_size` bytes hold: header, Ethernet
+/// header and one VLAN tag must fit too.
+pub(crate) fn max_mtu(device_max: u16, buf_size: usize, hdr_len: usize) -> u16 {
+    let fits = buf_size.saturating_sub(hdr_len + ETH_HLEN + VLAN_HLEN);
+    device_max.min(u16::try_from(fits).unwrap_or(u16::MAX))
+}
+
 /// How many times a configuration read is retried while the device keeps changing it.
 pub(crate) const GENERATION_RETRIES: u32 = 16;
 
@@ -186,6 +209,20 @@ mod tests {
         let cfg = NetConfig::parse(feats(&[MTU]), &small);
         assert_eq!((cfg.max_mtu, cfg.initial_mtu()), (576, 576));
         assert_eq!(NetConfig::parse(feats(&[]), &raw).max_mtu, ETH_DATA_LEN);
+    }
+
+    #[test]
+    fn header_length_depends_on_version_1() {
+        use crate::features::VERSION_1;
+        assert_eq!(net_hdr_len(feats(&[VERSION_1])), 12);
+        assert_eq!(net_hdr_len(feats(&[MAC])), 10);
+    }
+
+    #[test]
+    fn max_mtu_is_what_the_buffers_hold() {
+        assert_eq!(max_mtu(9000, 2048, 12), 2018);
+        assert_eq!(max_mtu(1500, 2048, 12), 1500);
+        assert_eq!(max_mtu(1500, 20, 12), 0);
     }
 
     #[test]

@@ -33,10 +33,19 @@ pub(crate) enum Counter {
     TxErrors,
     /// Interrupts taken.
     Interrupts,
+    /// NAPI polls run.
+    NapiPolls,
+    /// Times the transmit queue was stopped because the ring was full.
+    TxQueueStops,
+    /// Times it was woken again.
+    TxQueueWakes,
+    /// Values from the device that failed validation (used id, length or index); the entry
+    /// was dropped.
+    BadDeviceEntries,
 }
 
 /// Every counter with its name in the procfs file, in output order.
-pub(crate) const COUNTERS: [(Counter, &str); 9] = [
+pub(crate) const COUNTERS: [(Counter, &str); 13] = [
     (Counter::RxPackets, "rx_packets"),
     (Counter::RxBytes, "rx_bytes"),
     (Counter::RxDropped, "rx_dropped"),
@@ -46,6 +55,10 @@ pub(crate) const COUNTERS: [(Counter, &str); 9] = [
     (Counter::TxDropped, "tx_dropped"),
     (Counter::TxErrors, "tx_errors"),
     (Counter::Interrupts, "interrupts"),
+    (Counter::NapiPolls, "napi_polls"),
+    (Counter::TxQueueStops, "tx_queue_stops"),
+    (Counter::TxQueueWakes, "tx_queue_wakes"),
+    (Counter::BadDeviceEntries, "bad_device_entries"),
 ];
 
 /// How many counters there are.
@@ -95,6 +108,10 @@ pub(crate) struct DeviceInfo<'a> {
 /// rx_packets: 0
 /// ...
 /// interrupts: 0
+/// napi_polls: 0
+/// tx_queue_stops: 0
+/// tx_queue_wakes: 0
+/// bad_device_entries: 0
 /// ```
 pub(crate) fn write_section(
     w: &mut impl Write,
@@ -150,7 +167,8 @@ mod tests {
             "device: LNRO0005:01\nname: eth1\nmac: 52:54:00:12:34:02\nversion: 2\n\
              features: 0x0000000100010020 MAC STATUS VERSION_1\nlink: up\n\
              rx_packets: 0\nrx_bytes: 0\nrx_dropped: 0\nrx_errors: 0\n\
-             tx_packets: 0\ntx_bytes: 0\ntx_dropped: 7\ntx_errors: 0\ninterrupts: 3\n\n"
+             tx_packets: 0\ntx_bytes: 0\ntx_dropped: 7\ntx_errors: 0\ninterrupts: 3\n\
+             napi_polls: 0\ntx_queue_stops: 0\ntx_queue_wakes: 0\nbad_device_entries: 0\n\n"
         );
     }
 

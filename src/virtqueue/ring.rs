@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Split-virtqueue bookkeeping: ring layout, queue size, the free list, wrapping index math,
+//! the event-index test, and the validation of every value the device writes back.
+//!
+//! Pure logic, tested on the host. Virtio 1.2 §2.7 (split virtqueues), §2.7.7.2 and §2.7.10
+//! (`used_event`/`avail_event`); `vring_need_event()` of `include/uapi/linux/virtio_ring.h`.
+//! The device is not trusted: a used id out of range or not outstanding, a length beyond the
+//! posted buffer, or a used index that runs ahead of what was made available is reported as an
+//! error and never indexes anything.
+
+#![forbid(unsafe_code)]
+
+/// The largest queue rvnet sets up (entries). Bigger queues buy nothing under the MMIO
+/// transport and cost memory: a queue uses `MAX_QUEUE_SIZE * BUF_SIZE` bytes of buffers.
+pub(crate) const MAX_QUEUE_SIZE: u16 = 256;
+
+/// Size of a descriptor (`struct vring_desc`: le64 addr, le32 len, le16 flags, le16 next).
+pub(crate) const DESC_SIZE: usize = 16;
+/// Size of a used element (`struct vring_used_elem`: le32 id, le32 len).
+pub(crate) const USED_ELEM_SIZE: usize = 8;
+/// Ring alignment of the legacy layout (`VIRTIO_MMIO_QUEUE_ALIGN` written by the driver).
+pub(crate) const LEGACY_ALIGN: usize = 4096;
+
+/// `VRING_DESC_F_WRITE`: the device writes the buffer (receive).
+pub(crate) const VRING_DESC_F_WRITE: u16 = 2;
+
+/// Where the three parts of a split ring lie in one allocation (the legacy layout, which the
+/// version 2 layout can use as well).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Layout {
+    /// Number of entries.
+    pub(crate) num: u16,
+    /// Offset of the descriptor table (always 0).
+    pub(crate) desc: usize,
+    /// Offset of the available ring (`flags`, `idx`, `ring[num]`, `used_event`).
+    pub(crate) avail: usize,
+    /// Offset of the used ring (`flags`, `idx`, `ring[num]`, `avail_event`).
+    pub(crate) used: usize,
+    /// Bytes in all.
+    pub(crate) size: usize,
+}
+
+const fn align_up(x: usize, align: usize) -> usize {
+    x.div_ceil(align) * align
+}
+
+impl Layout {
+    /// The layout of a ring of `num` entries whose used ring is aligned to `align`
+    /// (`vring_size()`).
+    pub(crate) const fn new(num: u16, align: usize) -> Self {
+        let n = num as usize;
+        let avail = DESC_SIZE * n;
+        let used = align_up(avail + 2 * (3 + n), align);
+        Self {
+            num,
+            desc: 0,
+            avail,
+            used,
+            size: used + 2 * 3 + USED_ELEM_SIZE * n,
+        }
+    }
+
+    /// Offset of descriptor `id`.
+    pub(crate) const fn desc_at(&self, id: u16) -> usize {
+        self.desc + DESC_SIZE * id as usize
+    }
+
+    /// Offset of the available ring's `idx`.
+    pub(crate) const fn avail_idx(&self) -> usize {
+        self.avail + 2
+    }
+
+    /// Offset of entry `slot` of the available ring.
+    pub(crate) const fn avail_ring(&self, slot: u16) -> usize {
+        self.avail + 4 + 2 * slot as usize
+    }
+
+    /// Offset of `used_event`, the driver's interrupt threshold (after the available ring).
+    pub(crate) const fn used_event(&self) -> usize {
+        self.avail + 4 + 2 * self.num as usize
+    }
+
+    /// Offset of the used ring's `idx`.
+    pub(crate) const fn used_idx(&self) -> usize {
+        self.used + 2
+    }
+
+    /// Offset of entry `slot` of the used ring.
+    pub(crate) const fn used_ring(&self, slot: u16) -> usize {
+        self.used + 4 + USED_ELEM_SIZE * slot as usize
+    }
+
+    /// Offset of `avail_event`, the device's notification threshold (after the used ring).
+    pub(crate) const fn avail_event(&self) -> usize {
+        self.used + 4 + USED_ELEM_SIZE * self.num as usize
+    }
+}
+
+/// The queue size to use when the device allows at most `max` entries: the largest power of
+/// two (split rings of legacy devices must be one) not above `max` nor [`MAX_QUEUE_SIZE`].
+/// `None` when the queue does not exist (`max` is 0).
+pub(crate) fn queue_size(max: u32) -> Option<u16> {
+    let cap = max.min(u32::from(MAX_QUEUE_SIZE));
+    if cap == 0 {
+        return None;
+    }
+    // CAST: `cap` is at most `MAX_QUEUE_SIZE`, a `u16`.
+    Some(1 << (31 - cap.leading_zeros()) as u16)
+}
+
+/// Whether the other side asked to be told about index `new`, having last been told about
+/// `old`, with `event` as its threshold (`vring_need_event()`): true when `event` lies in the
+/// window `[old, new)`, in wrapping arithmetic.
+pub(crate) const fn need_event(event: u16, new: u16, old: u16) -> bool {
+    new.wrapping_sub(event).wrapping_sub(1) < new.wrapping_sub(old)
+}
+
+/// What was wrong with a value the device wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BadDevice {
+    /// The used index ran ahead of the buffers the device holds.
+    UsedIndex {
+        /// How far the device's index is ahead of the driver's.
+        ahead: u16,
+        /// How many buffers the device holds.
+        outstanding: u16,
+    },
+    /// A used id that is not a descriptor of this ring.
+    IdOutOfRange(u32),
+    /// A used id the device does not hold (stale or duplicate).
+    NotOutstanding(u16),
+    /// A length beyond the buffer that was posted. The descriptor is back with the driver,
+    /// which drops what it holds and reuses it.
+    LengthTooLong {
+        /// The descriptor.
+        id: u16,
+        /// What the device claimed.
+        len: u32,
+    },
+}
+
+/// A validated completion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Used {
+    /// The descriptor (and buffer) the device is done with.
+    pub(crate) id: u16,
+    /// How many bytes the device wrote into it (receive) or 0 (transmit).
+    pub(crate) len: u32,
+}
+
+/// The driver's view of one split ring: which descriptors are free and which the device
+/// holds, and the driver's positions in the available and used rings.
+///
+/// Each descriptor stands for one fixed buffer (no chains): descriptor `id` always points to
+/// buffer `id`, so posting a buffer is only publishing its id.
+pub(crate) struct RingState {
+    num: u16,
+    /// Free descriptor ids, a stack: `free[..nr_free]`.
+    free: [u16; MAX_QUEUE_SIZE as usize],
+    nr_free: u16,
+    /// Whether the device holds descriptor `id`.
+    outstanding: [bool; MAX_QUEUE_SIZE as usize],
+    nr_outstanding: u16,
+    /// Next available-ring index to publish (free-running, wraps at 2^16).
+    next_avail: u16,
+    /// Next used-ring index to consume (free-running).
+    last_used: u16,
+}
+
+impl RingState {
+    /// A ring of `num` entries (at most [`MAX_QUEUE_SIZE`]), all free.
+    pub(crate) fn new(num: u16) -> Self {
+        let num = num.min(MAX_QUEUE_SIZE);
+        let mut free = [0; MAX_QUEUE_SIZE as usize];
+        // Hand out low ids first: pop from the end of a descending stack.
+        for (slot, id) in free.iter_mut().zip((0..num).rev()) {
+            *slot = id;
+        }
+        Self {
+            num,
+            free,
+            nr_free: num,
+            outstanding: [false; MAX_QUEUE_SIZE as usize],
+            nr_outstanding: 0,
+            next_avail: 0,
+            last_used: 0,
+        }
+    }
+
+    /// Number of entries.
+    pub(crate) fn num(&self) -> u16 {
+        self.num
+    }
+
+    /// How many descriptors are free.
+    pub(crate) fn nr_free(&self) -> u16 {
+        self.nr_free
+    }
+
+    /// How many buffers the device holds.
+    #[cfg(test)]
+    pub(crate) fn nr_outstanding(&self) -> u16 {
+        self.nr_outstanding
+    }
+
+    /// The available index the driver publishes next.
+    pub(crate) fn next_avail(&self) -> u16 {
+        self.next_avail
+    }
+
+    /// The used index the driver consumes next: the interrupt threshold to write in
+    /// `used_event`.
+    pub(crate) fn last_used(&self) -> u16 {
+        self.last_used
+    }
+
+    /// Takes a free descriptor.
+    pub(crate) fn alloc(&mut self) -> Option<u16> {
+        self.nr_free = self.nr_free.checked_sub(1)?;
+        self.free.get(usize::from(self.nr_free)).copied()
+    }
+
+    /// Gives back a descriptor that is neither free nor outstanding.
+    fn release(&mut self, id: u16) {
+        if let Some(slot) = self.free.get_mut(usize::from(self.nr_free)) {
+            *slot = id;
+            self.nr_free += 1;
+        }
+    }
+
+    /// Records that descriptor `id` (taken by [`alloc`](Self::alloc), or just completed) is
+    /// handed to the device, and returns the available-ring slot to write it in. The caller
+    /// then publishes [`next_avail`](Self::next_avail) as the new `idx`.
+    ///
+    /// Returns `None`, changing nothing, for an id out of range or already held by the device.
+    pub(crate) fn make_available(&mut self, id: u16) -> Option<u16> {
+        let held = self
+            .outstanding
+            .get_mut(usize::from(id))
+            .filter(|_| id < self.num)?;
+        if *held {
+            return None;
+        }
+        *held = true;
+        self.nr_outstanding += 1;
+        let slot = self.next_avail % self.num;
+        self.next_avail = self.next_avail.wrapping_add(1);
+        Some(slot)
+    }
+
+    /// How many completions the device published, given its used index `used_idx`.
+    ///
+    /// # Errors
+    ///
+    /// [`BadDevice::UsedIndex`] when that is more than the buffers it holds.
+    pub(crate) fn pending(&self, used_idx: u16) -> Result<u16, BadDevice> {
+        let ahead = used_idx.wrapping_sub(self.last_used);
+        if ahead > self.nr_outstanding {
+            return Err(BadDevice::UsedIndex {
+                ahead,
+                outstanding: self.nr_outstanding,
+            });
+        }
+        Ok(ahead)
+    }
+
+    /// The used-ring slot of the next completion to consume.
+    pub(crate) fn next_used_slot(&self) -> u16 {
+        self.last_used % self.num
+    }
+
+    /// Consumes the next used entry, `(id, len)` as the device wrote it, for buffers of
+    /// `buf_len` bytes. The entry is consumed even when it is bad: a hostile device cannot make
+    /// the driver loop on it. A good entry's descriptor is no longer outstanding: the caller
+    /// posts it again ([`make_available`](Self::make_available)) or frees it
+    /// ([`free`](Self::free)).
+    ///
+    /// # Errors
+    ///
+    /// [`BadDevice::IdOutOfRange`] and [`BadDevice::NotOutstanding`], leaving every
+    /// descriptor as it was; [`BadDevice::LengthTooLong`], after which the descriptor is no
+    /// longer outstanding (its contents are dropped, the descriptor reused).
+    pub(crate) fn complete(&mut self, id: u32, len: u32, buf_len: u32) -> Result<Used, BadDevice> {
+        self.last_used = self.last_used.wrapping_add(1);
+        let id = u16::try_from(id)
+            .ok()
+            .filter(|&i| i < self.num)
+            .ok_or(BadDevice::IdOutOfRange(id))?;
+        let held = self
+            .outstanding
+            .get_mut(usize::from(id))
+            .filter(|held| **held)
+            .ok_or(BadDevice::NotOutstanding(id))?;
+        *held = false;
+        self.nr_outstanding -= 1;
+        if len > buf_len {
+            return Err(BadDevice::LengthTooLong { id, len });
+        }
+        Ok(Used { id, len })
+    }
+
+    /// Frees a completed descriptor (one that is not outstanding and not free).
+    pub(crate) fn free(&mut self, id: u16) {
+        let held = self.outstanding.get(usize::from(id)).copied();
+        if id < self.num && held == Some(false) && !self.is_free(id) {
+            self.release(id);
+        }
+    }
+
+    fn is_free(&self, id: u16) -> bool {
+        self.free[..usize::from(self.nr_free)].contains(&id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_matches_vring_size() {
+        // vring_size(256, 4096) = 4096 (desc) + 518 (avail) -> 8192 + 6 + 2048.
+        let l = Layout::new(256, LEGACY_ALIGN);
+        assert_eq!(
+            (l.desc, l.avail, l.used, l.size),
+            (0, 4096, 8192, 8192 + 6 + 2048)
+        );
+        assert_eq!(l.avail_ring(255), 4096 + 4 + 510);
+        assert_eq!(l.used_event(), 4096 + 4 + 512);
+        assert_eq!(l.used_ring(1), 8192 + 4 + 8);
+        assert_eq!(l.avail_event(), 8192 + 4 + 2048);
+        // Small ring: everything in one page.
+        let l = Layout::new(8, LEGACY_ALIGN);
+        assert_eq!((l.avail, l.used), (128, 4096));
+        assert!(l.avail_event() + 2 <= l.size);
+    }
+
+    #[test]
+    fn queue_size_is_a_capped_power_of_two() {
+        assert_eq!(queue_size(0), None);
+        assert_eq!(queue_size(1), Some(1));
+        assert_eq!(queue_size(255), Some(128));
+        assert_eq!(queue_size(256), Some(256));
+        assert_eq!(queue_size(1024), Some(256));
+        assert_eq!(queue_size(u32::MAX), Some(256));
+    }
+
+    #[test]
+    fn need_event_matches_the_c_macro() {
+        // The C definition, on u16 with wrapping.
+        fn c(event: u16, new: u16, old: u16) -> bool {
+            (new.wrapping_sub(event).wrapping_sub(1)) < new.wrapping_sub(old)
+        }
+        assert!(need_event(0, 1, 0));
+        assert!(!need_event(1, 1, 0));
+        assert!(need_event(5, 10, 3));
+        assert!(!need_event(10, 10, 3));
+        assert!(!need_event(2, 10, 3));
+        // Across the wrap.
+        assert!(need_event(65535, 2, 65534));
+        assert!(!need_event(3, 2, 65534));
+        for (e, n, o) in [
+            (0u16, 0u16, 0u16),
+            (7, 7, 6),
+            (100, 50, 40),
+            (65535, 0, 65535),
+        ] {
+            assert_eq!(need_event(e, n, o), c(e, n, o));
+        }
+    }
+
+    #[test]
+    fn alloc_and_free_cycle_through_all_ids() {
+        let mut r = RingState::new(4);
+        let ids: Vec<u16> = core::iter::from_fn(|| r.alloc()).collect();
+        assert_eq!(ids, [0, 1, 2, 3]);
+        assert_eq!(r.alloc(), None);
+        r.free(2);
+        assert_eq!(r.nr_free(), 1);
+        // Double free is ignored.
+        r.free(2);
+        assert_eq!(r.nr_free(), 1);
+        assert_eq!(r.alloc(), Some(2));
+    }
+
+    #[test]
+    fn make_available_refuses_out_of_range_and_held_ids() {
+        let mut r = RingState::new(4);
+        assert_eq!(r.make_available(0), Some(0));
+        assert_eq!(r.make_available(0), None);
+        assert_eq!(r.make_available(4), None);
+        assert_eq!(r.make_available(u16::MAX), None);
+        assert_eq!(r.make_available(3), Some(1));
+        assert_eq!((r.nr_outstanding(), r.next_avail()), (2, 2));
+    }
+
+    #[test]
+    fn complete_validates_id_and_length() {
+        let mut r = RingState::new(4);
+        r.make_available(1);
+        assert_eq!(r.pending(1), Ok(1));
+        assert_eq!(r.complete(1, 60, 2048), Ok(Used { id: 1, len: 60 }));
+        assert_eq!(r.nr_outstanding(), 0);
+        // Duplicate completion of the same id.
+        r.make_available(2);
+        assert_eq!(r.complete(1, 60, 2048), Err(BadDevice::NotOutstanding(1)));
+        assert_eq!(r.complete(9, 60, 2048), Err(BadDevice::IdOutOfRange(9)));
+        assert_eq!(
+            r.complete(1 << 20, 0, 2048),
+            Err(BadDevice::IdOutOfRange(1 << 20))
+        );
+        assert_eq!(
+            r.complete(2, 4000, 2048),
+            Err(BadDevice::LengthTooLong { id: 2, len: 4000 })
+        );
+        // Every entry was consumed, good or bad.
+        assert_eq!(r.last_used(), 5);
+        // Id 2 came back (with a bad length) and can be posted again.
+        assert_eq!(r.nr_outstanding(), 0);
+        assert_eq!(r.make_available(2), Some(2));
+    }
+
+    #[test]
+    fn used_index_cannot_run_ahead() {
+        let mut r = RingState::new(8);
+        r.make_available(0);
+        r.make_available(1);
+        assert_eq!(r.pending(2), Ok(2));
+        assert_eq!(
+            r.pending(3),
+            Err(BadDevice::UsedIndex {
+                ahead: 3,
+                outstanding: 2
+            })
+        );
+        // An index that went backwards looks like a huge jump ahead.
+        assert!(r.pending(0xffff).is_err());
+    }
+
+    #[test]
+    fn indices_wrap_at_16_bits() {
+        let mut r = RingState::new(4);
+        for round in 0..70_000u32 {
+            let id = (round % 4) as u16;
+            let slot = r.make_available(id);
+            assert_eq!(slot, Some((round % 4) as u16));
+            assert_eq!(r.pending(r.last_used().wrapping_add(1)), Ok(1));
+            assert_eq!(r.next_used_slot(), (round % 4) as u16);
+            assert_eq!(r.complete(u32::from(id), 0, 0), Ok(Used { id, len: 0 }));
+        }
+        assert_eq!(r.next_avail(), (70_000u32 % 65_536) as u16);
+        assert_eq!(r.last_used(), r.next_avail());
+    }
+}
