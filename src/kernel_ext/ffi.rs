@@ -31,6 +31,8 @@ opaque_types! {
     net_device;
     /// `struct sk_buff`.
     sk_buff;
+    /// `struct napi_struct`.
+    napi_struct;
 }
 
 /// The prefix of `struct rtnl_link_stats64` (UAPI, `include/uapi/linux/if_link.h`) that rvnet
@@ -49,6 +51,8 @@ pub(crate) struct rtnl_link_stats64_head {
 
 /// `NETDEV_TX_OK`.
 pub(crate) const NETDEV_TX_OK: c_int = 0;
+/// `NETDEV_TX_BUSY`.
+pub(crate) const NETDEV_TX_BUSY: c_int = 0x10;
 
 extern "C" {
     // shim.c
@@ -63,7 +67,18 @@ extern "C" {
     pub(crate) fn rvnet_netdev_hold(dev: *mut net_device);
     pub(crate) fn rvnet_netdev_put(dev: *mut net_device);
     pub(crate) fn rvnet_carrier_ok(dev: *mut net_device) -> bool;
+    pub(crate) fn rvnet_netif_start_queue(dev: *mut net_device);
+    pub(crate) fn rvnet_netif_stop_queue(dev: *mut net_device);
+    pub(crate) fn rvnet_netif_wake_queue(dev: *mut net_device);
+    pub(crate) fn rvnet_netif_queue_stopped(dev: *mut net_device) -> bool;
+    pub(crate) fn rvnet_netdev_xmit_more() -> bool;
+    pub(crate) fn rvnet_netdev_napi(dev: *mut net_device) -> *mut napi_struct;
+    pub(crate) fn rvnet_napi_dev(napi: *mut napi_struct) -> *mut net_device;
+    pub(crate) fn rvnet_napi_schedule(napi: *mut napi_struct);
+    pub(crate) fn rvnet_napi_receive(napi: *mut napi_struct, skb: *mut sk_buff);
+    pub(crate) fn rvnet_skb_len(skb: *mut sk_buff) -> c_uint;
     pub(crate) fn rvnet_kfree_skb_any(skb: *mut sk_buff);
+    pub(crate) fn rvnet_consume_skb_any(skb: *mut sk_buff);
 
     // Exported by net/core/dev.c, net/sched/sch_generic.c and fs/proc/generic.c.
     pub(crate) fn register_netdev(dev: *mut net_device) -> c_int;
@@ -71,6 +86,17 @@ extern "C" {
     pub(crate) fn free_netdev(dev: *mut net_device);
     pub(crate) fn netif_carrier_on(dev: *mut net_device);
     pub(crate) fn netif_carrier_off(dev: *mut net_device);
+    pub(crate) fn napi_enable(napi: *mut napi_struct);
+    pub(crate) fn napi_disable(napi: *mut napi_struct);
+    pub(crate) fn napi_complete_done(napi: *mut napi_struct, work_done: c_int) -> bool;
+    pub(crate) fn napi_alloc_skb(napi: *mut napi_struct, length: c_uint) -> *mut sk_buff;
+    pub(crate) fn skb_put(skb: *mut sk_buff, len: c_uint) -> *mut c_void;
+    pub(crate) fn skb_copy_bits(
+        skb: *const sk_buff,
+        offset: c_int,
+        to: *mut c_void,
+        len: c_int,
+    ) -> c_int;
     pub(crate) fn proc_create_single_data(
         name: *const c_char,
         mode: bindings::umode_t,

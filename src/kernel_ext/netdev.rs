@@ -21,6 +21,7 @@ use kernel::{
         Bound,
         Device, //
     },
+    dma::CoherentView,
     error::{
         from_result,
         to_result, //
@@ -29,6 +30,8 @@ use kernel::{
         c_int,
         c_void, //
     },
+    io::Io,
+    irq::{self, IrqRequest},
     prelude::*,
     str::CStrExt,
     sync::aref::AlwaysRefCounted,
@@ -84,6 +87,37 @@ impl NetDevice {
         unsafe { ffi::rvnet_carrier_ok(self.as_raw()) }
     }
 
+    /// The device's NAPI context.
+    pub(crate) fn napi(&self) -> &Napi {
+        // SAFETY: Every rvnet `net_device` has a NAPI context in its private area
+        // (`rvnet_alloc_netdev()`), which lives as long as the device.
+        unsafe { Napi::from_raw(ffi::rvnet_netdev_napi(self.as_raw())) }
+    }
+
+    /// Allows the core to call `ndo_start_xmit` (`netif_start_queue()`).
+    pub(crate) fn start_queue(&self) {
+        // SAFETY: By the type invariant, `self.as_raw()` is a valid `net_device`.
+        unsafe { ffi::rvnet_netif_start_queue(self.as_raw()) };
+    }
+
+    /// Stops the transmit queue: the ring is full (`netif_stop_queue()`).
+    pub(crate) fn stop_queue(&self) {
+        // SAFETY: By the type invariant, `self.as_raw()` is a valid `net_device`.
+        unsafe { ffi::rvnet_netif_stop_queue(self.as_raw()) };
+    }
+
+    /// Restarts a stopped transmit queue (`netif_wake_queue()`).
+    pub(crate) fn wake_queue(&self) {
+        // SAFETY: By the type invariant, `self.as_raw()` is a valid `net_device`.
+        unsafe { ffi::rvnet_netif_wake_queue(self.as_raw()) };
+    }
+
+    /// Whether the transmit queue is stopped (`netif_queue_stopped()`).
+    pub(crate) fn queue_stopped(&self) -> bool {
+        // SAFETY: By the type invariant, `self.as_raw()` is a valid `net_device`.
+        unsafe { ffi::rvnet_netif_queue_stopped(self.as_raw()) }
+    }
+
     /// Turns the carrier on or off (`netif_carrier_on()`/`netif_carrier_off()`).
     pub(crate) fn set_carrier(&self, on: bool) {
         // SAFETY: By the type invariant, `self.as_raw()` is a valid `net_device`; both
@@ -118,6 +152,136 @@ unsafe impl AlwaysRefCounted for NetDevice {
     }
 }
 
+/// Whether the core has more packets for this queue right behind the current one
+/// (`netdev_xmit_more()`): the driver may then delay notifying the device. Only meaningful
+/// inside `ndo_start_xmit`.
+pub(crate) fn xmit_more() -> bool {
+    // SAFETY: Reads a per-CPU flag; valid in any context.
+    unsafe { ffi::rvnet_netdev_xmit_more() }
+}
+
+/// A NAPI context (`struct napi_struct`).
+///
+/// # Invariants
+///
+/// A `&Napi` points to a valid, initialised `struct napi_struct` (added to its device with
+/// `netif_napi_add()`) for its lifetime.
+#[repr(transparent)]
+pub(crate) struct Napi(Opaque<ffi::napi_struct>);
+
+impl Napi {
+    /// Creates a reference to a [`Napi`] from a valid pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a NAPI context added to a device, valid for `'a`.
+    unsafe fn from_raw<'a>(ptr: *mut ffi::napi_struct) -> &'a Self {
+        // SAFETY: Transparent wrapper; validity from the caller.
+        unsafe { &*ptr.cast() }
+    }
+
+    fn as_raw(&self) -> *mut ffi::napi_struct {
+        self.0.get()
+    }
+
+    /// Schedules a poll, unless one is pending or NAPI is disabled (`napi_schedule()`). May be
+    /// called from interrupt context.
+    pub(crate) fn schedule(&self) {
+        // SAFETY: By the type invariant, the NAPI context is valid.
+        unsafe { ffi::rvnet_napi_schedule(self.as_raw()) };
+    }
+
+    /// Enables polling (`napi_enable()`); from `ndo_open`.
+    pub(crate) fn enable(&self) {
+        // SAFETY: By the type invariant, the NAPI context is valid and, from `ndo_open`, disabled.
+        unsafe { ffi::napi_enable(self.as_raw()) };
+    }
+
+    /// Disables polling and waits for a running poll to finish (`napi_disable()`); from
+    /// `ndo_stop`. May sleep.
+    pub(crate) fn disable(&self) {
+        // SAFETY: By the type invariant, the NAPI context is valid.
+        unsafe { ffi::napi_disable(self.as_raw()) };
+    }
+
+    /// Ends a poll that did `work` (less than its budget) units of work
+    /// (`napi_complete_done()`). Returns whether the poll is really over: if not, the core
+    /// polls again and interrupts must stay off.
+    pub(crate) fn complete_done(&self, work: u32) -> bool {
+        let work = c_int::try_from(work).unwrap_or(c_int::MAX);
+        // SAFETY: By the type invariant, the NAPI context is valid; called from its poll.
+        unsafe { ffi::napi_complete_done(self.as_raw(), work) }
+    }
+
+    /// Allocates a socket buffer for `len` bytes of received packet, from the NAPI cache
+    /// (`napi_alloc_skb()`). `None` when memory is short.
+    pub(crate) fn alloc_skb(&self, len: u32) -> Option<RxSkBuff> {
+        // SAFETY: By the type invariant, the NAPI context is valid; called from its poll.
+        let skb = NonNull::new(unsafe { ffi::napi_alloc_skb(self.as_raw(), len) })?;
+        // INVARIANT: A new `sk_buff` with `len` bytes of tail room, owned here.
+        Some(RxSkBuff { skb, room: len })
+    }
+
+    /// Hands a received packet to the stack: `eth_type_trans()`, then GRO
+    /// (`napi_gro_receive()`).
+    pub(crate) fn receive(&self, skb: RxSkBuff) {
+        let skb = ManuallyDrop::new(skb);
+        // SAFETY: By the type invariants, the NAPI context and its device are valid and `skb`
+        // is owned; its ownership passes to the stack.
+        unsafe { ffi::rvnet_napi_receive(self.as_raw(), skb.skb.as_ptr()) };
+    }
+}
+
+// SAFETY: The methods of `Napi` may be called from any thread.
+unsafe impl Send for Napi {}
+// SAFETY: `napi_schedule()` may race with itself and with polls; the other methods are called
+// only from the poll or from `ndo_open`/`ndo_stop`, which the core serialises.
+unsafe impl Sync for Napi {}
+
+/// A socket buffer being filled with a received packet; freed when dropped.
+///
+/// # Invariants
+///
+/// `skb` is a valid `struct sk_buff` owned by this value, with at least `room` bytes of tail
+/// room.
+pub(crate) struct RxSkBuff {
+    skb: NonNull<ffi::sk_buff>,
+    room: u32,
+}
+
+impl RxSkBuff {
+    /// Appends `src`, a received packet in DMA memory, to the buffer (`skb_put()` + copy).
+    ///
+    /// # Errors
+    ///
+    /// `EMSGSIZE` when `src` is larger than the room the buffer was allocated with.
+    pub(crate) fn put_from(&mut self, src: CoherentView<'_, [u8]>) -> Result {
+        let len = u32::try_from(src.len()).map_err(|_| EMSGSIZE)?;
+        if len > self.room {
+            return Err(EMSGSIZE);
+        }
+        // SAFETY: By the type invariant, the skb has `room >= len` bytes of tail room, which
+        // `skb_put()` hands out.
+        let data = unsafe { ffi::skb_put(self.skb.as_ptr(), len) }.cast::<u8>();
+        self.room -= len;
+        // SAFETY: `skb_put()` returned `len` writable bytes that nothing else references.
+        let data = unsafe { core::slice::from_raw_parts_mut(data, src.len()) };
+        // PANIC: Both sides are `len` bytes long.
+        src.copy_to_slice(data);
+        Ok(())
+    }
+}
+
+impl Drop for RxSkBuff {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant, the `sk_buff` is owned and valid.
+        unsafe { ffi::rvnet_kfree_skb_any(self.skb.as_ptr()) };
+    }
+}
+
+// SAFETY: An owned `sk_buff` may be used or freed on any thread.
+unsafe impl Send for RxSkBuff {}
+
 /// A socket buffer handed to the driver for transmission; freed when dropped.
 ///
 /// # Invariants
@@ -126,6 +290,38 @@ unsafe impl AlwaysRefCounted for NetDevice {
 pub(crate) struct SkBuff(NonNull<ffi::sk_buff>);
 
 impl SkBuff {
+    /// Length of the packet in bytes (`skb->len`).
+    pub(crate) fn len(&self) -> u32 {
+        // SAFETY: By the type invariant, `self.0` is a valid `sk_buff`.
+        unsafe { ffi::rvnet_skb_len(self.0.as_ptr()) }
+    }
+
+    /// Copies the whole packet, linear part and fragments, to the start of `dst`
+    /// (`skb_copy_bits()`).
+    ///
+    /// # Errors
+    ///
+    /// `EMSGSIZE` when the packet is larger than `dst`.
+    pub(crate) fn copy_to(&self, dst: CoherentView<'_, [u8]>) -> Result {
+        let len = self.len();
+        if usize::try_from(len).map_or(true, |len| len > dst.len()) {
+            return Err(EMSGSIZE);
+        }
+        let len = c_int::try_from(len).map_err(|_| EMSGSIZE)?;
+        let to = dst.as_sys_mem().as_ptr().cast::<c_void>();
+        // SAFETY: `to` is valid for writing `dst.len() >= len` bytes of DMA memory that the
+        // device does not own (the caller posts it only afterwards); `self.0` is a valid skb.
+        to_result(unsafe { ffi::skb_copy_bits(self.0.as_ptr(), 0, to, len) })
+    }
+
+    /// Frees the buffer after a successful transmission (`dev_consume_skb_any()`: not counted
+    /// as a drop).
+    pub(crate) fn consume(self) {
+        let skb = ManuallyDrop::new(self);
+        // SAFETY: By the type invariant, the `sk_buff` is owned and valid; it is not used again.
+        unsafe { ffi::rvnet_consume_skb_any(skb.0.as_ptr()) };
+    }
+
     /// Takes ownership of `skb`.
     ///
     /// # Safety
@@ -153,14 +349,9 @@ pub(crate) enum TxOutcome {
     /// The packet was consumed: queued to the device, or dropped and counted
     /// (`NETDEV_TX_OK`).
     Consumed,
-}
-
-impl TxOutcome {
-    fn to_raw(&self) -> c_int {
-        match self {
-            Self::Consumed => ffi::NETDEV_TX_OK,
-        }
-    }
+    /// The ring is full and the queue was stopped; the core keeps the packet and retries
+    /// (`NETDEV_TX_BUSY`). The packet is given back.
+    Busy(SkBuff),
 }
 
 /// Interface statistics, reported by `ndo_get_stats64` (`ip -s link`).
@@ -203,6 +394,14 @@ pub(crate) trait Operations: 'static {
 
     /// `ndo_get_stats64`: report the interface counters.
     fn get_stats64(dev: &NetDevice, data: &Self::Data<'_>, stats: &mut LinkStats);
+
+    /// The NAPI poll: do at most `budget` units of receive work and return how many were done.
+    /// A budget of 0 (netpoll) allows transmit completions only.
+    fn poll(dev: &NetDevice, data: &Self::Data<'_>, napi: &Napi, budget: u32) -> u32;
+
+    /// The device's interrupt, in hard interrupt context. It may come before the device is
+    /// registered, and until it is unregistered.
+    fn interrupt(dev: &NetDevice, data: &Self::Data<'_>) -> irq::IrqReturn;
 }
 
 /// The `extern "C"` callbacks of the `net_device_ops` table, for driver `T`.
@@ -264,7 +463,14 @@ impl<T: Operations> Adapter<T> {
         };
         // SAFETY: The stack hands over a valid `sk_buff` (safety requirements).
         let skb = unsafe { SkBuff::from_raw(skb) };
-        T::start_xmit(netdev, data, skb).to_raw()
+        match T::start_xmit(netdev, data, skb) {
+            TxOutcome::Consumed => ffi::NETDEV_TX_OK,
+            TxOutcome::Busy(skb) => {
+                // The core still owns the packet after `NETDEV_TX_BUSY`.
+                core::mem::forget(skb);
+                ffi::NETDEV_TX_BUSY
+            }
+        }
     }
 
     /// `ndo_get_stats64`.
@@ -293,6 +499,26 @@ impl<T: Operations> Adapter<T> {
         // SAFETY: `stats` is a valid `rtnl_link_stats64`, whose head has this layout (checked
         // in `shim.c`); the rest of the structure is left as the caller zeroed it.
         unsafe { stats.write(head) };
+    }
+}
+
+impl<T: Operations> Adapter<T> {
+    /// The NAPI poll.
+    ///
+    /// # Safety
+    ///
+    /// `napi` is the NAPI context of a `net_device` of a live [`Registration<T>`]; NAPI polls
+    /// run only while NAPI is enabled, between `ndo_open` and `ndo_stop`.
+    pub(crate) unsafe fn poll_callback(napi: *mut ffi::napi_struct, budget: c_int) -> c_int {
+        // SAFETY: `napi->dev` of a valid context is its device, a live registration's
+        // (safety requirements).
+        let (netdev, data) = unsafe { Self::from_raw(ffi::rvnet_napi_dev(napi)) };
+        // SAFETY: `napi` is valid for the call (safety requirements).
+        let napi = unsafe { Napi::from_raw(napi) };
+        let budget = u32::try_from(budget).unwrap_or(0);
+        let done = T::poll(netdev, data, napi, budget).min(budget);
+        // CAST: `done <= budget`, which came from a `c_int`.
+        done as c_int
     }
 }
 
@@ -355,6 +581,20 @@ macro_rules! export_ops {
             // and a valid `rtnl_link_stats64`.
             unsafe { $crate::kernel_ext::netdev::Adapter::<$t>::get_stats64_callback(dev, stats) }
         }
+
+        /// The NAPI poll function `shim.c` registers with `netif_napi_add()`.
+        ///
+        /// # Safety
+        ///
+        /// Called by the networking core only, as the poll of an rvnet device's NAPI context.
+        #[no_mangle]
+        unsafe extern "C" fn rvnet_napi_poll(
+            napi: *mut $crate::kernel_ext::netdev::RawNapi,
+            budget: ::kernel::ffi::c_int,
+        ) -> ::kernel::ffi::c_int {
+            // SAFETY: The core polls only enabled contexts of registered rvnet devices.
+            unsafe { $crate::kernel_ext::netdev::Adapter::<$t>::poll_callback(napi, budget) }
+        }
     };
 }
 pub(crate) use export_ops;
@@ -363,6 +603,8 @@ pub(crate) use export_ops;
 pub(crate) type RawNetDevice = ffi::net_device;
 /// The C `struct sk_buff`, for [`export_ops!`].
 pub(crate) type RawSkBuff = ffi::sk_buff;
+/// The C `struct napi_struct`, for [`export_ops!`].
+pub(crate) type RawNapi = ffi::napi_struct;
 /// The C `struct rtnl_link_stats64`, for [`export_ops!`].
 pub(crate) type RawLinkStats = ffi::rtnl_link_stats64_head;
 
@@ -376,28 +618,33 @@ pub(crate) struct Config {
     pub(crate) max_mtu: u32,
 }
 
-/// A registered Ethernet device (`eth%d`) with driver `T`.
+/// A registered Ethernet device (`eth%d`) with driver `T`, and its interrupt.
 ///
-/// Dropping it unregisters the device (after which no callback runs), drops the driver data,
-/// and frees the `net_device`, in that order: the data may use the device until it is freed.
+/// Dropping it frees the interrupt (after which the handler does not run), unregisters the
+/// device (after which no other callback runs), drops the driver data, and frees the
+/// `net_device`, in that order: each step removes a user of what the next one frees.
 ///
 /// # Invariants
 ///
 /// `dev` is a `net_device` allocated by `rvnet_alloc_netdev()` and registered; its private
-/// area points to `*data`, which stays pinned and valid until after `unregister_netdev()`.
+/// area points to `*data`, which stays pinned and valid until after `unregister_netdev()`;
+/// `irq` is a requested interrupt whose handler is an [`IrqTrampoline`] for `dev`.
 pub(crate) struct Registration<'a, T: Operations> {
     dev: NonNull<ffi::net_device>,
+    irq: ManuallyDrop<Pin<KBox<irq::Registration<'a, IrqTrampoline<T>>>>>,
     data: ManuallyDrop<Pin<KBox<T::Data<'a>>>>,
 }
 
 impl<'a, T: Operations> Registration<'a, T> {
-    /// Allocates, configures and registers a network device whose parent is `parent`, with the
-    /// carrier off, and `data` as driver data.
+    /// Allocates and configures a network device whose parent is `parent`, with the carrier
+    /// off and `data` as driver data, requests its interrupt `irq` (shared: the handler must
+    /// tell whether the interrupt was its device's), and registers it.
     ///
     /// # Errors
     ///
     /// `ENOMEM` when the device or the data cannot be allocated, the error of `data`'s
-    /// initialiser, or that of `register_netdev()`. Nothing stays allocated or registered.
+    /// initialiser, of `request_irq()` or of `register_netdev()`. Nothing stays allocated,
+    /// requested or registered.
     ///
     /// # Safety
     ///
@@ -405,6 +652,7 @@ impl<'a, T: Operations> Registration<'a, T> {
     /// stay registered, calling into `data` after `'a` ends.
     pub(crate) unsafe fn new(
         parent: &'a Device<Bound>,
+        irq: IrqRequest<'a>,
         config: &Config,
         data: impl PinInit<T::Data<'a>, Error>,
     ) -> Result<Self> {
@@ -434,16 +682,42 @@ impl<'a, T: Operations> Registration<'a, T> {
             );
         }
 
+        // INVARIANT: The handler is for `dev`, whose data outlives the interrupt registration
+        // (see `Drop`).
+        let handler = IrqTrampoline::<T> {
+            dev,
+            _ops: PhantomData,
+        };
+        // SAFETY: The interrupt registration is owned by the returned `Registration`, which drops
+        // it first; it is never forgotten (safety requirements).
+        let irq = KBox::pin_init(
+            unsafe {
+                irq::Registration::new(irq, irq::Flags::SHARED, c"rvnet", Ok::<_, Error>(handler))
+            },
+            GFP_KERNEL,
+        );
+        let irq = match irq {
+            Ok(irq) => irq,
+            Err(e) => {
+                // SAFETY: Not registered, and no handler runs: nothing else knows `raw`.
+                unsafe { ffi::free_netdev(raw) };
+                return Err(e);
+            }
+        };
+
         // SAFETY: `raw` is fully set up; from here on the core may call the ops.
         if let Err(e) = to_result(unsafe { ffi::register_netdev(raw) }) {
-            // SAFETY: Registration failed: nothing else knows `raw`.
+            drop(irq);
+            // SAFETY: Registration failed and the interrupt is freed: nothing knows `raw`.
             unsafe { ffi::free_netdev(raw) };
             return Err(e);
         }
 
-        // INVARIANT: `dev` is registered with its private area pointing to `data`.
+        // INVARIANT: `dev` is registered with its private area pointing to `data`, and `irq`
+        // calls the trampoline for `dev`.
         Ok(Self {
             dev,
+            irq: ManuallyDrop::new(irq),
             data: ManuallyDrop::new(data),
         })
     }
@@ -455,9 +729,37 @@ impl<'a, T: Operations> Registration<'a, T> {
     }
 }
 
+/// The interrupt handler of a [`Registration`]: calls [`Operations::interrupt`].
+///
+/// # Invariants
+///
+/// `dev` is the device of the [`Registration<T>`] that owns this handler's interrupt
+/// registration; it and its driver data outlive that interrupt registration.
+struct IrqTrampoline<T: Operations> {
+    dev: NonNull<ffi::net_device>,
+    _ops: PhantomData<fn() -> T>,
+}
+
+impl<T: Operations> irq::Handler for IrqTrampoline<T> {
+    fn handle(&self) -> irq::IrqReturn {
+        // SAFETY: By the type invariant, the device and its driver data outlive the interrupt
+        // registration, and so every call of this handler.
+        let (netdev, data) = unsafe { Adapter::<T>::from_raw(self.dev.as_ptr()) };
+        T::interrupt(netdev, data)
+    }
+}
+
+// SAFETY: The handler only passes the device to `T::interrupt`, which may run on any CPU.
+unsafe impl<T: Operations> Send for IrqTrampoline<T> {}
+// SAFETY: `T::Data` is `Sync`, and `NetDevice` methods may be called concurrently.
+unsafe impl<T: Operations> Sync for IrqTrampoline<T> {}
+
 impl<T: Operations> Drop for Registration<'_, T> {
     fn drop(&mut self) {
         let raw = self.dev.as_ptr();
+        // SAFETY: Dropped once, here: `free_irq()` waits for a running handler, and no handler
+        // runs after it.
+        unsafe { ManuallyDrop::drop(&mut self.irq) };
         // SAFETY: By the type invariant, `raw` is registered. Once this returns, the core has
         // stopped the device and calls none of its ops any more.
         unsafe { ffi::unregister_netdev(raw) };

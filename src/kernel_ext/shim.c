@@ -21,9 +21,10 @@ static const struct net_device_ops rvnet_netdev_ops = {
 	.ndo_validate_addr = eth_validate_addr,
 };
 
-/* The private area of an rvnet net_device: the Rust driver data. */
+/* The private area of an rvnet net_device: the Rust driver data, and the NAPI context. */
 struct rvnet_netdev_priv {
 	void *drvdata;
+	struct napi_struct napi;
 };
 
 /* Rust writes the head of rtnl_link_stats64 through this layout (ffi::rtnl_link_stats64_head). */
@@ -36,6 +37,7 @@ static_assert(offsetof(struct rtnl_link_stats64, tx_errors) == 5 * 8);
 static_assert(offsetof(struct rtnl_link_stats64, rx_dropped) == 6 * 8);
 static_assert(offsetof(struct rtnl_link_stats64, tx_dropped) == 7 * 8);
 static_assert(NETDEV_TX_OK == 0);
+static_assert(NETDEV_TX_BUSY == 0x10);
 
 struct net_device *rvnet_alloc_netdev(struct device *parent)
 {
@@ -45,6 +47,8 @@ struct net_device *rvnet_alloc_netdev(struct device *parent)
 		return NULL;
 	SET_NETDEV_DEV(dev, parent);
 	dev->netdev_ops = &rvnet_netdev_ops;
+	/* free_netdev() deletes it. */
+	netif_napi_add(dev, &((struct rvnet_netdev_priv *)netdev_priv(dev))->napi, rvnet_napi_poll);
 	return dev;
 }
 
@@ -99,7 +103,63 @@ bool rvnet_carrier_ok(struct net_device *dev)
 	return netif_carrier_ok(dev);
 }
 
+void rvnet_netif_start_queue(struct net_device *dev)
+{
+	netif_start_queue(dev);
+}
+
+void rvnet_netif_stop_queue(struct net_device *dev)
+{
+	netif_stop_queue(dev);
+}
+
+void rvnet_netif_wake_queue(struct net_device *dev)
+{
+	netif_wake_queue(dev);
+}
+
+bool rvnet_netif_queue_stopped(struct net_device *dev)
+{
+	return netif_queue_stopped(dev);
+}
+
+bool rvnet_netdev_xmit_more(void)
+{
+	return netdev_xmit_more();
+}
+
+struct napi_struct *rvnet_netdev_napi(struct net_device *dev)
+{
+	return &((struct rvnet_netdev_priv *)netdev_priv(dev))->napi;
+}
+
+struct net_device *rvnet_napi_dev(struct napi_struct *napi)
+{
+	return napi->dev;
+}
+
+void rvnet_napi_schedule(struct napi_struct *napi)
+{
+	napi_schedule(napi);
+}
+
+void rvnet_napi_receive(struct napi_struct *napi, struct sk_buff *skb)
+{
+	skb->protocol = eth_type_trans(skb, napi->dev);
+	napi_gro_receive(napi, skb);
+}
+
+unsigned int rvnet_skb_len(struct sk_buff *skb)
+{
+	return skb->len;
+}
+
 void rvnet_kfree_skb_any(struct sk_buff *skb)
 {
 	dev_kfree_skb_any(skb);
+}
+
+void rvnet_consume_skb_any(struct sk_buff *skb)
+{
+	dev_consume_skb_any(skb);
 }
