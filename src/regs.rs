@@ -59,6 +59,56 @@ register! {
         31:0 value;
     }
 
+    /// Which virtqueue the `QUEUE_*` registers refer to (`QueueSel`).
+    pub(crate) QUEUE_SEL(u32) @ 0x030 {
+        31:0 value;
+    }
+
+    /// Largest size of the selected queue the device supports, 0 if it does not exist
+    /// (`QueueNumMax`).
+    pub(crate) QUEUE_NUM_MAX(u32) @ 0x034 {
+        31:0 value;
+    }
+
+    /// Size of the selected queue the driver uses (`QueueNum`).
+    pub(crate) QUEUE_NUM(u32) @ 0x038 {
+        31:0 value;
+    }
+
+    /// Legacy only: alignment of the used ring, in bytes (`QueueAlign`).
+    pub(crate) QUEUE_ALIGN(u32) @ 0x03c {
+        31:0 value;
+    }
+
+    /// Legacy only: page frame number of the selected queue's ring, 0 when unused
+    /// (`QueuePFN`).
+    pub(crate) QUEUE_PFN(u32) @ 0x040 {
+        31:0 value;
+    }
+
+    /// Version 2 only: the selected queue is in use (`QueueReady`).
+    pub(crate) QUEUE_READY(u32) @ 0x044 {
+        0:0 ready;
+    }
+
+    /// Writing a queue index tells the device there are new buffers in it (`QueueNotify`).
+    pub(crate) QUEUE_NOTIFY(u32) @ 0x050 {
+        31:0 value;
+    }
+
+    /// Why the device interrupted (`InterruptStatus`).
+    pub(crate) INTERRUPT_STATUS(u32) @ 0x060 {
+        /// The configuration space changed.
+        1:1 config_changed;
+        /// A queue has new used buffers.
+        0:0 used_buffer;
+    }
+
+    /// Acknowledges the interrupt causes written (`InterruptACK`).
+    pub(crate) INTERRUPT_ACK(u32) @ 0x064 {
+        31:0 value;
+    }
+
     /// Device status (`Status`); writing 0 resets the device.
     pub(crate) STATUS(u32) @ 0x070 {
         /// The driver gave up on the device.
@@ -73,6 +123,36 @@ register! {
         1:1 driver;
         /// The driver noticed the device.
         0:0 acknowledge;
+    }
+
+    /// Version 2 only: bus address of the selected queue's descriptor table, low 32 bits.
+    pub(crate) QUEUE_DESC_LOW(u32) @ 0x080 {
+        31:0 value;
+    }
+
+    /// Version 2 only: bus address of the descriptor table, high 32 bits.
+    pub(crate) QUEUE_DESC_HIGH(u32) @ 0x084 {
+        31:0 value;
+    }
+
+    /// Version 2 only: bus address of the available ring ("driver area"), low 32 bits.
+    pub(crate) QUEUE_DRIVER_LOW(u32) @ 0x090 {
+        31:0 value;
+    }
+
+    /// Version 2 only: bus address of the available ring, high 32 bits.
+    pub(crate) QUEUE_DRIVER_HIGH(u32) @ 0x094 {
+        31:0 value;
+    }
+
+    /// Version 2 only: bus address of the used ring ("device area"), low 32 bits.
+    pub(crate) QUEUE_DEVICE_LOW(u32) @ 0x0a0 {
+        31:0 value;
+    }
+
+    /// Version 2 only: bus address of the used ring, high 32 bits.
+    pub(crate) QUEUE_DEVICE_HIGH(u32) @ 0x0a4 {
+        31:0 value;
     }
 
     /// Version 2 only: changes whenever the configuration space changes (`ConfigGeneration`).

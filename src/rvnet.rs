@@ -25,6 +25,7 @@ mod nic;
 mod procfs;
 mod regs;
 mod transport;
+mod virtqueue;
 
 use kernel::{
     driver::Registration,

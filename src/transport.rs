@@ -9,6 +9,7 @@
 
 use kernel::{
     device,
+    dma::DmaAddress,
     io::{
         mem::ExclusiveIoMem,
         poll::read_poll_timeout,
@@ -66,6 +67,32 @@ pub(crate) enum IdentifyError {
     NotNetwork(DeviceType),
     /// The device cannot be used; the step and the error say why.
     Failed(&'static str, Error),
+}
+
+/// Why the device interrupted: `InterruptStatus`, decoded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct InterruptCause {
+    /// A queue has new used buffers.
+    pub(crate) used_buffer: bool,
+    /// The configuration space changed.
+    pub(crate) config_changed: bool,
+}
+
+impl InterruptCause {
+    /// Whether the interrupt was this device's.
+    pub(crate) fn any(self) -> bool {
+        self.used_buffer || self.config_changed
+    }
+}
+
+/// Where a virtqueue's parts lie in bus memory.
+pub(crate) struct QueueAddresses {
+    /// The descriptor table.
+    pub(crate) desc: DmaAddress,
+    /// The available ring.
+    pub(crate) avail: DmaAddress,
+    /// The used ring.
+    pub(crate) used: DmaAddress,
 }
 
 /// How long a reset may take before the device is declared broken.
@@ -175,6 +202,78 @@ impl<'a> Transport<'a> {
         for sel in 0..words {
             self.io.write_reg(DRIVER_FEATURES_SEL::from(sel));
             self.io.write_reg(DRIVER_FEATURES::from(features.word(sel)));
+        }
+    }
+
+    /// Selects queue `index` and returns how many entries it may have; 0 when it does not exist.
+    ///
+    /// # Errors
+    ///
+    /// `EBUSY` when the queue is already in use, which a freshly reset device never reports.
+    pub(crate) fn queue_max(&self, index: u16) -> Result<u32> {
+        self.io.write_reg(QUEUE_SEL::from(u32::from(index)));
+        let in_use = match self.version {
+            Version::Legacy => u32::from(self.io.read(QUEUE_PFN)) != 0,
+            Version::Modern => self.io.read(QUEUE_READY).ready().into_bool(),
+        };
+        if in_use {
+            return Err(EBUSY);
+        }
+        Ok(u32::from(self.io.read(QUEUE_NUM_MAX)))
+    }
+
+    /// Gives queue `index` of `num` entries to the device (virtio 1.2 §4.2.3.2; legacy:
+    /// §4.2.4). The legacy layout takes one page-aligned ring, whose page frame number must
+    /// fit in 32 bits; the driver sets a DMA mask that guarantees it.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` when a legacy ring is not page-aligned or beyond the 32-bit page frame range.
+    pub(crate) fn queue_activate(&self, index: u16, num: u16, addr: &QueueAddresses) -> Result {
+        self.io.write_reg(QUEUE_SEL::from(u32::from(index)));
+        self.io.write_reg(QUEUE_NUM::from(u32::from(num)));
+        match self.version {
+            Version::Legacy => {
+                // CAST: Page size and ring alignment are 4 KiB.
+                let page = PAGE_SIZE as u64;
+                if addr.desc % page != 0 {
+                    return Err(EINVAL);
+                }
+                let pfn = u32::try_from(addr.desc / page).map_err(|_| EINVAL)?;
+                self.io.write_reg(QUEUE_ALIGN::from(PAGE_SIZE as u32));
+                self.io.write_reg(QUEUE_PFN::from(pfn));
+            }
+            Version::Modern => {
+                // CAST: Splitting 64-bit addresses into their 32-bit halves.
+                let split = |a: DmaAddress| (a as u32, (a >> 32) as u32);
+                let (desc, avail, used) = (split(addr.desc), split(addr.avail), split(addr.used));
+                self.io.write_reg(QUEUE_DESC_LOW::from(desc.0));
+                self.io.write_reg(QUEUE_DESC_HIGH::from(desc.1));
+                self.io.write_reg(QUEUE_DRIVER_LOW::from(avail.0));
+                self.io.write_reg(QUEUE_DRIVER_HIGH::from(avail.1));
+                self.io.write_reg(QUEUE_DEVICE_LOW::from(used.0));
+                self.io.write_reg(QUEUE_DEVICE_HIGH::from(used.1));
+                self.io.write_reg(QUEUE_READY::zeroed().with_ready(true));
+            }
+        }
+        Ok(())
+    }
+
+    /// Tells the device that queue `index` has new buffers (`vm_notify()`).
+    pub(crate) fn notify(&self, index: u16) {
+        self.io.write_reg(QUEUE_NOTIFY::from(u32::from(index)));
+    }
+
+    /// Reads why the device interrupted and acknowledges it (`vm_interrupt()`).
+    pub(crate) fn ack_interrupt(&self) -> InterruptCause {
+        let status = self.io.read(INTERRUPT_STATUS);
+        let raw = u32::from(status);
+        if raw != 0 {
+            self.io.write_reg(INTERRUPT_ACK::from(raw));
+        }
+        InterruptCause {
+            used_buffer: status.used_buffer().into_bool(),
+            config_changed: status.config_changed().into_bool(),
         }
     }
 

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A split virtqueue in DMA-coherent memory, with one fixed buffer per descriptor.
+//!
+//! Virtio 1.2 §2.7 (split virtqueues); the driver side of `drivers/virtio/virtio_ring.c`
+//! (`virtqueue_add_split()`, `virtqueue_kick_prepare_split()`, `virtqueue_get_buf_ctx_split()`,
+//! `virtqueue_enable_cb_prepare_split()`), reduced to what rvnet needs: descriptor `id` always
+//! points to buffer `id` of the queue's buffer area, so descriptors are written once and posting
+//! a buffer is publishing its id. The bookkeeping and every check of what the device writes
+//! live in [`ring`], host-tested; this file only moves values to and from the rings, with the
+//! barriers of §2.7.13.
+//!
+//! Memory barriers: virtio-mmio devices use the "weak barriers" of `virtio_ring.c`, i.e. SMP
+//! barriers, since the device is another CPU as far as coherent memory goes.
+
+pub(crate) mod ring;
+
+use kernel::{
+    device::{Bound, Device},
+    dma::{Coherent, CoherentView},
+    io::{io_project, Io},
+    prelude::*,
+    sync::barrier::{smp_mb, Full, Read, Write},
+};
+
+use crate::transport::{QueueAddresses, Transport};
+
+use self::ring::{BadDevice, Layout, RingState, Used, LEGACY_ALIGN, VRING_DESC_F_WRITE};
+
+#[cfg(target_endian = "big")]
+compile_error!("rvnet writes ring values in CPU order: little-endian CPUs only");
+
+/// `VRING_AVAIL_F_NO_INTERRUPT`: the driver does not want interrupts (without event index).
+const VRING_AVAIL_F_NO_INTERRUPT: u16 = 1;
+/// `VRING_USED_F_NO_NOTIFY`: the device does not want notifications (without event index).
+const VRING_USED_F_NO_NOTIFY: u16 = 1;
+
+/// A descriptor (`struct vring_desc`).
+#[derive(FromBytes, IntoBytes)]
+#[repr(C)]
+struct Desc {
+    addr: u64,
+    len: u32,
+    flags: u16,
+    next: u16,
+}
+
+/// A used element (`struct vring_used_elem`).
+#[derive(FromBytes, IntoBytes)]
+#[repr(C)]
+struct UsedElem {
+    id: u32,
+    len: u32,
+}
+
+/// Who writes a queue's buffers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    /// The device fills them (receive queue).
+    DeviceWrites,
+    /// The driver fills them (transmit queue).
+    DriverWrites,
+}
+
+/// One split virtqueue and its buffers.
+///
+/// The device may access `ring` and `bufs` from [`Transport::queue_activate`] until it is
+/// reset: a `Virtqueue` must be dropped after the device's [`Transport`], which resets it.
+pub(crate) struct Virtqueue {
+    /// Queue index, for notifications.
+    index: u16,
+    /// Where the parts of the ring are in `ring`.
+    layout: Layout,
+    /// Descriptor table, available ring and used ring, in the legacy layout.
+    ring: Coherent<[u8]>,
+    /// `num` buffers of `buf_size` bytes; descriptor `id` points to buffer `id`.
+    bufs: Coherent<[u8]>,
+    buf_size: usize,
+    /// Driver-side bookkeeping.
+    state: KBox<RingState>,
+    /// Whether `VIRTIO_RING_F_EVENT_IDX` was negotiated.
+    event_idx: bool,
+    /// The available index at the last notification.
+    kicked_avail: u16,
+}
+
+/// Reads a `T` at byte `offset` of `ring`.
+fn read_at<T: FromBytes + IntoBytes>(ring: &Coherent<[u8]>, offset: usize) -> Result<T> {
+    Ok(io_project!(ring, [try: offset..offset + size_of::<T>()])
+        .try_cast::<T>()?
+        .copy_read())
+}
+
+/// Writes a `T` at byte `offset` of `ring`.
+fn write_at<T: FromBytes + IntoBytes>(ring: &Coherent<[u8]>, offset: usize, value: T) -> Result {
+    io_project!(ring, [try: offset..offset + size_of::<T>()])
+        .try_cast::<T>()?
+        .copy_write(value);
+    Ok(())
+}
+
+impl Virtqueue {
+    /// Allocates queue `index` with buffers of `buf_size` bytes, as large as the device allows
+    /// up to [`ring::MAX_QUEUE_SIZE`], and gives it to the device.
+    ///
+    /// # Errors
+    ///
+    /// `ENOENT` when the device has no such queue, `ENOMEM` when memory is short, and the
+    /// errors of [`Transport::queue_max`] and [`Transport::queue_activate`].
+    pub(crate) fn new(
+        transport: &Transport<'_>,
+        dev: &Device<Bound>,
+        index: u16,
+        buf_size: usize,
+        direction: Direction,
+        event_idx: bool,
+    ) -> Result<Self> {
+        let num = ring::queue_size(transport.queue_max(index)?).ok_or(ENOENT)?;
+        let layout = Layout::new(num, LEGACY_ALIGN);
+        let ring = Coherent::<u8>::zeroed_slice(dev, layout.size, GFP_KERNEL)?;
+        let bufs = Coherent::<u8>::zeroed_slice(dev, usize::from(num) * buf_size, GFP_KERNEL)?;
+        let state = KBox::new(RingState::new(num), GFP_KERNEL)?;
+
+        let flags = match direction {
+            Direction::DeviceWrites => VRING_DESC_F_WRITE,
+            Direction::DriverWrites => 0,
+        };
+        let buf_len = u32::try_from(buf_size).map_err(|_| EINVAL)?;
+        for id in 0..num {
+            // CAST: `usize` to `u64` is lossless on 64-bit machines.
+            let offset = (usize::from(id) * buf_size) as u64;
+            let desc = Desc {
+                addr: bufs.dma_address() + offset,
+                len: buf_len,
+                flags,
+                next: 0,
+            };
+            write_at(&ring, layout.desc_at(id), desc)?;
+        }
+
+        let base = ring.dma_address();
+        // CAST: Ring offsets are below a few pages.
+        let at = |offset: usize| base + offset as u64;
+        transport.queue_activate(
+            index,
+            num,
+            &QueueAddresses {
+                desc: at(layout.desc),
+                avail: at(layout.avail),
+                used: at(layout.used),
+            },
+        )?;
+        Ok(Self {
+            index,
+            layout,
+            ring,
+            bufs,
+            buf_size,
+            state,
+            event_idx,
+            kicked_avail: 0,
+        })
+    }
+
+    /// Number of entries.
+    pub(crate) fn num(&self) -> u16 {
+        self.state.num()
+    }
+
+    /// Size of each buffer.
+    pub(crate) fn buf_size(&self) -> usize {
+        self.buf_size
+    }
+
+    /// How many descriptors are free (transmit queue).
+    pub(crate) fn nr_free(&self) -> u16 {
+        self.state.nr_free()
+    }
+
+    /// Takes a free descriptor (transmit queue).
+    pub(crate) fn alloc(&mut self) -> Option<u16> {
+        self.state.alloc()
+    }
+
+    /// Frees a completed descriptor (transmit queue).
+    pub(crate) fn free(&mut self, id: u16) {
+        self.state.free(id);
+    }
+
+    /// The first `len` bytes of buffer `id`.
+    ///
+    /// # Errors
+    ///
+    /// `ERANGE` when `id` or `len` is beyond the queue's buffers.
+    pub(crate) fn buf(&self, id: u16, len: usize) -> Result<CoherentView<'_, [u8]>> {
+        let start = usize::from(id) * self.buf_size;
+        if len > self.buf_size {
+            return Err(ERANGE);
+        }
+        Ok(io_project!(&self.bufs, [try: start..start + len]))
+    }
+
+    /// Hands buffer `id`, holding `len` bytes (transmit) or room for `buf_size` (receive), to
+    /// the device. The device learns about it at the next [`kick`](Self::kick).
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` when `id` is out of range or already posted, or `len` too large.
+    pub(crate) fn post(&mut self, id: u16, len: usize) -> Result {
+        let len = u32::try_from(len)
+            .ok()
+            .filter(|&l| l as usize <= self.buf_size)
+            .ok_or(EINVAL)?;
+        let slot = self.state.make_available(id).ok_or(EINVAL)?;
+        // The length is the only descriptor field that changes.
+        write_at(&self.ring, self.layout.desc_at(id) + 8, len)?;
+        write_at(&self.ring, self.layout.avail_ring(slot), id)?;
+        // The device must see the descriptor and ring entry before the new index.
+        smp_mb(Write);
+        write_at(&self.ring, self.layout.avail_idx(), self.state.next_avail())
+    }
+
+    /// Notifies the device of posted buffers if it asked for it (`virtqueue_kick()`): with
+    /// event index, when `avail_event` lies between the last notification and now; otherwise
+    /// unless it set `VRING_USED_F_NO_NOTIFY`. Returns whether it notified.
+    pub(crate) fn kick(&mut self, transport: &Transport<'_>) -> bool {
+        let new = self.state.next_avail();
+        if new == self.kicked_avail {
+            return false;
+        }
+        // The new index must be visible before the device's wish is read.
+        smp_mb(Full);
+        let needed = if self.event_idx {
+            read_at::<u16>(&self.ring, self.layout.avail_event()).map_or(true, |event| {
+                ring::need_event(event, new, self.kicked_avail)
+            })
+        } else {
+            read_at::<u16>(&self.ring, self.layout.used)
+                .map_or(true, |flags| flags & VRING_USED_F_NO_NOTIFY == 0)
+        };
+        self.kicked_avail = new;
+        if needed {
+            transport.notify(self.index);
+        }
+        needed
+    }
+
+    /// How many completions the device has published.
+    ///
+    /// # Errors
+    ///
+    /// [`BadDevice::UsedIndex`] when the device's used index is not believable.
+    pub(crate) fn used_pending(&self) -> Result<u16, BadDevice> {
+        let used_idx = read_at::<u16>(&self.ring, self.layout.used_idx()).unwrap_or(0);
+        let pending = self.state.pending(used_idx);
+        // Used entries must be read after the index that covers them.
+        smp_mb(Read);
+        pending
+    }
+
+    /// Consumes the next used entry, one of those [`used_pending`](Self::used_pending)
+    /// counted, validated against buffers of `buf_size` bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`BadDevice`] for an entry that failed validation; it is consumed anyway.
+    pub(crate) fn pop_used(&mut self) -> Result<Used, BadDevice> {
+        let slot = self.state.next_used_slot();
+        let elem =
+            read_at::<UsedElem>(&self.ring, self.layout.used_ring(slot)).unwrap_or(UsedElem {
+                id: u32::MAX,
+                len: 0,
+            });
+        let buf_len = u32::try_from(self.buf_size).unwrap_or(u32::MAX);
+        self.state.complete(elem.id, elem.len, buf_len)
+    }
+
+    /// Asks the device not to interrupt for this queue (`virtqueue_disable_cb()`). With event
+    /// index that is implicit: the device interrupts only when it passes `used_event`, which
+    /// the driver leaves behind until [`enable_cb`](Self::enable_cb).
+    pub(crate) fn disable_cb(&mut self) {
+        if !self.event_idx {
+            let _ = write_at(&self.ring, self.layout.avail, VRING_AVAIL_F_NO_INTERRUPT);
+        }
+    }
+
+    /// Asks for an interrupt at the next completion (`virtqueue_enable_cb()`), then checks for
+    /// completions that came in meanwhile: returns `true` when there are some, which the
+    /// caller must process since no interrupt will announce them.
+    pub(crate) fn enable_cb(&mut self) -> bool {
+        let last_used = self.state.last_used();
+        let _ = if self.event_idx {
+            write_at(&self.ring, self.layout.used_event(), last_used)
+        } else {
+            write_at(&self.ring, self.layout.avail, 0u16)
+        };
+        // The threshold must be visible before the used index is read again.
+        smp_mb(Full);
+        read_at::<u16>(&self.ring, self.layout.used_idx()).is_ok_and(|idx| idx != last_used)
+    }
+}
