@@ -11,6 +11,7 @@
 use kernel::{
     acpi,
     device::{self, Core},
+    dma::{Device as _, DmaMask},
     of, platform,
     prelude::*,
     str::CStrExt,
@@ -22,10 +23,13 @@ use crate::{
     kernel_ext::netdev,
     nic::{
         config::{self, Link, NetConfig},
+        rx::RxQueue,
+        tx::TxQueue,
         Counters, Nic, RvnetNetdev,
     },
     procfs::{Entry, Listed},
     transport::{DeviceType, IdentifyError, Transport},
+    virtqueue::{Direction, Virtqueue},
 };
 
 /// The rvnet platform driver.
@@ -65,6 +69,14 @@ struct Failed {
     err: Error,
 }
 
+impl Failed {
+    /// Logs the failure, the one message a failed probe leaves, and returns its error.
+    fn log(self, dev: &device::Device) -> Error {
+        dev_err!(dev, "{} failed: {:?}\n", self.step, self.err);
+        self.err
+    }
+}
+
 /// Names the probe step a [`Result`] comes from.
 trait During<T> {
     /// Tags an error with `step`.
@@ -80,11 +92,21 @@ impl<T, E: Into<Error>> During<T> for Result<T, E> {
     }
 }
 
+/// Size of every receive and transmit buffer: a header, an Ethernet frame of up to
+/// [`config::max_mtu`] bytes of payload and a VLAN tag.
+const BUF_SIZE: usize = 2048;
+
+/// Virtqueue indices of a virtio-net device (virtio 1.2 §5.1.2).
+const RX_QUEUE: u16 = 0;
+/// See [`RX_QUEUE`].
+const TX_QUEUE: u16 = 1;
+
 /// A bound rvnet device.
 ///
 /// Field order is teardown order. The procfs entry goes first: it holds a reference on the
-/// interface, which `unregister_netdev()` waits for. Then the registration unregisters the
-/// interface, drops the [`Nic`] (whose transport resets the device) and frees the `net_device`.
+/// interface, which `unregister_netdev()` waits for. Then the registration frees the interrupt,
+/// unregisters the interface (closing it: NAPI off), drops the [`Nic`] (whose transport resets
+/// the device before the queues' memory goes) and frees the `net_device`.
 pub(crate) struct RvnetDevice<'bound> {
     _listed: Listed,
     _netdev: netdev::Registration<'bound, RvnetNetdev>,
@@ -93,9 +115,9 @@ pub(crate) struct RvnetDevice<'bound> {
 impl<'bound> RvnetDevice<'bound> {
     /// Probes `pdev`; logs why when it fails (not for devices that are not network cards).
     fn probe(pdev: &'bound platform::Device<Core<'_>>) -> Result<Self> {
-        let pdev: &'bound platform::Device<device::Bound> = pdev;
-        let dev = pdev.as_ref();
-        let transport = match Transport::new(pdev) {
+        let bound: &'bound platform::Device<device::Bound> = pdev;
+        let dev = bound.as_ref();
+        let transport = match Transport::new(bound) {
             Ok(transport) => transport,
             // An empty slot: nothing to say, as in virtio_mmio.
             Err(IdentifyError::NotNetwork(DeviceType::Empty)) => return Err(ENODEV),
@@ -106,23 +128,18 @@ impl<'bound> RvnetDevice<'bound> {
                 );
                 return Err(ENODEV);
             }
-            Err(IdentifyError::Failed(step, err)) => {
-                dev_err!(dev, "{step} failed: {err:?}\n");
-                return Err(err);
-            }
+            Err(IdentifyError::Failed(step, err)) => return Err(Failed { step, err }.log(dev)),
         };
-        Self::init(pdev, transport).map_err(|Failed { step, err }| {
-            dev_err!(dev, "{step} failed: {err:?}\n");
-            err
-        })
+        Self::init(pdev, transport).map_err(|failed| failed.log(dev))
     }
 
-    /// Initialises an identified device and registers its interface.
+    /// Initialises an identified device, registers its interface and requests its interrupt.
     fn init(
-        pdev: &'bound platform::Device<device::Bound>,
+        pdev: &'bound platform::Device<Core<'_>>,
         transport: Transport<'bound>,
     ) -> Result<Self, Failed> {
-        let dev = pdev.as_ref();
+        let bound: &'bound platform::Device<device::Bound> = pdev;
+        let dev = bound.as_ref();
         let version = transport.version();
 
         transport.reset().during("resetting the device")?;
@@ -150,21 +167,57 @@ impl<'bound> RvnetDevice<'bound> {
             }
         }
         let cfg = NetConfig::parse(accepted, &raw);
+        let hdr_len = config::net_hdr_len(accepted);
+
+        // Legacy rings are given by 32-bit page frame numbers.
+        let mask = match version {
+            Version::Legacy => DmaMask::new::<44>(),
+            Version::Modern => DmaMask::new::<64>(),
+        };
+        // SAFETY: Probe runs before this device has any DMA allocation or mapping, and nothing
+        // else allocates for it concurrently.
+        unsafe { pdev.dma_set_mask_and_coherent(mask) }.during("setting the DMA mask")?;
+
+        let event_idx = accepted.has(features::EVENT_IDX);
+        let rx_vq = Virtqueue::new(
+            &transport,
+            dev,
+            RX_QUEUE,
+            BUF_SIZE,
+            Direction::DeviceWrites,
+            event_idx,
+        )
+        .during("setting up the receive queue")?;
+        let tx_vq = Virtqueue::new(
+            &transport,
+            dev,
+            TX_QUEUE,
+            BUF_SIZE,
+            Direction::DriverWrites,
+            event_idx,
+        )
+        .during("setting up the transmit queue")?;
+        let mut rx = RxQueue::new(rx_vq);
+        rx.fill().during("posting receive buffers")?;
+        let tx = TxQueue::new(tx_vq).during("allocating the transmit queue")?;
 
         let counters = Arc::new(Counters::new(), GFP_KERNEL).during("allocating counters")?;
+        let max_mtu = config::max_mtu(cfg.max_mtu, BUF_SIZE, hdr_len);
         let nd_config = netdev::Config {
             mac: cfg.mac,
-            mtu: cfg.initial_mtu().into(),
-            max_mtu: cfg.max_mtu.into(),
+            mtu: cfg.initial_mtu().min(max_mtu).into(),
+            max_mtu: max_mtu.into(),
         };
-        // The device is ready before its interface can be opened (`virtio_device_ready()`).
+        // The device is ready before its interface can be opened (`virtio_device_ready()`),
+        // and learns of the receive buffers.
         transport.add_status(|s| s.with_driver_ok(true));
-        let nic = Nic::new(transport, accepted, counters.clone());
+        rx.kick(&transport);
+        let nic = Nic::new(transport, rx, tx, accepted, counters.clone());
+        let irq = bound.irq_by_index(0).during("finding the interrupt")?;
         // SAFETY: The registration is stored in the driver data and dropped at unbind; it is
         // never forgotten.
-        let registration =
-            unsafe { netdev::Registration::new(dev, &nd_config, Ok::<_, Error>(nic)) }
-                .during("registering the network device")?;
+        let registration = unsafe { netdev::Registration::new(dev, irq, &nd_config, nic) }
+            .during("registering the network device and its interrupt")?;
         let netdev = registration.device();
         netdev.set_carrier(cfg.link == Link::Up);
 
@@ -178,10 +231,16 @@ impl<'bound> RvnetDevice<'bound> {
         let m = netdev.mac();
         dev_info!(
             dev,
-            "{}: virtio-mmio v{}, MAC {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}{}, MTU {} (max {}), link {}, features {}\n",
+            "{}: virtio-mmio v{}, MAC {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}{}, MTU {} (max {}), \
+             link {}, features {}\n",
             netdev.name().to_str().unwrap_or("?"),
             version.number(),
-            m[0], m[1], m[2], m[3], m[4], m[5],
+            m[0],
+            m[1],
+            m[2],
+            m[3],
+            m[4],
+            m[5],
             if cfg.mac.is_some() { "" } else { " (random)" },
             nd_config.mtu,
             nd_config.max_mtu,

@@ -1,35 +1,54 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The network interface: `net_device_ops`, link state and counters.
+//! The network interface: `net_device_ops`, the interrupt handler, the NAPI poll, link state
+//! and counters.
 //!
-//! Mirrors `virtnet_open()`, `virtnet_close()`, `start_xmit()` and `virtnet_stats()` of
-//! `drivers/net/virtio_net.c`. The data path (virtqueues, interrupt, NAPI) is not there yet:
-//! the interface comes up with the device's link state, and transmitted packets are dropped and
-//! counted, never reported as sent.
+//! Mirrors `virtnet_open()`, `virtnet_close()`, `virtnet_poll()`, `skb_recv_done()`,
+//! `virtnet_config_changed_work()` and `virtnet_stats()` of `drivers/net/virtio_net.c`, and
+//! `vm_interrupt()` of `drivers/virtio/virtio_mmio.c`, for one queue pair that shares one NAPI
+//! context and one interrupt.
+//!
+//! # Locking
+//!
+//! - `rx` guards the receive queue. Only the NAPI poll takes it (and probe, before the device
+//!   is visible): it is never contended, and exists because the poll needs `&mut`.
+//! - `tx` guards the transmit queue. `ndo_start_xmit` and the NAPI poll (completions) take it,
+//!   both in softirq context or with bottom halves off, never the interrupt handler: a plain
+//!   spinlock.
+//! - `link` serialises configuration reads and carrier changes between the interrupt handler
+//!   (configuration change) and `ndo_open`; the handler takes it, so it disables interrupts.
+//!
+//! The interrupt handler reads and acknowledges the interrupt status, schedules NAPI and, on a
+//! configuration change, takes `link`; it takes neither queue lock. `ndo_start_xmit` takes only
+//! `tx`. So the handler cannot deadlock with `ndo_start_xmit`, and no two locks are ever held
+//! at once.
 
 pub(crate) mod config;
+pub(crate) mod rx;
 pub(crate) mod stats;
+pub(crate) mod tx;
 
 use kernel::{
+    irq::IrqReturn,
+    new_spinlock, new_spinlock_irq,
     prelude::*,
     sync::{
-        atomic::{
-            Atomic,
-            Relaxed, //
-        },
-        Arc,
+        atomic::{Atomic, Relaxed},
+        Arc, SpinLock, SpinLockIrq,
     },
 };
 
 use crate::{
     features::Features,
-    kernel_ext::netdev::{self, LinkStats, NetDevice, SkBuff, TxOutcome},
+    kernel_ext::netdev::{self, LinkStats, Napi, NetDevice, SkBuff, TxOutcome},
     transport::Transport,
 };
 
 use self::{
     config::{Link, NetConfig},
+    rx::RxQueue,
     stats::{Counter, Snapshot, NR_COUNTERS},
+    tx::TxQueue,
 };
 
 /// The device counters, shared by `ndo_get_stats64` and `/proc/driver/network_stats`.
@@ -56,63 +75,112 @@ impl Counters {
     }
 }
 
-/// Per-device driver data, owned by the netdev [`netdev::Registration`].
+/// Per-device driver data, owned by the netdev [`netdev::Registration`]; see the module
+/// documentation for what each lock guards.
 ///
-/// Dropped after the interface is unregistered; dropping `transport` resets the device.
+/// Field order is teardown order: `transport` resets the device, which then stops using the
+/// queues' memory, before `rx` and `tx` free it.
+#[pin_data]
 pub(crate) struct Nic<'a> {
-    /// The device registers.
     transport: Transport<'a>,
+    #[pin]
+    rx: SpinLock<RxQueue>,
+    #[pin]
+    tx: SpinLock<TxQueue>,
+    #[pin]
+    link: SpinLockIrq<()>,
     /// What was negotiated with the device.
     features: Features,
+    /// Size of the `virtio_net_hdr` in front of each packet.
+    hdr_len: usize,
     /// The counters, also listed in procfs.
     counters: Arc<Counters>,
 }
 
 impl<'a> Nic<'a> {
-    /// Driver data for an initialised device.
+    /// Driver data for an initialised device with its queues.
     pub(crate) fn new(
         transport: Transport<'a>,
+        rx: RxQueue,
+        tx: TxQueue,
         features: Features,
         counters: Arc<Counters>,
-    ) -> Self {
-        Self {
+    ) -> impl PinInit<Self, Error> + 'a {
+        try_pin_init!(Self {
             transport,
+            rx <- new_spinlock!(rx, "rvnet_rx"),
+            tx <- new_spinlock!(tx, "rvnet_tx"),
+            link <- new_spinlock_irq!((), "rvnet_link"),
+            hdr_len: config::net_hdr_len(features),
             features,
             counters,
-        }
+        })
     }
 
     /// Reads the link state from the device and sets the carrier to match.
     ///
     /// A configuration that cannot be read consistently leaves the carrier as it is.
     pub(crate) fn update_carrier(&self, dev: &NetDevice) {
+        let _link = self.link.lock();
         if let Ok(raw) = self.transport.read_net_config() {
             let link = NetConfig::parse(self.features, &raw).link;
             dev.set_carrier(link == Link::Up);
         }
     }
+
+    /// Reaps transmit completions and restarts a queue that the full ring stopped.
+    fn tx_complete(&self, dev: &NetDevice) {
+        let mut tx = self.tx.lock();
+        if tx.reap(&self.counters) && dev.queue_stopped() {
+            dev.wake_queue();
+            self.counters.add(Counter::TxQueueWakes, 1);
+        }
+    }
+
+    /// The interrupt (`vm_interrupt()`): acknowledge, then NAPI for used buffers and the
+    /// carrier for a configuration change.
+    fn interrupt(&self, dev: &NetDevice) -> IrqReturn {
+        let cause = self.transport.ack_interrupt();
+        if !cause.any() {
+            return IrqReturn::None;
+        }
+        self.counters.add(Counter::Interrupts, 1);
+        if cause.used_buffer {
+            dev.napi().schedule();
+        }
+        if cause.config_changed {
+            self.update_carrier(dev);
+        }
+        IrqReturn::Handled
+    }
 }
 
-/// rvnet's `net_device_ops`.
+/// rvnet's `net_device_ops` and NAPI poll.
 pub(crate) struct RvnetNetdev;
 
 impl netdev::Operations for RvnetNetdev {
     type Data<'a> = Nic<'a>;
 
     fn open(dev: &NetDevice, nic: &Nic<'_>) -> Result {
+        dev.napi().enable();
         nic.update_carrier(dev);
+        dev.start_queue();
+        // Whatever arrived while the interface was down was not announced to anyone.
+        dev.napi().schedule();
         Ok(())
     }
 
-    fn stop(_dev: &NetDevice, _nic: &Nic<'_>) -> Result {
+    fn stop(dev: &NetDevice, _nic: &Nic<'_>) -> Result {
+        // No poll runs after this, so none can wake the queue again.
+        dev.napi().disable();
+        dev.stop_queue();
         Ok(())
     }
 
-    fn start_xmit(_dev: &NetDevice, nic: &Nic<'_>, skb: SkBuff) -> TxOutcome {
-        // No transmit queue yet: drop, count, and say so.
-        nic.counters.add(Counter::TxDropped, 1);
-        drop(skb);
-        TxOutcome::Consumed
+    fn start_xmit(dev: &NetDevice, nic: &Nic<'_>, skb: SkBuff) -> TxOutcome {
+        let mut tx = nic.tx.lock();
+        tx.reap(&nic.counters);
+        tx.xmit(dev, &nic.transport, &nic.counters, skb, nic.hdr_len)
     }
 
     fn get_stats64(_dev: &NetDevice, nic: &Nic<'_>, stats: &mut LinkStats) {
@@ -127,6 +195,28 @@ impl netdev::Operations for RvnetNetdev {
             rx_dropped: s.get(Counter::RxDropped),
             tx_dropped: s.get(Counter::TxDropped),
         };
+    }
+
+    /// `virtnet_poll()`: transmit completions first (even with a zero budget, as netpoll
+    /// needs), then up to `budget` packets, then interrupts back on without losing a wake-up.
+    fn poll(dev: &NetDevice, nic: &Nic<'_>, napi: &Napi, budget: u32) -> u32 {
+        nic.counters.add(Counter::NapiPolls, 1);
+        nic.tx_complete(dev);
+        if budget == 0 {
+            return 0;
+        }
+        let mut rx = nic.rx.lock();
+        let done = rx.receive(napi, &nic.transport, &nic.counters, budget, nic.hdr_len);
+        // Packets that arrive between the last look and re-enabling interrupts would wait for
+        // the next interrupt, which does not come: look again after enabling them.
+        if done < budget && napi.complete_done(done) && rx.enable_cb() {
+            napi.schedule();
+        }
+        done
+    }
+
+    fn interrupt(dev: &NetDevice, nic: &Nic<'_>) -> IrqReturn {
+        nic.interrupt(dev)
     }
 }
 
