@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # make test: the test command. Host unit tests of the pure modules, then QEMU boot tests with
-# both virtio-mmio register layouts. Every test prints PASS/FAIL; the last line is
+# both virtio-mmio register layouts: probe.sh (binding, procfs, unload, hand-over) and
+# datapath.sh (ping, TCP with checksums, counters, flaps and rmmod under traffic, interop). Every test prints PASS/FAIL; the last line is
 # "N passed, M failed"; the exit status is non-zero when anything failed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -32,13 +33,13 @@ else
 fi
 
 for layout in legacy modern; do
-	for script in probe; do
+	for script in probe datapath; do
 		name="$script/$layout"
 		log "QEMU: $name"
 		out="$results/$script-$layout.out"
 		st=0
 		bash "$RVNET_ROOT/scripts/boot.sh" --layout "$layout" --script "$script" \
-			--initrd "$initrd" --log "$results/$script-$layout.log" \
+			--initrd "$initrd" --log "$results/$script-$layout.log" --timeout 900 \
 			--args "$layout" >"$out" 2>&1 || st=$?
 		# Each guest check is one test.
 		while IFS= read -r line; do

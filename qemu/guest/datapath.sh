@@ -1,0 +1,143 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Data path tests of rvnet (issue: data path), for one register layout: NIC A in the root
+# network namespace, NIC B in another, joined by the QEMU hub. Ping both ways, a 64 MiB TCP
+# transfer with matching checksums, counters that add up, link flaps and rmmod under
+# traffic, and interoperation with the in-tree C driver on the other end.
+. /rvnet/lib.sh
+
+MAC_A=52:54:00:12:34:01
+MAC_B=52:54:00:12:34:02
+IP_A=10.0.0.1
+IP_B=10.0.0.2
+STATS=/proc/driver/network_stats
+MIB=64
+
+# The value of KEY in the procfs section of the device with MAC.
+stat_of() { # stat_of MAC KEY
+	awk -v mac="$1" -v key="$2" '
+		/^device: / { delete kv }
+		/^[a-z_]+: / { k = $1; sub(/:$/, "", k); kv[k] = $2 }
+		/^$/ && kv["mac"] == mac { print kv[key]; exit }' "$STATS"
+}
+
+# Brings A up here and B up in the namespace, with their addresses.
+setup_pair() {
+	A=$(nic_by_mac $MAC_A) && B=$(nic_by_mac $MAC_B) || return 1
+	move_to_ns "$B" &&
+		ip addr add $IP_A/24 dev "$A" && ip link set "$A" up &&
+		in_ns ip addr add $IP_B/24 dev "$B" && in_ns ip link set "$B" up
+}
+
+# tcp_copy FROM_NS TO_NS MIB: sends MIB MiB of random data over TCP, from the root namespace
+# to B's ("ab") or back ("ba"), and checks the checksum on both ends.
+tcp_copy() { # tcp_copy ab|ba MIB
+	local dir=$1 mib=$2 src=/tmp/tcp-src dst=/tmp/tcp-dst sum_src sum_dst pid
+	rm -f $src $dst
+	dd if=/dev/urandom of=$src bs=1M count="$mib" 2>/dev/null
+	sum_src=$(md5sum <$src)
+	if [ "$dir" = ab ]; then
+		in_ns nc -l -p 5001 -e sh -c "cat >$dst" &
+		pid=$!
+		sleep 1
+		nc $IP_B 5001 -e cat $src
+	else
+		nc -l -p 5001 -e sh -c "cat >$dst" &
+		pid=$!
+		sleep 1
+		in_ns nc $IP_A 5001 -e cat $src
+	fi
+	wait $pid
+	sum_dst=$(md5sum <$dst)
+	echo "tcp $dir: $mib MiB, md5 $sum_src -> $sum_dst"
+	rm -f $src $dst
+	[ "$sum_src" = "$sum_dst" ]
+}
+
+# Counters of both NICs agree with each other and with ip -s link: every packet A's device
+# completed reached B or was counted as dropped there, and back.
+counters_consistent() {
+	local a_tx a_rx b_tx b_rx b_lost a_lost
+	sleep 2 # let the last completions and receptions be counted
+	a_tx=$(stat_of $MAC_A tx_packets)
+	a_rx=$(stat_of $MAC_A rx_packets)
+	b_tx=$(stat_of $MAC_B tx_packets)
+	b_rx=$(stat_of $MAC_B rx_packets)
+	b_lost=$(($(stat_of $MAC_B rx_dropped) + $(stat_of $MAC_B rx_errors)))
+	a_lost=$(($(stat_of $MAC_A rx_dropped) + $(stat_of $MAC_A rx_errors)))
+	echo "A: tx $a_tx rx $a_rx lost $a_lost; B: tx $b_tx rx $b_rx lost $b_lost"
+	[ "$a_tx" -gt 0 ] && [ "$b_tx" -gt 0 ] &&
+		[ "$a_tx" = $((b_rx + b_lost)) ] && [ "$b_tx" = $((a_rx + a_lost)) ]
+}
+
+procfs_matches_ip_link() {
+	local key ok=0
+	for key in rx_packets tx_packets rx_bytes tx_bytes rx_dropped tx_dropped; do
+		[ "$(stat_of $MAC_A $key)" = "$(cat /sys/class/net/$A/statistics/$key)" ] ||
+			{ echo "$key: procfs $(stat_of $MAC_A $key), ip -s link $(cat /sys/class/net/$A/statistics/$key)"; ok=1; }
+	done
+	return $ok
+}
+
+no_bad_entries() {
+	[ "$(stat_of $MAC_A bad_device_entries)" = 0 ] && [ "$(stat_of $MAC_B bad_device_entries)" = 0 ]
+}
+
+kmemleak_baseline
+check "insmod rvnet" insmod /lib/modules/rvnet.ko
+platform_dev() { basename "$(readlink -f "/sys/class/net/$(nic_by_mac "$1")/device")"; }
+DEV_A=$(platform_dev $MAC_A)
+DEV_B=$(platform_dev $MAC_B)
+check "interfaces up, B in its namespace" setup_pair
+check "ping A -> B" ping -c 3 -W 5 $IP_B
+check "ping B -> A" in_ns ping -c 3 -W 5 $IP_A
+check "TCP $MIB MiB A -> B, checksums match" tcp_copy ab "$MIB"
+check "TCP 8 MiB B -> A, checksums match" tcp_copy ba 8
+check "counters: A sent = B received + B dropped, and back" counters_consistent
+check "procfs = ip -s link" procfs_matches_ip_link
+check "interrupts and NAPI polls counted" \
+	test "$(stat_of $MAC_A interrupts)" -gt 0 -a "$(stat_of $MAC_A napi_polls)" -gt 0
+check "no bad device entries" no_bad_entries
+
+# Link flaps with traffic running.
+tcp_copy ab 32 >/tmp/flap.out 2>&1 &
+flap_pid=$!
+for i in 1 2 3; do
+	sleep 1
+	ip link set "$A" down
+	sleep 0.3
+	ip link set "$A" up
+done
+kill $flap_pid 2>/dev/null
+wait $flap_pid 2>/dev/null
+kill_nc() { kill $(pidof nc) 2>/dev/null; true; }
+kill_nc
+check "link down/up under traffic: ping works after" ping -c 3 -W 5 $IP_B
+
+# rmmod with traffic running.
+in_ns sh -c 'nc -l -p 5002 -e sh -c "cat >/dev/null"' &
+sleep 1
+(dd if=/dev/zero bs=1M count=200 2>/dev/null | nc $IP_B 5002) &
+sleep 2
+check "rmmod rvnet under traffic" rmmod rvnet
+kill_nc
+gone() { [ ! -e $STATS ] && [ ! -e /sys/class/net/"$A" ] && [ -z "$(in_ns ls /sys/class/net | grep -v lo)" ]; }
+check "interfaces and procfs gone" gone
+check_dmesg_clean "no kernel warnings, lockdep or DMA-API reports"
+kmemleak_scan "no kmemleak reports after rmmod under traffic"
+
+# Interoperation: A on rvnet, B on the in-tree virtio_mmio + virtio_net.
+echo rvnet >/sys/bus/platform/devices/"$DEV_A"/driver_override
+echo virtio-mmio >/sys/bus/platform/devices/"$DEV_B"/driver_override
+load_c_driver
+check "insmod rvnet next to virtio_mmio" insmod /lib/modules/rvnet.ko
+c_drives_b() { readlink "/sys/class/net/$(nic_by_mac $MAC_B)/device/driver" | grep -q '/virtio_net$'; }
+check "B is driven by the C driver" c_drives_b
+check "interop: interfaces up" setup_pair
+check "interop: ping A -> B" ping -c 3 -W 5 $IP_B
+check "interop: ping B -> A" in_ns ping -c 3 -W 5 $IP_A
+check "interop: TCP 16 MiB rvnet -> virtio_net" tcp_copy ab 16
+check "interop: TCP 16 MiB virtio_net -> rvnet" tcp_copy ba 16
+check "interop: rmmod rvnet" rmmod rvnet
+check_dmesg_clean "interop: no kernel warnings"
+finish
