@@ -29,19 +29,10 @@ use crate::{
 };
 
 kernel::sync::global_lock! {
-    // SAFETY: Initialised by `init()`, called from the module initialiser before the driver is
+    // SAFETY: Initialised by the module initialiser (`RvnetModule::init`) before the driver is
     // registered or the procfs file created, the only users of the lock.
-    unsafe(uninit) static DEVICES: Mutex<KVec<Arc<Entry>>> = KVec::new();
-}
-
-/// Prepares the device list. Must be called once, before any other function of this module.
-///
-/// # Safety
-///
-/// Must be called exactly once, before the list is used.
-pub(crate) unsafe fn init() {
-    // SAFETY: By the safety requirements, this is the one call, before any use.
-    unsafe { DEVICES.init() };
+    /// The bound devices. The module initialiser must call `DEVICES.init()` once, first.
+    pub(crate) unsafe(uninit) static DEVICES: Mutex<KVec<Arc<Entry>>> = KVec::new();
 }
 
 /// What procfs shows of one device.

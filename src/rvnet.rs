@@ -57,7 +57,7 @@ struct RvnetModule {
 impl kernel::InPlaceModule for RvnetModule {
     fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
         // SAFETY: Module initialisation runs once, before the driver or the procfs file exist.
-        unsafe { procfs::init() };
+        unsafe { procfs::DEVICES.init() };
         try_pin_init!(Self {
             _stats: ProcFile::new(c"driver/network_stats")?,
             _driver <- Registration::new(c"rvnet", module),
