@@ -35,19 +35,8 @@ opaque_types! {
     napi_struct;
 }
 
-/// The prefix of `struct rtnl_link_stats64` (UAPI, `include/uapi/linux/if_link.h`) that rvnet
-/// fills. UAPI layout cannot change; `shim.c` asserts the offsets at build time.
-#[repr(C)]
-pub(crate) struct rtnl_link_stats64_head {
-    pub(crate) rx_packets: u64,
-    pub(crate) tx_packets: u64,
-    pub(crate) rx_bytes: u64,
-    pub(crate) tx_bytes: u64,
-    pub(crate) rx_errors: u64,
-    pub(crate) tx_errors: u64,
-    pub(crate) rx_dropped: u64,
-    pub(crate) tx_dropped: u64,
-}
+/// The prefix of `struct rtnl_link_stats64` that rvnet fills.
+pub(crate) use super::netdev::LinkStats as rtnl_link_stats64_head;
 
 /// `NETDEV_TX_OK`.
 pub(crate) const NETDEV_TX_OK: c_int = 0;

@@ -354,7 +354,10 @@ pub(crate) enum TxOutcome {
     Busy(SkBuff),
 }
 
-/// Interface statistics, reported by `ndo_get_stats64` (`ip -s link`).
+/// Interface statistics, reported by `ndo_get_stats64` (`ip -s link`): the prefix of
+/// `struct rtnl_link_stats64` (UAPI, `include/uapi/linux/if_link.h`), written in place. UAPI
+/// layout cannot change; `shim.c` asserts the offsets at build time.
+#[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct LinkStats {
     /// Packets received.
@@ -486,19 +489,10 @@ impl<T: Operations> Adapter<T> {
         let (netdev, data) = unsafe { Self::from_raw(dev) };
         let mut s = LinkStats::default();
         T::get_stats64(netdev, data, &mut s);
-        let head = ffi::rtnl_link_stats64_head {
-            rx_packets: s.rx_packets,
-            tx_packets: s.tx_packets,
-            rx_bytes: s.rx_bytes,
-            tx_bytes: s.tx_bytes,
-            rx_errors: s.rx_errors,
-            tx_errors: s.tx_errors,
-            rx_dropped: s.rx_dropped,
-            tx_dropped: s.tx_dropped,
-        };
-        // SAFETY: `stats` is a valid `rtnl_link_stats64`, whose head has this layout (checked
-        // in `shim.c`); the rest of the structure is left as the caller zeroed it.
-        unsafe { stats.write(head) };
+        // SAFETY: `stats` is a valid `rtnl_link_stats64`, whose head has the layout of
+        // `LinkStats` (checked in `shim.c`); the rest of the structure is left as the caller
+        // zeroed it.
+        unsafe { stats.write(s) };
     }
 }
 
