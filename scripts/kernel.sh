@@ -8,10 +8,18 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# Called from make (e.g. `make CLIPPY=1` on a missing kernel): the caller's variables must not
+# leak into the kernel build, which is always a plain build with the pinned tools.
+unset MAKEFLAGS MFLAGS MAKELEVEL CLIPPY KBUILD_EXTMOD
 FLAVOUR=${1:-test}
 [ -f "$RVNET_ROOT/qemu/$FLAVOUR.config" ] || die "no fragment qemu/$FLAVOUR.config"
 B=$(kbuild_dir "$FLAVOUR")
 KMAKE=(make -C "$KSRC_DIR" O="$B" ARCH=x86_64 LLVM=1 RUSTC="$RUSTC" BINDGEN="$BINDGEN")
+
+# One build per tree at a time: a second caller waits for the first and then finds it done.
+mkdir -p "$(dirname "$B")"
+exec 9>"$B.lock"
+flock 9
 
 if [ -f "$B/.rvnet-done" ] && [ -f "$B/arch/x86/boot/bzImage" ]; then
 	log "kernel ($FLAVOUR): up to date in $B"
