@@ -8,6 +8,8 @@
 // The driver uses these items from kernel code that is not built here.
 #![allow(dead_code)]
 
+pub mod hostile;
+
 #[path = "../../src/features.rs"]
 mod features;
 
