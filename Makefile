@@ -8,6 +8,8 @@
 #   make run         build, boot QEMU microvm, insmod, show /proc/driver/network_stats
 #   make test        host unit tests + QEMU boot tests; ends with "N passed, M failed"
 #   make check       rustfmt --check, clippy (CLIPPY=1) and the host tests
+#   make audit       soundness report: unsafe outside kernel_ext, SAFETY comments, unwrap, clippy
+#   make fuzz-host   the simulated hostile device, 10^7 steps against the ring code
 #   make rust-analyzer   write rust-project.json
 #   make -s print-kdir / print-bzimage   where the test kernel is
 #
@@ -25,7 +27,7 @@ BINDGEN ?= $(HOME)/.cache/rvnet/cargo/bin/bindgen
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) BINDGEN=$(BINDGEN)
 
 .PHONY: all modules deps kernel run test check clean rust-analyzer print-kdir print-bzimage \
-	host-test fmt-check
+	host-test fmt-check audit fuzz-host
 
 all: modules
 
@@ -52,6 +54,13 @@ host-test:
 
 fmt-check:
 	@rustfmt --check $$(find src host-tests/src -name "*.rs")
+
+audit:
+	@bash $(SCRIPTS)/audit.sh
+
+fuzz-host:
+	cd host-tests && RVNET_HOSTILE_STEPS=$${STEPS:-10000000} cargo test --release --quiet \
+		hostile_device -- --nocapture
 
 check: fmt-check host-test
 	$(MAKE) CLIPPY=1 modules

@@ -32,6 +32,14 @@ else
 	record FAIL "host unit tests" "cargo test failed"
 fi
 
+log "soundness audit (make audit)"
+if bash "$RVNET_ROOT/scripts/audit.sh" >"$results/audit.out" 2>&1; then
+	record PASS "audit: unsafe documented, no unwrap, clippy clean"
+else
+	record FAIL "audit: unsafe documented, no unwrap, clippy clean" "see below"
+	sed 's/^/    | /' "$results/audit.out"
+fi
+
 for layout in legacy modern; do
 	for script in probe datapath; do
 		name="$script/$layout"

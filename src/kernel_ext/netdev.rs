@@ -146,6 +146,9 @@ unsafe impl AlwaysRefCounted for NetDevice {
         unsafe { ffi::rvnet_netdev_hold(self.as_raw()) };
     }
 
+    /// # Safety
+    ///
+    /// As for [`AlwaysRefCounted::dec_ref`]: `obj` carries a reference the caller owns.
     unsafe fn dec_ref(obj: NonNull<Self>) {
         // SAFETY: The caller owns a reference, taken by `inc_ref`.
         unsafe { ffi::rvnet_netdev_put(obj.cast().as_ptr()) };
@@ -682,15 +685,11 @@ impl<'a, T: Operations> Registration<'a, T> {
             dev,
             _ops: PhantomData,
         };
+        let handler = Ok::<_, Error>(handler);
         // SAFETY: The interrupt registration is owned by the returned `Registration`, which drops
         // it first; it is never forgotten (safety requirements).
-        let irq = KBox::pin_init(
-            unsafe {
-                irq::Registration::new(irq, irq::Flags::SHARED, c"rvnet", Ok::<_, Error>(handler))
-            },
-            GFP_KERNEL,
-        );
-        let irq = match irq {
+        let irq = unsafe { irq::Registration::new(irq, irq::Flags::SHARED, c"rvnet", handler) };
+        let irq = match KBox::pin_init(irq, GFP_KERNEL) {
             Ok(irq) => irq,
             Err(e) => {
                 // SAFETY: Not registered, and no handler runs: nothing else knows `raw`.

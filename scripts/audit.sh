@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make audit: the soundness report.
+#
+# - Lists every `unsafe` outside src/kernel_ext/ (only by-contract calls belong there).
+# - Fails when an `unsafe` block or impl anywhere in src/ has no `// SAFETY:` comment in the
+#   comment lines right above it (or on the same line), or an `unsafe fn` no `# Safety` section.
+# - Fails on `unwrap()`/`expect()` in driver code (test modules excepted).
+# - Fails when clippy, with the kernel's lint set (make CLIPPY=1), warns.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$RVNET_ROOT"
+
+bad=0
+report=$(mktemp)
+trap 'rm -f "$report"' EXIT
+
+# Driver code of a file: everything before its `#[cfg(test)]` module.
+code_of() { awk '/^#\[cfg\(test\)\]/ { exit } { print }' "$1"; }
+
+for f in $(find src -name '*.rs' | sort); do
+	code_of "$f" | awk -v file="$f" '
+		# The comment block right above the current line (attributes do not end it).
+		/^[ \t]*\/\// { block = block "\n" $0; next }
+		/^[ \t]*#\[/ { next }
+		{
+			line = $0
+			is_fn = line ~ /^[ \t]*(pub(\([a-z]+\))? )?unsafe (extern "C" )?fn /
+			is_block = line ~ /unsafe \{/ || line ~ /^[ \t]*unsafe impl/
+			if (is_fn || is_block) {
+				ok = is_fn ? (block ~ /# Safety/) : (block ~ /SAFETY:/ || line ~ /SAFETY:/)
+				printf "%s\t%s:%d\t%s\n", (ok ? "ok" : "MISSING"), file, NR, line
+			}
+			block = ""
+		}' >>"$report"
+done
+
+echo "== unsafe outside src/kernel_ext/ (by-contract calls only)"
+grep -v $'\tsrc/kernel_ext/' "$report" | awk -F'\t' '{ gsub(/^[ \t]+/, "", $3); printf "  %s  %s\n", $2, $3 }'
+echo "== unsafe in src/kernel_ext/: $(grep -c $'\tsrc/kernel_ext/' "$report") sites"
+if grep -q '^MISSING' "$report"; then
+	echo "== unsafe without a SAFETY comment (or # Safety section):"
+	grep '^MISSING' "$report" | awk -F'\t' '{ gsub(/^[ \t]+/, "", $3); printf "  %s  %s\n", $2, $3 }'
+	bad=1
+else
+	echo "== every unsafe block and impl has a SAFETY comment, every unsafe fn a # Safety section"
+fi
+
+unwraps=$(for f in $(find src -name '*.rs'); do
+	code_of "$f" | grep -nE '\.(unwrap|expect)\(' | sed "s|^|$f:|"
+done || true)
+if [ -n "$unwraps" ]; then
+	echo "== unwrap()/expect() in driver code:"
+	echo "$unwraps" | sed 's/^/  /'
+	bad=1
+else
+	echo "== no unwrap()/expect() in driver code"
+fi
+
+echo "== clippy with the kernel's lints (make CLIPPY=1)"
+touch src/rvnet.rs
+if make -s CLIPPY=1 modules 2>&1 | grep -E '^(warning|error)'; then
+	bad=1
+else
+	echo "  clean"
+fi
+
+[ $bad = 0 ] && echo "audit: passed" || { echo "audit: FAILED"; exit 1; }
