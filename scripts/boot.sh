@@ -8,6 +8,7 @@
 #   --layout   virtio-mmio register layout: legacy (version 1) or modern (version 2)
 #   --script   the guest runs /rvnet/NAME.sh (from qemu/guest/NAME.sh)
 #   --args     words passed to the script as its arguments (no double quotes)
+#   --nic-opts extra virtio-net-device properties for both NICs, e.g. "status=off,event_idx=off"
 #   --timeout  seconds before QEMU is killed (default 300)
 #   --log      where the serial log goes (default: a new temporary directory); it is also
 #              streamed to stdout
@@ -36,7 +37,7 @@ usage() {
 	exit 2
 }
 
-LAYOUT= SCRIPT= TIMEOUT=300 LOG= INITRD= KERNEL= ARGS=
+LAYOUT= SCRIPT= TIMEOUT=300 LOG= INITRD= KERNEL= ARGS= NIC_OPTS=
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
 	case $1 in
@@ -47,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--initrd) INITRD=$2 ;;
 	--kernel) KERNEL=$2 ;;
 	--args) ARGS=$2 ;;
+	--nic-opts) NIC_OPTS=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -78,15 +80,17 @@ mkdir -p "$(dirname "$LOG")"
 # panic=-1 with -no-reboot: a panicking guest ends QEMU at once (status 125).
 APPEND="console=ttyS0 loglevel=7 printk.devkmsg=on tsc_early_khz=2600000 panic=-1"
 APPEND+=" rvnet.layout=$LAYOUT rvnet.script=$SCRIPT${ARGS:+ rvnet.args=\"$ARGS\"}"
-QEMU=(qemu-system-x86_64 -M microvm -cpu max -smp 2 -m 512M
+QEMU=(qemu-system-x86_64 -M microvm -cpu max -smp 2 -m 1G
 	-nodefaults -no-user-config -display none -no-reboot -serial stdio
 	-kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND"
 	-global virtio-mmio.force-legacy=$FORCE_LEGACY
-	-netdev hubport,id=n0,hubid=0 -device virtio-net-device,netdev=n0,mac=52:54:00:12:34:01
-	-netdev hubport,id=n1,hubid=0 -device virtio-net-device,netdev=n1,mac=52:54:00:12:34:02
+	-netdev hubport,id=n0,hubid=0
+	-device virtio-net-device,netdev=n0,mac=52:54:00:12:34:01${NIC_OPTS:+,$NIC_OPTS}
+	-netdev hubport,id=n1,hubid=0
+	-device virtio-net-device,netdev=n1,mac=52:54:00:12:34:02${NIC_OPTS:+,$NIC_OPTS}
 	-device virtio-rng-device)
 
-log "boot: $SCRIPT ($LAYOUT layout, timeout ${TIMEOUT}s), log in $LOG"
+log "boot: $SCRIPT ($LAYOUT layout${NIC_OPTS:+, $NIC_OPTS}, timeout ${TIMEOUT}s), log in $LOG"
 start=$(date +%s)
 # The serial console ends its lines with \r\n: keep the log plain text.
 set +e

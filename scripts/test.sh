@@ -40,33 +40,40 @@ else
 	sed 's/^/    | /' "$results/audit.out"
 fi
 
-for layout in legacy modern; do
-	for script in probe datapath; do
-		name="$script/$layout"
-		log "QEMU: $name"
-		out="$results/$script-$layout.out"
-		st=0
-		bash "$RVNET_ROOT/scripts/boot.sh" --layout "$layout" --script "$script" \
-			--initrd "$initrd" --log "$results/$script-$layout.log" --timeout 900 \
-			--args "$layout" >"$out" 2>&1 || st=$?
-		# Each guest check is one test.
-		while IFS= read -r line; do
-			case "$line" in
-			PASS:\ *) record PASS "$name: ${line#PASS: }" ;;
-			FAIL:\ *) why=${line#FAIL: }; record FAIL "$name: ${why%%: *}" "${why#*: }" ;;
-			esac
-		done < <(tr -d '\r' <"$out" | grep -E '^(PASS|FAIL): ')
-		# The boot itself: it must end by itself, with the guest's own verdict.
-		if [ "$st" = 0 ]; then
-			record PASS "$name: guest finished cleanly"
-		else
-			record FAIL "$name: guest finished cleanly" "boot.sh status $st"
-			mkdir -p "$RVNET_CACHE/logs"
-			cp "$results/$script-$layout.log" "$RVNET_CACHE/logs/" 2>/dev/null || true
-			tail -n 40 "$out" | sed 's/^/    | /'
-		fi
-	done
-done
+# The guest runs: script, layout, extra device properties.
+RUNS="probe legacy -
+datapath legacy -
+probe modern -
+datapath modern -
+odd modern status=off,event_idx=off,host_mtu=9000
+odd legacy status=off,event_idx=off,host_mtu=9000"
+
+while read -r script layout opts; do
+	[ "$opts" = - ] && opts=
+	name="$script/$layout"
+	log "QEMU: $name${opts:+ ($opts)}"
+	out="$results/$script-$layout.out"
+	st=0
+	bash "$RVNET_ROOT/scripts/boot.sh" --layout "$layout" --script "$script" \
+		--initrd "$initrd" --log "$results/$script-$layout.log" --timeout 900 \
+		--args "$layout" ${opts:+--nic-opts "$opts"} </dev/null >"$out" 2>&1 || st=$?
+	# Each guest check is one test.
+	while IFS= read -r line; do
+		case "$line" in
+		PASS:\ *) record PASS "$name: ${line#PASS: }" ;;
+		FAIL:\ *) why=${line#FAIL: }; record FAIL "$name: ${why%%: *}" "${why#*: }" ;;
+		esac
+	done < <(tr -d '\r' <"$out" | grep -E '^(PASS|FAIL): ')
+	# The boot itself: it must end by itself, with the guest's own verdict.
+	if [ "$st" = 0 ]; then
+		record PASS "$name: guest finished cleanly"
+	else
+		record FAIL "$name: guest finished cleanly" "boot.sh status $st"
+		mkdir -p "$RVNET_CACHE/logs"
+		cp "$results/$script-$layout.log" "$RVNET_CACHE/logs/" 2>/dev/null || true
+		tail -n 40 "$out" | sed 's/^/    | /'
+	fi
+done <<<"$RUNS"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

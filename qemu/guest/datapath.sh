@@ -6,69 +6,7 @@
 # traffic, and interoperation with the in-tree C driver on the other end.
 . /rvnet/lib.sh
 
-MAC_A=52:54:00:12:34:01
-MAC_B=52:54:00:12:34:02
-IP_A=10.0.0.1
-IP_B=10.0.0.2
-STATS=/proc/driver/network_stats
 MIB=64
-
-# The value of KEY in the procfs section of the device with MAC.
-stat_of() { # stat_of MAC KEY
-	awk -v mac="$1" -v key="$2" '
-		/^device: / { delete kv }
-		/^[a-z_]+: / { k = $1; sub(/:$/, "", k); kv[k] = $2 }
-		/^$/ && kv["mac"] == mac { print kv[key]; exit }' "$STATS"
-}
-
-# Brings A up here and B up in the namespace, with their addresses.
-setup_pair() {
-	A=$(nic_by_mac $MAC_A) && B=$(nic_by_mac $MAC_B) || return 1
-	move_to_ns "$B" &&
-		ip addr add $IP_A/24 dev "$A" && ip link set "$A" up &&
-		in_ns ip addr add $IP_B/24 dev "$B" && in_ns ip link set "$B" up
-}
-
-# tcp_copy FROM_NS TO_NS MIB: sends MIB MiB of random data over TCP, from the root namespace
-# to B's ("ab") or back ("ba"), and checks the checksum on both ends.
-tcp_copy() { # tcp_copy ab|ba MIB
-	local dir=$1 mib=$2 src=/tmp/tcp-src dst=/tmp/tcp-dst sum_src sum_dst pid
-	rm -f $src $dst
-	dd if=/dev/urandom of=$src bs=1M count="$mib" 2>/dev/null
-	sum_src=$(md5sum <$src)
-	if [ "$dir" = ab ]; then
-		in_ns nc -l -p 5001 -e sh -c "cat >$dst" &
-		pid=$!
-		sleep 1
-		nc $IP_B 5001 -e cat $src
-	else
-		nc -l -p 5001 -e sh -c "cat >$dst" &
-		pid=$!
-		sleep 1
-		in_ns nc $IP_A 5001 -e cat $src
-	fi
-	wait $pid
-	sum_dst=$(md5sum <$dst)
-	echo "tcp $dir: $mib MiB, md5 $sum_src -> $sum_dst"
-	rm -f $src $dst
-	[ "$sum_src" = "$sum_dst" ]
-}
-
-# Counters of both NICs agree with each other and with ip -s link: every packet A's device
-# completed reached B or was counted as dropped there, and back.
-counters_consistent() {
-	local a_tx a_rx b_tx b_rx b_lost a_lost
-	sleep 2 # let the last completions and receptions be counted
-	a_tx=$(stat_of $MAC_A tx_packets)
-	a_rx=$(stat_of $MAC_A rx_packets)
-	b_tx=$(stat_of $MAC_B tx_packets)
-	b_rx=$(stat_of $MAC_B rx_packets)
-	b_lost=$(($(stat_of $MAC_B rx_dropped) + $(stat_of $MAC_B rx_errors)))
-	a_lost=$(($(stat_of $MAC_A rx_dropped) + $(stat_of $MAC_A rx_errors)))
-	echo "A: tx $a_tx rx $a_rx lost $a_lost; B: tx $b_tx rx $b_rx lost $b_lost"
-	[ "$a_tx" -gt 0 ] && [ "$b_tx" -gt 0 ] &&
-		[ "$a_tx" = $((b_rx + b_lost)) ] && [ "$b_tx" = $((a_rx + a_lost)) ]
-}
 
 procfs_matches_ip_link() {
 	local key ok=0

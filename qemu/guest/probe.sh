@@ -5,26 +5,15 @@
 # scripts/boot.sh.
 . /rvnet/lib.sh
 
-MAC_A=52:54:00:12:34:01
-MAC_B=52:54:00:12:34:02
 layout=${1:-legacy}
 case "$layout" in
 legacy) want_version=1 ;;
 modern) want_version=2 ;;
 *) fail "layout argument" "unknown layout '$layout'"; finish; exit 1 ;;
 esac
-STATS=/proc/driver/network_stats
 DRV=/sys/bus/platform/drivers/rvnet
 
 kmemleak_baseline   # only leaks from here on count
-
-# The value of KEY in the procfs section of the device with MAC.
-stat_of() { # stat_of MAC KEY
-	awk -v mac="$1" -v key="$2" '
-		/^device: / { delete kv }
-		/^[a-z_]+: / { k = $1; sub(/:$/, "", k); kv[k] = $2 }
-		/^$/ && kv["mac"] == mac { print kv[key]; exit }' "$STATS"
-}
 
 bound_count() { ls -d "$DRV"/LNRO0005:* 2>/dev/null | wc -l; }
 driven_by_rvnet() { readlink "/sys/class/net/$(nic_by_mac "$1")/device/driver" | grep -q '/rvnet$'; }
