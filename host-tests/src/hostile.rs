@@ -82,7 +82,10 @@ pub fn run(data: &[u8]) -> Outcome {
                     shadow[usize::from(id)] = Slot::WithDevice;
                     posted.push(id);
                 } else {
-                    assert!(shadow.iter().all(|s| *s != Slot::Free), "free id not handed out");
+                    assert!(
+                        shadow.iter().all(|s| *s != Slot::Free),
+                        "free id not handed out"
+                    );
                 }
             }
             // The device publishes completions, honest or not.
@@ -90,7 +93,8 @@ pub fn run(data: &[u8]) -> Outcome {
                 let honest = input.byte() & 1 == 0;
                 let jump = input.u16();
                 let used_idx = if honest {
-                    ring.last_used().wrapping_add(jump % (posted.len() as u16 + 1))
+                    ring.last_used()
+                        .wrapping_add(jump % (posted.len() as u16 + 1))
                 } else {
                     jump
                 };
@@ -103,10 +107,16 @@ pub fn run(data: &[u8]) -> Outcome {
                     Err(e) => panic!("pending() returned {e:?}"),
                 };
                 let with_device = shadow.iter().filter(|s| **s == Slot::WithDevice).count();
-                assert!(usize::from(pending) <= with_device, "more pending than outstanding");
+                assert!(
+                    usize::from(pending) <= with_device,
+                    "more pending than outstanding"
+                );
                 for _ in 0..pending {
                     let (id, len) = if honest && !posted.is_empty() {
-                        (u32::from(posted.remove(0)), u32::from(input.u16()) % (BUF_LEN + 1))
+                        (
+                            u32::from(posted.remove(0)),
+                            u32::from(input.u16()) % (BUF_LEN + 1),
+                        )
                     } else {
                         (input.u32() % (u32::from(num) * 2 + 1), input.u32())
                     };
@@ -114,7 +124,11 @@ pub fn run(data: &[u8]) -> Outcome {
                     match ring.complete(id, len, BUF_LEN) {
                         Ok(Used { id, len }) => {
                             out.accepted += 1;
-                            assert_eq!(shadow[usize::from(id)], Slot::WithDevice, "accepted an id the device did not hold");
+                            assert_eq!(
+                                shadow[usize::from(id)],
+                                Slot::WithDevice,
+                                "accepted an id the device did not hold"
+                            );
                             assert!(len <= BUF_LEN);
                             shadow[usize::from(id)] = Slot::WithDriver;
                             posted.retain(|p| *p != id);
@@ -136,7 +150,11 @@ pub fn run(data: &[u8]) -> Outcome {
                         }
                         Err(e) => panic!("complete() returned {e:?}"),
                     }
-                    assert_eq!(ring.last_used(), before.wrapping_add(1), "entry not consumed");
+                    assert_eq!(
+                        ring.last_used(),
+                        before.wrapping_add(1),
+                        "entry not consumed"
+                    );
                 }
             }
             // The driver frees or reposts what it holds (transmit / receive path), and tries a
@@ -148,7 +166,8 @@ pub fn run(data: &[u8]) -> Outcome {
                         continue;
                     }
                     if repost {
-                        ring.make_available(id).expect("a completed id can be posted again");
+                        ring.make_available(id)
+                            .expect("a completed id can be posted again");
                         shadow[usize::from(id)] = Slot::WithDevice;
                         posted.push(id);
                     } else {
@@ -161,7 +180,11 @@ pub fn run(data: &[u8]) -> Outcome {
         }
         // Every id is in exactly one place, and the ring agrees about the free ones.
         let free = shadow.iter().filter(|s| **s == Slot::Free).count();
-        assert_eq!(usize::from(ring.nr_free()), free, "free list and shadow disagree");
+        assert_eq!(
+            usize::from(ring.nr_free()),
+            free,
+            "free list and shadow disagree"
+        );
         // Posting an id the device holds must be refused.
         if let Some(held) = shadow.iter().position(|s| *s == Slot::WithDevice) {
             assert_eq!(ring.make_available(held as u16), None, "posted an id twice");
@@ -197,7 +220,10 @@ mod tests {
     /// Steps per run of `hostile_device_never_breaks_the_ring`; `RVNET_HOSTILE_STEPS` raises it
     /// (`make fuzz-host` runs 10^7).
     fn steps() -> u64 {
-        std::env::var("RVNET_HOSTILE_STEPS").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000)
+        std::env::var("RVNET_HOSTILE_STEPS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1_000_000)
     }
 
     #[test]
