@@ -70,9 +70,13 @@ struct Failed {
 }
 
 impl Failed {
-    /// Logs the failure, the one message a failed probe leaves, and returns its error.
+    /// Logs the failure, the one message a failed probe leaves, and returns its error: the
+    /// errno's name where the kernel knows names (`CONFIG_SYMBOLIC_ERRNAME`), else its number.
     fn log(self, dev: &device::Device) -> Error {
-        dev_err!(dev, "{} failed: {:?}\n", self.step, self.err);
+        match self.err.name().and_then(|name| name.to_str().ok()) {
+            Some(name) => dev_err!(dev, "{} failed: {}\n", self.step, name),
+            None => dev_err!(dev, "{} failed: {}\n", self.step, self.err.to_errno()),
+        }
         self.err
     }
 }

@@ -118,13 +118,18 @@ impl<'a> Transport<'a> {
     /// with `EBUSY` when another driver (`virtio_mmio`) owns the region, `ENODEV` for a
     /// missing region, a bad magic value or an unknown version, and mapping errors.
     pub(crate) fn new(pdev: &'a platform::Device<device::Bound>) -> Result<Self, IdentifyError> {
-        let fail = |step| move |e| IdentifyError::Failed(step, e);
         let io = pdev
             .io_request_by_index(0)
-            .ok_or(ENODEV)
-            .map_err(fail("finding the register region"))?
+            .ok_or(IdentifyError::Failed("finding the register region", ENODEV))?
             .iomap_exclusive_sized::<{ regs::REGION_SIZE }>()
-            .map_err(fail("claiming the register region (bound to virtio_mmio?)"))?;
+            .map_err(|e| {
+                let step = if e == EBUSY {
+                    "claiming the register region (another driver, e.g. virtio_mmio, holds it)"
+                } else {
+                    "claiming and mapping the register region"
+                };
+                IdentifyError::Failed(step, e)
+            })?;
 
         if io.read(MAGIC_VALUE).value() != VIRTIO_MMIO_MAGIC {
             return Err(IdentifyError::Failed("checking the magic value", ENODEV));
