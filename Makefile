@@ -10,6 +10,8 @@
 #   make check       rustfmt --check, clippy (CLIPPY=1) and the host tests
 #   make audit       soundness report: unsafe outside kernel_ext, SAFETY comments, unwrap, clippy
 #   make fuzz-host   the simulated hostile device, 10^7 steps against the ring code
+#   make fuzz        the same invariants under libFuzzer (cargo fuzz, nightly), 10^7 runs
+#   make soak        CYCLES (default 1000) rounds of rebinding, flaps and rmmod under traffic
 #   make rust-analyzer   write rust-project.json
 #   make -s print-kdir / print-bzimage   where the test kernel is
 #
@@ -27,7 +29,7 @@ BINDGEN ?= $(HOME)/.cache/rvnet/cargo/bin/bindgen
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) BINDGEN=$(BINDGEN)
 
 .PHONY: all modules deps kernel run test check clean rust-analyzer print-kdir print-bzimage \
-	host-test fmt-check audit fuzz-host
+	host-test fmt-check audit fuzz-host fuzz soak
 
 all: modules
 
@@ -49,11 +51,14 @@ run:
 test:
 	@bash $(SCRIPTS)/test.sh
 
+soak:
+	@bash $(SCRIPTS)/soak.sh
+
 host-test:
 	cd host-tests && cargo test --quiet
 
 fmt-check:
-	@rustfmt --check $$(find src host-tests/src -name "*.rs")
+	@rustfmt --check $$(find src host-tests/src fuzz/fuzz_targets -name "*.rs")
 
 audit:
 	@bash $(SCRIPTS)/audit.sh
@@ -61,6 +66,9 @@ audit:
 fuzz-host:
 	cd host-tests && RVNET_HOSTILE_STEPS=$${STEPS:-10000000} cargo test --release --quiet \
 		hostile_device -- --nocapture
+
+fuzz:
+	@bash $(SCRIPTS)/fuzz.sh
 
 check: fmt-check host-test
 	$(MAKE) CLIPPY=1 modules

@@ -58,6 +58,12 @@ done
 [ -f "$RVNET_ROOT/rvnet.ko" ] && add_module rvnet "$RVNET_ROOT/rvnet.ko"
 LC_ALL=C sort -o "$WORK/modules.dep" "$WORK/modules.dep"
 
+# Guest tools written for the tests (qemu/tools/*.c), static.
+for src in "$RVNET_ROOT"/qemu/tools/*.c; do
+	gcc -static -O2 -Wall -Werror -o "$WORK/$(basename "$src" .c)" "$src" ||
+		die "building $src failed"
+done
+
 # The gen_init_cpio list, sorted so that the archive does not depend on find's order.
 {
 	for d in /bin /dev /lib /lib/modules /proc /rvnet /sbin /sys /tmp /usr /usr/bin \
@@ -69,6 +75,10 @@ LC_ALL=C sort -o "$WORK/modules.dep" "$WORK/modules.dep"
 	"$BUSYBOX" --list-full | grep -vx bin/busybox | LC_ALL=C sort |
 		sed 's|.*|slink /& /bin/busybox 0777 0 0|'
 	echo "file /init $RVNET_ROOT/qemu/init 0755 0 0"
+	for src in "$RVNET_ROOT"/qemu/tools/*.c; do
+		tool=$(basename "$src" .c)
+		echo "file /bin/$tool $WORK/$tool 0755 0 0"
+	done
 	for f in "$RVNET_ROOT"/qemu/guest/*.sh; do
 		echo "file /rvnet/$(basename "$f") $f 0755 0 0"
 	done

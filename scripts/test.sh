@@ -46,7 +46,9 @@ datapath legacy -
 probe modern -
 datapath modern -
 odd modern status=off,event_idx=off,host_mtu=9000
-odd legacy status=off,event_idx=off,host_mtu=9000"
+odd legacy status=off,event_idx=off,host_mtu=9000
+faults modern -
+soak modern -"
 
 while read -r script layout opts; do
 	[ "$opts" = - ] && opts=

@@ -117,6 +117,12 @@ RVNET_DMESG_BAD="$RVNET_DMESG_BAD|unreferenced object|KASAN|UBSAN|refcount_t"
 RVNET_DMESG_BAD="$RVNET_DMESG_BAD|list_add corruption|list_del corruption"
 # What dma-debug says about itself at boot.
 RVNET_DMESG_OK='DMA-API: (preallocated [0-9]+ debug entries|debugging enabled by kernel config)'
+# dmesg_reports: the checker reports in the kernel log, except stack traces alone (an
+# injected allocation failure prints one, through warn_alloc(), and is no bug).
+dmesg_reports() {
+	dmesg | grep -E "$RVNET_DMESG_BAD" | grep -Ev "$RVNET_DMESG_OK|Call Trace"
+}
+
 check_dmesg_clean() {
 	local bad
 	bad=$(dmesg | grep -E "$RVNET_DMESG_BAD" | grep -Ev "$RVNET_DMESG_OK")
@@ -186,6 +192,11 @@ stat_of() { # stat_of MAC KEY
 		/^device: / { delete kv }
 		/^[a-z_]+: / { k = $1; sub(/:$/, "", k); kv[k] = $2 }
 		/^$/ && kv["mac"] == mac { print kv[key]; exit }' "$STATS"
+}
+
+# How many devices the procfs file lists (0 without the file).
+procfs_sections() {
+	{ [ -e $STATS ] && awk '/^device: / { n++ } END { print n + 0 }' $STATS; } || echo 0
 }
 
 # Brings A up here and B up in the namespace, with their addresses.

@@ -1,0 +1,138 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Fault injection (fail-nth over failslab and fail_page_alloc; the loader is
+# qemu/tools/failnth.c, since setting fail-nth and the operation must be one task).
+#
+# 1. Probe: with rvnet loaded, bind NIC A through sysfs again and again, failing the 1st,
+#    2nd, ... fault-injection point of the bind in turn, until the whole probe passes without
+#    reaching the N-th. Each failed probe must leave one rvnet error naming the step and the
+#    errno, no interface and no procfs entry; each successful one a complete device.
+# 2. Module init: with no device to probe, fail each of the last points of `insmod` (the
+#    procfs file, the driver registration) in turn; insmod must fail cleanly or succeed.
+#
+# Then the next insmod binds both NICs, and the kernel log and kmemleak are clean. Reports
+# the distinct probe steps failed, and fails unless every allocating step was hit.
+. /rvnet/lib.sh
+
+DBG=/sys/kernel/debug
+DRV=/sys/bus/platform/drivers/rvnet
+MAX_RUNS=${2:-400}
+# The tail of insmod to fail in part 2: module init comes last.
+INIT_POINTS=${3:-40}
+
+# The probe steps that allocate memory (src/driver.rs, src/transport.rs): each must be reached
+# by an injected failure. Steps that allocate nothing (reset, features, config, FEATURES_OK,
+# DMA mask, the IRQ lookup) cannot fail this way.
+ALLOCATING_STEPS="claiming and mapping the register region
+setting up the receive queue
+setting up the transmit queue
+allocating the transmit queue
+allocating counters
+registering the network device and its interrupt
+allocating the procfs entry
+adding the device to procfs"
+
+setup_fault_injection() {
+	# Fail sleeping allocations and single pages too; keep quiet about it (each run's log is
+	# checked for real reports instead).
+	echo 0 >$DBG/failslab/ignore-gfp-wait &&
+		echo 0 >$DBG/fail_page_alloc/ignore-gfp-wait &&
+		echo 0 >$DBG/fail_page_alloc/ignore-gfp-highmem &&
+		echo 0 >$DBG/fail_page_alloc/min-order &&
+		echo 0 >$DBG/failslab/verbose &&
+		echo 0 >$DBG/fail_page_alloc/verbose &&
+		[ -x /bin/failnth ]
+}
+
+nr_bound() { ls -d $DRV/LNRO0005:* 2>/dev/null | wc -l; }
+nr_ifaces() { ls /sys/class/net | grep -vc '^lo$'; }
+nr_sections() { procfs_sections; }
+platform_dev() { basename "$(readlink -f "/sys/class/net/$(nic_by_mac "$1")/device")"; }
+
+problems=0
+problem() { echo "$*"; problems=$((problems + 1)); }
+# The log of one run must hold no checker report (injected failures print stack traces).
+run_log_clean() {
+	local reports
+	reports=$(dmesg_reports)
+	[ -z "$reports" ] || problem "run $1: kernel reports: $reports"
+}
+
+kmemleak_baseline
+check "fault injection available" setup_fault_injection || { finish; exit 1; }
+check "insmod rvnet" insmod /lib/modules/rvnet.ko
+DEV_A=$(platform_dev $MAC_A)
+DEV_B=$(platform_dev $MAC_B)
+echo "$DEV_B" >$DRV/unbind
+
+# 1. Probe.
+steps=/tmp/fault-steps
+: >$steps
+injected=0 probe_failures=0
+n=1
+while [ $n -le "$MAX_RUNS" ]; do
+	echo "$DEV_A" >$DRV/unbind 2>/dev/null
+	dmesg -c >/dev/null
+	result=$(failnth $n write $DRV/bind "$DEV_A")
+	case "$result" in injected=1*) ;; *) break ;; esac
+	injected=$((injected + 1))
+	errors=$(dmesg | grep -E "rvnet $DEV_A: .* failed: (E[A-Z0-9]+|-[0-9]+)$" || true)
+	nerr=$(printf '%s' "$errors" | grep -c . || true)
+	bound=$(nr_bound)
+	[ "$bound" = "$(nr_ifaces)" ] && [ "$bound" = "$(nr_sections)" ] ||
+		problem "run $n: half-registered: $bound bound, $(nr_ifaces) interfaces, $(nr_sections) in procfs"
+	if [ "$nerr" -gt 0 ]; then
+		probe_failures=$((probe_failures + 1))
+		[ "$nerr" = 1 ] && [ "$bound" = 0 ] || problem "run $n: $nerr errors, $bound bound: $errors"
+		echo "$errors" | sed 's/.*: \(.*\) failed: \(.*\)$/\1 (\2)/' >>$steps
+	fi
+	run_log_clean $n
+	n=$((n + 1))
+done
+probe_runs=$n
+check "probe: the loop reached the end of probe (under $MAX_RUNS runs)" test $n -le "$MAX_RUNS"
+echo "probe: $injected fault-injection points failed in turn, $probe_failures made rvnet's probe fail"
+echo "distinct probe steps failed:"
+sort $steps | uniq -c | sed 's/^/  /'
+check "probe: every run ended clean ($problems problems)" test $problems = 0
+missing=$(echo "$ALLOCATING_STEPS" | while IFS= read -r step; do
+	grep -q "^$step" $steps || echo "$step"
+done)
+[ -z "$missing" ] || echo "never failed: $missing"
+check "probe: every allocating step failed at least once" test -z "$missing"
+check "probe: the last, fault-free bind bound $DEV_A" test -e $DRV/"$DEV_A"
+check "rmmod rvnet" rmmod rvnet
+
+# 2. Module init, with no device to probe: count insmod's points, then fail the last ones.
+for d in /sys/bus/platform/devices/LNRO0005:*; do echo none >"$d/driver_override"; done
+result=$(failnth 1000000 insmod /lib/modules/rvnet.ko)
+rmmod rvnet
+left=$(echo "$result" | sed -n 's/.*left=\([0-9]*\).*/\1/p')
+total=$((1000000 - ${left:-1000000}))
+echo "insmod passes $total fault-injection points; failing the last $INIT_POINTS"
+problems=0 init_failures=0
+n=$((total - INIT_POINTS + 1))
+[ $n -ge 1 ] || n=1
+while [ $n -le "$total" ]; do
+	dmesg -c >/dev/null
+	if failnth $n insmod /lib/modules/rvnet.ko >/dev/null; then
+		[ -e $STATS ] && [ -d $DRV ] || problem "init $n: loaded without procfs file or driver"
+		rmmod rvnet || problem "init $n: rmmod failed"
+	else
+		init_failures=$((init_failures + 1))
+	fi
+	[ ! -e $STATS ] && [ ! -d $DRV ] || problem "init $n: something was left behind"
+	run_log_clean "init $n"
+	n=$((n + 1))
+done
+echo "module init: $init_failures of the last $INIT_POINTS points made insmod fail"
+check "module init: every run ended clean ($problems problems)" test $problems = 0
+check "module init: some failures stopped insmod" test $init_failures -gt 0
+for d in /sys/bus/platform/devices/LNRO0005:*; do echo >"$d/driver_override"; done
+
+check "insmod afterwards binds both NICs" insmod /lib/modules/rvnet.ko
+check "both bound" test "$(nr_bound)" = 2
+check "rmmod" rmmod rvnet
+check_dmesg_clean "no kernel warnings, lockdep, KASAN or DMA-API reports"
+kmemleak_scan "no kmemleak reports after $((probe_runs + INIT_POINTS)) injected failures"
+finish
