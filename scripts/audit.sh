@@ -6,7 +6,8 @@
 # - Fails when an `unsafe` block or impl anywhere in src/ has no `// SAFETY:` comment in the
 #   comment lines right above it (or on the same line), or an `unsafe fn` no `# Safety` section.
 # - Fails on `unwrap()`/`expect()` in driver code (test modules excepted).
-# - Fails when clippy, with the kernel's lint set (make CLIPPY=1), warns.
+# - Fails when clippy, with the kernel's lint set (make CLIPPY=1), warns, or rustfmt would
+#   change a file.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$RVNET_ROOT"
@@ -55,6 +56,14 @@ if [ -n "$unwraps" ]; then
 	bad=1
 else
 	echo "== no unwrap()/expect() in driver code"
+fi
+
+echo "== rustfmt --check"
+if rustfmt --check $(find src host-tests/src fuzz/fuzz_targets -name '*.rs') >/dev/null 2>&1; then
+	echo "  clean"
+else
+	echo "  rustfmt would change: $(rustfmt --check -l $(find src host-tests/src fuzz/fuzz_targets -name '*.rs') 2>/dev/null | xargs)"
+	bad=1
 fi
 
 echo "== clippy with the kernel's lints (make CLIPPY=1)"
