@@ -65,39 +65,51 @@ DEV_A=$(platform_dev $MAC_A)
 DEV_B=$(platform_dev $MAC_B)
 echo "$DEV_B" >$DRV/unbind
 
-# 1. Probe.
+# 1. Probe. One sweep fails points 1, 2, ... of a bind until a bind passes them all.
 steps=/tmp/fault-steps
 : >$steps
-injected=0 probe_failures=0
-n=1
-while [ $n -le "$MAX_RUNS" ]; do
-	echo "$DEV_A" >$DRV/unbind 2>/dev/null
-	dmesg -c >/dev/null
-	result=$(failnth $n write $DRV/bind "$DEV_A")
-	case "$result" in injected=1*) ;; *) break ;; esac
-	injected=$((injected + 1))
-	errors=$(dmesg | grep -E "rvnet $DEV_A: .* failed: (E[A-Z0-9]+|-[0-9]+)$" || true)
-	nerr=$(printf '%s' "$errors" | grep -c . || true)
-	bound=$(nr_bound)
-	[ "$bound" = "$(nr_ifaces)" ] && [ "$bound" = "$(nr_sections)" ] ||
-		problem "run $n: half-registered: $bound bound, $(nr_ifaces) interfaces, $(nr_sections) in procfs"
-	if [ "$nerr" -gt 0 ]; then
-		probe_failures=$((probe_failures + 1))
-		[ "$nerr" = 1 ] && [ "$bound" = 0 ] || problem "run $n: $nerr errors, $bound bound: $errors"
-		echo "$errors" | sed 's/.*: \(.*\) failed: \(.*\)$/\1 (\2)/' >>$steps
-	fi
-	run_log_clean $n
-	n=$((n + 1))
+injected=0 probe_failures=0 sweeps=0
+sweep() {
+	local n=1 result errors nerr bound
+	sweeps=$((sweeps + 1))
+	while [ $n -le "$MAX_RUNS" ]; do
+		echo "$DEV_A" >$DRV/unbind 2>/dev/null
+		dmesg -c >/dev/null
+		result=$(failnth $n write $DRV/bind "$DEV_A")
+		case "$result" in injected=1*) ;; *) return 0 ;; esac
+		injected=$((injected + 1))
+		errors=$(dmesg | grep -E "rvnet $DEV_A: .* failed: (E[A-Z0-9]+|-[0-9]+)$" || true)
+		nerr=$(printf '%s' "$errors" | grep -c . || true)
+		bound=$(nr_bound)
+		[ "$bound" = "$(nr_ifaces)" ] && [ "$bound" = "$(nr_sections)" ] ||
+			problem "run $n: half-registered: $bound bound, $(nr_ifaces) interfaces, $(nr_sections) in procfs"
+		if [ "$nerr" -gt 0 ]; then
+			probe_failures=$((probe_failures + 1))
+			[ "$nerr" = 1 ] && [ "$bound" = 0 ] || problem "run $n: $nerr errors, $bound bound: $errors"
+			echo "$errors" | sed 's/.*: \(.*\) failed: \(.*\)$/\1 (\2)/' >>$steps
+		fi
+		run_log_clean $n
+		n=$((n + 1))
+	done
+	return 1
+}
+missing_steps() {
+	echo "$ALLOCATING_STEPS" | while IFS= read -r step; do
+		grep -q "^$step" $steps || echo "$step"
+	done
+}
+check "probe: a sweep reached the end of probe (under $MAX_RUNS runs)" sweep
+# Allocations the kernel makes for itself (KASAN's stack depot, lockdep) can shift a
+# step's index between sweeps; a step one sweep skipped is hit by the next.
+while [ -n "$(missing_steps)" ] && [ $sweeps -lt 3 ]; do
+	echo "sweep $sweeps missed: $(missing_steps | tr '\n' ';'); sweeping again"
+	sweep
 done
-probe_runs=$n
-check "probe: the loop reached the end of probe (under $MAX_RUNS runs)" test $n -le "$MAX_RUNS"
-echo "probe: $injected fault-injection points failed in turn, $probe_failures made rvnet's probe fail"
+echo "probe: $sweeps sweeps, $injected fault-injection points failed in turn, $probe_failures made rvnet's probe fail"
 echo "distinct probe steps failed:"
 sort $steps | uniq -c | sed 's/^/  /'
 check "probe: every run ended clean ($problems problems)" test $problems = 0
-missing=$(echo "$ALLOCATING_STEPS" | while IFS= read -r step; do
-	grep -q "^$step" $steps || echo "$step"
-done)
+missing=$(missing_steps)
 [ -z "$missing" ] || echo "never failed: $missing"
 check "probe: every allocating step failed at least once" test -z "$missing"
 check "probe: the last, fault-free bind bound $DEV_A" test -e $DRV/"$DEV_A"
@@ -134,5 +146,5 @@ check "insmod afterwards binds both NICs" insmod /lib/modules/rvnet.ko
 check "both bound" test "$(nr_bound)" = 2
 check "rmmod" rmmod rvnet
 check_dmesg_clean "no kernel warnings, lockdep, KASAN or DMA-API reports"
-kmemleak_scan "no kmemleak reports after $((probe_runs + INIT_POINTS)) injected failures"
+kmemleak_scan "no kmemleak reports after $((injected + INIT_POINTS)) injected failures"
 finish
