@@ -186,12 +186,13 @@ unbind_device() {
 	echo "$1" >"$dev/driver/unbind"
 }
 
-# The value of KEY in the procfs section of the device with MAC.
-stat_of() { # stat_of MAC KEY
+# The value of KEY in the procfs section of the device with MAC, from FILE (default: the
+# procfs file itself).
+stat_of() { # stat_of MAC KEY [FILE]
 	awk -v mac="$1" -v key="$2" '
 		/^device: / { delete kv }
 		/^[a-z_]+: / { k = $1; sub(/:$/, "", k); kv[k] = $2 }
-		/^$/ && kv["mac"] == mac { print kv[key]; exit }' "$STATS"
+		/^$/ && kv["mac"] == mac { print kv[key]; exit }' "${3:-$STATS}"
 }
 
 # How many devices the procfs file lists (0 without the file).
@@ -232,18 +233,24 @@ tcp_copy() { # tcp_copy ab|ba MIB
 	[ "$sum_src" = "$sum_dst" ]
 }
 
-# Counters of both NICs agree with each other and with ip -s link: every packet A's device
-# completed reached B or was counted as dropped there, and back.
+# Counters of both NICs agree: every packet A's device completed reached B or was counted as
+# dropped there, and back. Each look is one read of the procfs file (both devices at once); a
+# packet in flight (ARP, IPv6 neighbour discovery) can make one look off by one, so the
+# counters get five looks, a second apart, to agree. A real miscount never does.
 counters_consistent() {
-	local a_tx a_rx b_tx b_rx b_lost a_lost
-	sleep 2 # let the last completions and receptions be counted
-	a_tx=$(stat_of $MAC_A tx_packets)
-	a_rx=$(stat_of $MAC_A rx_packets)
-	b_tx=$(stat_of $MAC_B tx_packets)
-	b_rx=$(stat_of $MAC_B rx_packets)
-	b_lost=$(($(stat_of $MAC_B rx_dropped) + $(stat_of $MAC_B rx_errors)))
-	a_lost=$(($(stat_of $MAC_A rx_dropped) + $(stat_of $MAC_A rx_errors)))
-	echo "A: tx $a_tx rx $a_rx lost $a_lost; B: tx $b_tx rx $b_rx lost $b_lost"
-	[ "$a_tx" -gt 0 ] && [ "$b_tx" -gt 0 ] &&
-		[ "$a_tx" = $((b_rx + b_lost)) ] && [ "$b_tx" = $((a_rx + a_lost)) ]
+	local snap=/tmp/stats-snapshot try a_tx a_rx b_tx b_rx b_lost a_lost
+	for try in 1 2 3 4 5; do
+		sleep 1
+		cat $STATS >$snap
+		a_tx=$(stat_of $MAC_A tx_packets $snap)
+		a_rx=$(stat_of $MAC_A rx_packets $snap)
+		b_tx=$(stat_of $MAC_B tx_packets $snap)
+		b_rx=$(stat_of $MAC_B rx_packets $snap)
+		b_lost=$(($(stat_of $MAC_B rx_dropped $snap) + $(stat_of $MAC_B rx_errors $snap)))
+		a_lost=$(($(stat_of $MAC_A rx_dropped $snap) + $(stat_of $MAC_A rx_errors $snap)))
+		echo "look $try: A: tx $a_tx rx $a_rx lost $a_lost; B: tx $b_tx rx $b_rx lost $b_lost"
+		[ "$a_tx" -gt 0 ] && [ "$b_tx" -gt 0 ] &&
+			[ "$a_tx" = $((b_rx + b_lost)) ] && [ "$b_tx" = $((a_rx + a_lost)) ] && return 0
+	done
+	return 1
 }
