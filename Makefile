@@ -12,6 +12,7 @@
 #   make fuzz-host   the simulated hostile device, 10^7 steps against the ring code
 #   make fuzz        the same invariants under libFuzzer (cargo fuzz, nightly), 10^7 runs
 #   make soak        CYCLES (default 1000) rounds of rebinding, flaps and rmmod under traffic
+#   make bench       rvnet against the in-tree C driver, same device, alternating rounds
 #   make rust-analyzer   write rust-project.json
 #   make -s print-kdir / print-bzimage   where the test kernel is
 #
@@ -29,7 +30,7 @@ BINDGEN ?= $(HOME)/.cache/rvnet/cargo/bin/bindgen
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) BINDGEN=$(BINDGEN)
 
 .PHONY: all modules deps kernel run test check clean rust-analyzer print-kdir print-bzimage \
-	host-test fmt-check audit fuzz-host fuzz soak
+	host-test fmt-check audit fuzz-host fuzz soak bench
 
 all: modules
 
@@ -53,6 +54,9 @@ test:
 
 soak:
 	@bash $(SCRIPTS)/soak.sh
+
+bench:
+	@bash $(SCRIPTS)/bench.sh
 
 host-test:
 	cd host-tests && cargo test --quiet

@@ -3,7 +3,8 @@
 # make deps: install rvnet's pinned toolchain, from package registries only.
 #
 # - Debian bookworm: rustc-web, rust-web-src (+ cargo, clippy, rustfmt of the same release),
-#   clang/lld/llvm 19, kernel build packages, busybox-static.
+#   clang/lld/llvm 19, kernel build packages, busybox-static; with the argument "bench",
+#   python3-matplotlib too (make bench draws its chart with it).
 # - bookworm-backports: qemu-system-x86 (microvm with virtio-mmio v2 and ACPI enumeration).
 # - trixie-backports: linux-source-7.3 (an arch-all tarball).
 # - crates.io: bindgen-cli, into the cache directory.
@@ -18,6 +19,7 @@ BASE_PKGS=(rustc-web rust-web-src cargo-web rust-web-clippy rustfmt-web
 	"clang-$LLVM_VER" "lld-$LLVM_VER" "llvm-$LLVM_VER" "libclang-$LLVM_VER-dev"
 	bc bison flex libelf-dev libssl-dev cpio kmod make gcc libc6-dev python3 xz-utils
 	busybox-static)
+[ "${1:-}" = bench ] && BASE_PKGS+=(python3-matplotlib)
 BPO_PKGS=(qemu-system-x86)
 KSRC_PKGS=("$KSRC_PKG")
 SOURCES=/etc/apt/sources.list.d/rvnet-backports.sources

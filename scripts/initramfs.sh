@@ -7,7 +7,8 @@
 #   /rvnet/*.sh                       qemu/guest/*.sh
 #   /lib/modules/NAME.ko              virtio, virtio_ring, virtio_mmio, virtio_net, pktgen
 #                                     and what they depend on, from the test kernel; rvnet.ko
-#                                     from the repository root if it has been built
+#                                     from the repository root if it has been built (or
+#                                     RVNET_KO=FILE)
 #   /lib/modules/modules.dep          "NAME: DEP..." lines, read by load_module in
 #                                     qemu/guest/lib.sh (the guest uses insmod, not modprobe)
 #
@@ -55,7 +56,8 @@ for name in "${MODULES[@]}"; do
 	[ -n "${ko_path[$name]:-}" ] || die "no $name.ko in $KDIR (is CONFIG_${name^^}=m?)"
 	add_module "$name" "${ko_path[$name]}"
 done
-[ -f "$RVNET_ROOT/rvnet.ko" ] && add_module rvnet "$RVNET_ROOT/rvnet.ko"
+RVNET_KO=${RVNET_KO:-$RVNET_ROOT/rvnet.ko}
+if [ -f "$RVNET_KO" ]; then add_module rvnet "$RVNET_KO"; fi
 LC_ALL=C sort -o "$WORK/modules.dep" "$WORK/modules.dep"
 
 # Guest tools written for the tests (qemu/tools/*.c), static.

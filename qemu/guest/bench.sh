@@ -1,0 +1,162 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# make bench, in the guest: rvnet and the in-tree C pair (virtio_mmio + virtio_net) on the
+# same two NICs, alternately, ROUNDS times (rvnet, C, rvnet, C, ...), both NICs on the same
+# driver each time. Per driver and round:
+#
+#   pps64     pktgen on A, 64-byte frames to B for SECONDS: packets/s sent by A, received by B
+#   pps1500   the same with 1514-byte frames (1500-byte IP packets)
+#   tcp       TCP bulk A -> B for SECONDS (tcpbench): bytes/s received by B
+#   irq       interrupts of B's IRQ line per 1,000 packets B received, and of A's per 1,000
+#             packets A sent, during pps64
+#   tcp irq   interrupts of both lines per 1,000 packets B received, during tcp
+#   cpu       guest CPU time (both vCPUs, all but idle) per packet B received, during pps64
+#
+# Packet counts are the kernel's (/proc/net/dev) and interrupts /proc/interrupts', the same
+# sources for both drivers. Prints "BENCH <driver> <round> <metric> <value>" lines for
+# scripts/bench.sh, and the negotiated feature bits of each driver as "FEATURES <driver> <bits>".
+#
+# Usage: bench.sh LAYOUT [ROUNDS [SECONDS]]
+. /rvnet/lib.sh
+
+ROUNDS=${2:-5}
+SECS=${3:-5}
+PG=/proc/net/pktgen
+DEV_A=LNRO0005:00
+DEV_B=LNRO0005:01
+
+# Kernel counters of IFACE in the caller's namespace, "rx_packets tx_packets"; net_dev_in
+# reads /proc/net/dev from stdin (another namespace's).
+# (A large byte count follows the colon without a space.)
+net_dev() { net_dev_in "$1" </proc/net/dev; }
+net_dev_in() { awk -v dev="$1" '{ sub(/^ */, ""); sub(/:/, " ") } $1 == dev { print $3, $11 }'; }
+# Centiseconds since boot.
+now_cs() { awk '{ sub(/\./, "", $1); print $1 + 0 }' /proc/uptime; }
+# Interrupts of line IRQ, over all CPUs.
+irq_count() {
+	awk -v irq="$1:" '$1 == irq { n = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i; print n }' \
+		/proc/interrupts
+}
+# Busy time of all CPUs, in USER_HZ ticks: everything but idle and iowait.
+cpu_busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+
+use_driver() { # use_driver rvnet|c
+	case $1 in
+	rvnet) insmod /lib/modules/rvnet.ko ;;
+	c) load_c_driver ;;
+	esac || return
+	setup_pair
+}
+
+drop_driver() {
+	case $1 in
+	rvnet) rmmod rvnet ;;
+	c) rmmod virtio_net && rmmod virtio_mmio ;;
+	esac
+}
+
+# The virtio feature bits a driver negotiated on NIC A, as a sorted list of bit numbers.
+features_rvnet() {
+	stat_of $MAC_A features | sed 's/^0x//' |
+		awk '{ h = "0123456789abcdef"; n = length($1)
+			for (i = n; i >= 1; i--) { d = index(h, substr($1, i, 1)) - 1
+				for (b = 0; b < 4; b++) { if (d % 2) printf "%d ", (n - i) * 4 + b; d = int(d / 2) } } }'
+}
+features_c() {
+	local v
+	v=$(ls -d /sys/bus/platform/devices/LNRO0005:00/virtio* 2>/dev/null | head -n1)
+	awk '{ for (i = 1; i <= length($1); i++) if (substr($1, i, 1) == "1") printf "%d ", i - 1 }' \
+		"$v/features"
+}
+
+pg() { # pg FILE CMD: one pktgen command, checked
+	echo "$2" >"$PG/$1"
+	grep -q '^Result: OK' "$PG/$1" 2>/dev/null || [ "$1" = kpktgend_0 ] ||
+		{ echo "pktgen: '$2' on $1: $(grep '^Result' "$PG/$1")"; return 1; }
+}
+
+# pktgen_run DRIVER ROUND NAME SIZE: SIZE-byte frames from A to B, as fast as A takes them.
+pktgen_run() {
+	local drv=$1 round=$2 name=$3 size=$4 a0 a1 b0 b1 t0 t1 i0 i1 j0 j1 c0 c1 pid
+	pg kpktgend_0 rem_device_all
+	pg kpktgend_0 "add_device $A"
+	pg "$A" "count 0" && pg "$A" "pkt_size $size" && pg "$A" "delay 0" &&
+		pg "$A" "dst $IP_B" && pg "$A" "dst_mac $MAC_B" && pg "$A" "udp_dst_min 9" &&
+		pg "$A" "udp_dst_max 9" || return 1
+	echo start >$PG/pgctrl &
+	pid=$!
+	sleep 1
+	t0=$(now_cs); a0=$(net_dev "$A"); b0=$(in_ns cat /proc/net/dev | net_dev_in "$B")
+	i0=$(irq_count "$IRQ_B"); j0=$(irq_count "$IRQ_A"); c0=$(cpu_busy)
+	sleep "$SECS"
+	t1=$(now_cs); a1=$(net_dev "$A"); b1=$(in_ns cat /proc/net/dev | net_dev_in "$B")
+	i1=$(irq_count "$IRQ_B"); j1=$(irq_count "$IRQ_A"); c1=$(cpu_busy)
+	echo stop >$PG/pgctrl
+	wait $pid
+	pg kpktgend_0 rem_device_all
+	set -- $a0 $a1 $b0 $b1
+	local tx=$(($4 - $2)) rx=$(($7 - $5)) dt=$((t1 - t0))
+	[ "$rx" -gt 0 ] && [ "$dt" -gt 0 ] || { echo "$name: nothing received"; return 1; }
+	echo "BENCH $drv $round ${name}_tx $((tx * 100 / dt))"
+	echo "BENCH $drv $round ${name}_rx $((rx * 100 / dt))"
+	# rvnet's own view (kicks, interrupts, polls, queue stops), for the log only.
+	[ "$drv" = rvnet ] && grep -E '^(name|tx_packets|rx_packets|interrupts|napi_polls|tx_queue_stops|rx_kicks|tx_kicks):' $STATS | tr '\n' ' ' && echo
+	if [ "$name" = pps64 ]; then
+		echo "BENCH $drv $round irq_per_kpkt_rx $(awk -v i=$((i1 - i0)) -v p=$rx 'BEGIN { printf "%.3f", i * 1000 / p }')"
+		echo "BENCH $drv $round irq_per_kpkt_tx $(awk -v i=$((j1 - j0)) -v p=$tx 'BEGIN { printf "%.3f", i * 1000 / p }')"
+		# USER_HZ is 100: a tick is 10,000 us.
+		echo "BENCH $drv $round cpu_us_per_pkt $(awk -v c=$((c1 - c0)) -v p=$rx 'BEGIN { printf "%.3f", c * 10000 / p }')"
+	fi
+}
+
+tcp_run() { # tcp_run DRIVER ROUND
+	local out=/tmp/tcpbench.out bps i0 i1 b0 b1
+	in_ns tcpbench -s 5201 >$out &
+	sleep 1
+	i0=$(($(irq_count "$IRQ_A") + $(irq_count "$IRQ_B")))
+	b0=$(in_ns cat /proc/net/dev | net_dev_in "$B" | cut -d' ' -f1)
+	tcpbench -c $IP_B 5201 "$SECS" >/dev/null || { echo "tcp: client failed"; return 1; }
+	wait $!
+	i1=$(($(irq_count "$IRQ_A") + $(irq_count "$IRQ_B")))
+	b1=$(in_ns cat /proc/net/dev | net_dev_in "$B" | cut -d' ' -f1)
+	bps=$(sed -n 's/.*bytes_per_second=\([0-9]*\).*/\1/p' $out)
+	[ -n "$bps" ] || { echo "tcp: $(cat $out)"; return 1; }
+	echo "BENCH $1 $2 tcp_Bps $bps"
+	echo "BENCH $1 $2 tcp_irq_per_kpkt $(awk -v i=$((i1 - i0)) -v p=$((b1 - b0)) 'BEGIN { printf "%.3f", i * 1000 / p }')"
+}
+
+load_module pktgen || { fail "load pktgen"; finish; exit 1; }
+
+# The NICs' interrupt lines: virtio_mmio names each after its virtio device; rvnet gets the
+# same lines.
+irq_of() { # irq_of PLATFORM-DEVICE
+	local vdev
+	vdev=$(ls -d /sys/bus/platform/devices/$1/virtio* | head -n1)
+	awk -v n="${vdev##*/}" '$NF == n { sub(/:$/, "", $1); print $1 }' /proc/interrupts
+}
+load_c_driver || { fail "load the C driver"; finish; exit 1; }
+IRQ_A=$(irq_of $DEV_A)
+IRQ_B=$(irq_of $DEV_B)
+drop_driver c
+[ -n "$IRQ_A" ] && [ -n "$IRQ_B" ] || { fail "find the NICs' interrupt lines"; finish; exit 1; }
+echo "A ($DEV_A) uses IRQ $IRQ_A, B ($DEV_B) IRQ $IRQ_B"
+
+round=1
+while [ $round -le "$ROUNDS" ]; do
+	for drv in rvnet c; do
+		if ! use_driver $drv; then
+			fail "round $round: bring up $drv"
+			continue
+		fi
+		[ $round = 1 ] && echo "FEATURES $drv $(features_$drv)"
+		ping -c 2 -W 5 $IP_B >/dev/null
+		ok=1
+		pktgen_run $drv $round pps64 64 || ok=0
+		pktgen_run $drv $round pps1500 1514 || ok=0
+		tcp_run $drv $round || ok=0
+		[ $ok = 1 ] && pass "round $round: $drv measured" || fail "round $round: $drv measured"
+		drop_driver $drv || fail "round $round: unload $drv"
+	done
+	round=$((round + 1))
+done
+finish
