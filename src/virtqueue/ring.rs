@@ -159,6 +159,9 @@ pub(crate) struct RingState {
     /// Free descriptor ids, a stack: `free[..nr_free]`.
     free: [u16; MAX_QUEUE_SIZE as usize],
     nr_free: u16,
+    /// Whether descriptor `id` is on the free stack: freeing is O(1), not a scan of the stack
+    /// on every transmit completion.
+    on_free_stack: [bool; MAX_QUEUE_SIZE as usize],
     /// Whether the device holds descriptor `id`.
     outstanding: [bool; MAX_QUEUE_SIZE as usize],
     nr_outstanding: u16,
@@ -173,14 +176,19 @@ impl RingState {
     pub(crate) fn new(num: u16) -> Self {
         let num = num.min(MAX_QUEUE_SIZE);
         let mut free = [0; MAX_QUEUE_SIZE as usize];
+        let mut on_free_stack = [false; MAX_QUEUE_SIZE as usize];
         // Hand out low ids first: pop from the end of a descending stack.
         for (slot, id) in free.iter_mut().zip((0..num).rev()) {
             *slot = id;
+            if let Some(on) = on_free_stack.get_mut(usize::from(id)) {
+                *on = true;
+            }
         }
         Self {
             num,
             free,
             nr_free: num,
+            on_free_stack,
             outstanding: [false; MAX_QUEUE_SIZE as usize],
             nr_outstanding: 0,
             next_avail: 0,
@@ -204,6 +212,22 @@ impl RingState {
         self.nr_outstanding
     }
 
+    /// The `used_event` that asks for an interrupt only once three quarters of the buffers the
+    /// device holds are used (`virtqueue_enable_cb_delayed()`): on a busy transmit queue one
+    /// interrupt then recycles many descriptors. With a single buffer outstanding it is the
+    /// next completion, so the last completions of a burst are still announced.
+    pub(crate) fn delayed_used_event(&self) -> u16 {
+        // nr_outstanding <= MAX_QUEUE_SIZE, so the product cannot overflow.
+        self.last_used
+            .wrapping_add(self.nr_outstanding.saturating_mul(3) / 4)
+    }
+
+    /// Whether the device, at used index `used_idx`, has gone past the threshold `event`
+    /// written after the driver consumed up to [`last_used`](Self::last_used).
+    pub(crate) fn passed(&self, event: u16, used_idx: u16) -> bool {
+        used_idx.wrapping_sub(self.last_used) > event.wrapping_sub(self.last_used)
+    }
+
     /// The available index the driver publishes next.
     pub(crate) fn next_avail(&self) -> u16 {
         self.next_avail
@@ -218,7 +242,11 @@ impl RingState {
     /// Takes a free descriptor.
     pub(crate) fn alloc(&mut self) -> Option<u16> {
         self.nr_free = self.nr_free.checked_sub(1)?;
-        self.free.get(usize::from(self.nr_free)).copied()
+        let id = self.free.get(usize::from(self.nr_free)).copied()?;
+        if let Some(on) = self.on_free_stack.get_mut(usize::from(id)) {
+            *on = false;
+        }
+        Some(id)
     }
 
     /// Gives back a descriptor that is neither free nor outstanding.
@@ -226,6 +254,9 @@ impl RingState {
         if let Some(slot) = self.free.get_mut(usize::from(self.nr_free)) {
             *slot = id;
             self.nr_free += 1;
+            if let Some(on) = self.on_free_stack.get_mut(usize::from(id)) {
+                *on = true;
+            }
         }
     }
 
@@ -309,7 +340,10 @@ impl RingState {
     }
 
     fn is_free(&self, id: u16) -> bool {
-        self.free[..usize::from(self.nr_free)].contains(&id)
+        self.on_free_stack
+            .get(usize::from(id))
+            .copied()
+            .unwrap_or(false)
     }
 }
 
@@ -343,6 +377,62 @@ mod tests {
         assert_eq!(queue_size(256), Some(256));
         assert_eq!(queue_size(1024), Some(256));
         assert_eq!(queue_size(u32::MAX), Some(256));
+    }
+
+    #[test]
+    fn delayed_used_event_waits_for_three_quarters() {
+        let mut r = RingState::new(256);
+        // Nothing outstanding, or one buffer: the next completion.
+        assert_eq!(r.delayed_used_event(), 0);
+        for _ in 0..200 {
+            let id = r.alloc().unwrap();
+            r.make_available(id).unwrap();
+        }
+        assert_eq!(r.delayed_used_event(), 150);
+        // The device is at 100 of 150: not passed; at 151: passed.
+        assert!(!r.passed(150, 100));
+        assert!(!r.passed(150, 150));
+        assert!(r.passed(150, 151));
+        // Consume all but one: the threshold is the next completion again.
+        for id in 0..199u32 {
+            r.complete(id, 0, 0).unwrap();
+            r.free(id as u16);
+        }
+        assert_eq!(r.nr_outstanding(), 1);
+        assert_eq!(r.delayed_used_event(), 199);
+        assert!(r.passed(199, 200));
+        // Indices wrap at 2^16.
+        let mut w = RingState::new(4);
+        for _ in 0..16390 {
+            let id = w.alloc().unwrap();
+            w.make_available(id).unwrap();
+            w.complete(u32::from(id), 0, 0).unwrap();
+            w.free(id);
+        }
+        for _ in 0..4 {
+            let id = w.alloc().unwrap();
+            w.make_available(id).unwrap();
+        }
+        let event = w.delayed_used_event();
+        assert_eq!(event, w.last_used().wrapping_add(3));
+        assert!(w.passed(event, w.last_used().wrapping_add(4)));
+        assert!(!w.passed(event, w.last_used().wrapping_add(3)));
+    }
+
+    #[test]
+    fn free_is_idempotent_and_alloc_never_hands_out_twice() {
+        let mut r = RingState::new(8);
+        let a = r.alloc().unwrap();
+        let b = r.alloc().unwrap();
+        r.free(a);
+        r.free(a);
+        assert_eq!(r.nr_free(), 7);
+        let mut seen = [false; 8];
+        while let Some(id) = r.alloc() {
+            assert!(!seen[usize::from(id)], "id {id} handed out twice");
+            assert_ne!(id, b);
+            seen[usize::from(id)] = true;
+        }
     }
 
     #[test]
