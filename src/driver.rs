@@ -203,7 +203,7 @@ impl<'bound> RvnetDevice<'bound> {
         .during("setting up the transmit queue")?;
         let mut rx = RxQueue::new(rx_vq);
         rx.fill().during("posting receive buffers")?;
-        let tx = TxQueue::new(tx_vq).during("allocating the transmit queue")?;
+        let tx = TxQueue::new(tx_vq);
 
         let counters = Arc::new(Counters::new(), GFP_KERNEL).during("allocating counters")?;
         let max_mtu = config::max_mtu(cfg.max_mtu, BUF_SIZE, hdr_len);

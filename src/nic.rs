@@ -128,10 +128,13 @@ impl<'a> Nic<'a> {
         }
     }
 
-    /// Reaps transmit completions and restarts a queue that the full ring stopped.
+    /// Reaps transmit completions and restarts a queue that the full ring stopped (or asks
+    /// for the interrupt that will).
     fn tx_complete(&self, dev: &NetDevice) {
         let mut tx = self.tx.lock();
-        if tx.reap(&self.counters) && dev.queue_stopped() {
+        if !dev.queue_stopped() {
+            tx.reap(&self.counters);
+        } else if tx.restart(&self.counters) {
             dev.wake_queue();
             self.counters.add(Counter::TxQueueWakes, 1);
         }

@@ -284,6 +284,23 @@ impl Virtqueue {
         }
     }
 
+    /// Asks for an interrupt once three quarters of the outstanding buffers are used
+    /// (`virtqueue_enable_cb_delayed()`; without `EVENT_IDX` at the next completion, as
+    /// [`enable_cb`](Self::enable_cb)), then checks whether the device is already past that
+    /// point: returns `true` when it is, and the caller must look again since no interrupt
+    /// will come for it.
+    pub(crate) fn enable_cb_delayed(&mut self) -> bool {
+        if !self.event_idx {
+            return self.enable_cb();
+        }
+        let event = self.state.delayed_used_event();
+        let _ = write_at(&self.ring, self.layout.used_event(), event);
+        // The threshold must be visible before the used index is read again.
+        smp_mb(Full);
+        read_at::<u16>(&self.ring, self.layout.used_idx())
+            .is_ok_and(|idx| self.state.passed(event, idx))
+    }
+
     /// Asks for an interrupt at the next completion (`virtqueue_enable_cb()`), then checks for
     /// completions that came in meanwhile: returns `true` when there are some, which the
     /// caller must process since no interrupt will announce them.

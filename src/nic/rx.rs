@@ -88,8 +88,8 @@ impl RxQueue {
                 counters.add(Counter::BadDeviceEntries, 1);
             }
         }
-        if todo > 0 {
-            self.vq.kick(transport);
+        if todo > 0 && self.vq.kick(transport) {
+            counters.add(Counter::RxKicks, 1);
         }
         todo
     }

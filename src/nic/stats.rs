@@ -23,9 +23,9 @@ pub(crate) enum Counter {
     RxDropped,
     /// Receive errors (bad length or bad entry from the device).
     RxErrors,
-    /// Packets the device completed.
+    /// Packets handed to the device (the socket buffer is freed then: see `nic/tx.rs`).
     TxPackets,
-    /// Bytes the device completed.
+    /// Bytes handed to the device.
     TxBytes,
     /// Packets dropped on transmit.
     TxDropped,
@@ -42,10 +42,14 @@ pub(crate) enum Counter {
     /// Values from the device that failed validation (used id, length or index); the entry
     /// was dropped.
     BadDeviceEntries,
+    /// Notifications of the device that new receive buffers are available.
+    RxKicks,
+    /// Notifications of the device that packets are queued for transmission.
+    TxKicks,
 }
 
 /// Every counter with its name in the procfs file, in output order.
-pub(crate) const COUNTERS: [(Counter, &str); 13] = [
+pub(crate) const COUNTERS: [(Counter, &str); 15] = [
     (Counter::RxPackets, "rx_packets"),
     (Counter::RxBytes, "rx_bytes"),
     (Counter::RxDropped, "rx_dropped"),
@@ -59,6 +63,8 @@ pub(crate) const COUNTERS: [(Counter, &str); 13] = [
     (Counter::TxQueueStops, "tx_queue_stops"),
     (Counter::TxQueueWakes, "tx_queue_wakes"),
     (Counter::BadDeviceEntries, "bad_device_entries"),
+    (Counter::RxKicks, "rx_kicks"),
+    (Counter::TxKicks, "tx_kicks"),
 ];
 
 /// How many counters there are.
@@ -112,6 +118,8 @@ pub(crate) struct DeviceInfo<'a> {
 /// tx_queue_stops: 0
 /// tx_queue_wakes: 0
 /// bad_device_entries: 0
+/// rx_kicks: 0
+/// tx_kicks: 0
 /// ```
 pub(crate) fn write_section(
     w: &mut impl Write,
@@ -168,7 +176,8 @@ mod tests {
              features: 0x0000000100010020 MAC STATUS VERSION_1\nlink: up\n\
              rx_packets: 0\nrx_bytes: 0\nrx_dropped: 0\nrx_errors: 0\n\
              tx_packets: 0\ntx_bytes: 0\ntx_dropped: 7\ntx_errors: 0\ninterrupts: 3\n\
-             napi_polls: 0\ntx_queue_stops: 0\ntx_queue_wakes: 0\nbad_device_entries: 0\n\n"
+             napi_polls: 0\ntx_queue_stops: 0\ntx_queue_wakes: 0\nbad_device_entries: 0\n\
+             rx_kicks: 0\ntx_kicks: 0\n\n"
         );
     }
 
