@@ -3,12 +3,14 @@
 # Boot the test kernel in a QEMU microvm and run one guest script, qemu/guest/NAME.sh.
 #
 # Usage: scripts/boot.sh --layout legacy|modern --script NAME [--timeout SEC] [--log FILE]
-#                        [--initrd FILE] [--kernel FILE] [--args "WORD..."]
+#                        [--initrd FILE] [--kernel FILE] [--args "WORD..."] [--devices rng,blk]
 #
 #   --layout   virtio-mmio register layout: legacy (version 1) or modern (version 2)
 #   --script   the guest runs /rvnet/NAME.sh (from qemu/guest/NAME.sh)
 #   --args     words passed to the script as its arguments (no double quotes)
 #   --nic-opts extra virtio-net-device properties for both NICs, e.g. "status=off,event_idx=off"
+#   --devices  the non-net virtio devices after the NICs, in order (default rng): rng, blk
+#              (a virtio-blk-device on a 1 MiB scratch image)
 #   --timeout  seconds before QEMU is killed (default 300)
 #   --log      where the serial log goes (default: a new temporary directory); it is also
 #              streamed to stdout
@@ -24,6 +26,7 @@
 #   NIC A  virtio-net-device  52:54:00:12:34:01  hub 0, port n0   guest: LNRO0005:00
 #   NIC B  virtio-net-device  52:54:00:12:34:02  hub 0, port n1   guest: LNRO0005:01
 #   RNG    virtio-rng-device                                      guest: LNRO0005:02
+#   BLK    virtio-blk-device (with --devices rng,blk)             guest: LNRO0005:03
 #
 # (QEMU gives the first device the last transport, ACPI \_SB.VR23, the next one VR22, and
 # the guest numbers the LNRO0005 devices in that order.) The NICs are the only
@@ -33,11 +36,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	sed -n 's/^# \?//; 5,15p' "$0" >&2
+	sed -n 's/^# \?//; 5,17p' "$0" >&2
 	exit 2
 }
 
-LAYOUT= SCRIPT= TIMEOUT=300 LOG= INITRD= KERNEL= ARGS= NIC_OPTS=
+LAYOUT= SCRIPT= TIMEOUT=300 LOG= INITRD= KERNEL= ARGS= NIC_OPTS= DEVICES=rng
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
 	case $1 in
@@ -49,6 +52,7 @@ while [ $# -gt 0 ]; do
 	--kernel) KERNEL=$2 ;;
 	--args) ARGS=$2 ;;
 	--nic-opts) NIC_OPTS=$2 ;;
+	--devices) DEVICES=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -65,7 +69,7 @@ esac
 KDIR=${KDIR:-$(kbuild_dir test)}
 KERNEL=${KERNEL:-$KDIR/arch/x86/boot/bzImage}
 [ -f "$KERNEL" ] || die "no kernel $KERNEL: build it with make kernel"
-if [ -z "$LOG" ] || [ -z "$INITRD" ]; then
+if [ -z "$LOG" ] || [ -z "$INITRD" ] || [[ $DEVICES == *blk* ]]; then
 	TMP=$(mktemp -d "${TMPDIR:-/tmp}/rvnet-boot.XXXXXX")
 	LOG=${LOG:-$TMP/serial.log}
 fi
@@ -87,8 +91,16 @@ QEMU=(qemu-system-x86_64 -M microvm -cpu max -smp 2 -m 1G
 	-netdev hubport,id=n0,hubid=0
 	-device virtio-net-device,netdev=n0,mac=52:54:00:12:34:01${NIC_OPTS:+,$NIC_OPTS}
 	-netdev hubport,id=n1,hubid=0
-	-device virtio-net-device,netdev=n1,mac=52:54:00:12:34:02${NIC_OPTS:+,$NIC_OPTS}
-	-device virtio-rng-device)
+	-device virtio-net-device,netdev=n1,mac=52:54:00:12:34:02${NIC_OPTS:+,$NIC_OPTS})
+for dev in ${DEVICES//,/ }; do
+	case $dev in
+	rng) QEMU+=(-device virtio-rng-device) ;;
+	blk) truncate -s 1M "$TMP/scratch.img"
+		QEMU+=(-drive "if=none,id=blk0,format=raw,file=$TMP/scratch.img"
+			-device virtio-blk-device,drive=blk0) ;;
+	*) die "--devices: no device '$dev' (rng, blk)" ;;
+	esac
+done
 
 log "boot: $SCRIPT ($LAYOUT layout${NIC_OPTS:+, $NIC_OPTS}, timeout ${TIMEOUT}s), log in $LOG"
 start=$(date +%s)

@@ -1,29 +1,35 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# make soak: the long soak (qemu/guest/soak.sh) with CYCLES rounds (default 1000) on each
-# register layout, on the debug test kernel (KASAN, lockdep, kmemleak, DMA-API debug).
-# Prints each run's summary line and ends with "N passed, M failed".
+# make soak: the long tests, on each register layout (LAYOUTS, default "legacy modern"), on
+# the debug test kernel (KASAN, lockdep, kmemleak, DMA-API debug): first the data integrity
+# run (qemu/guest/integrity.sh) with a 1 GiB TCP transfer (MIB) and a UDP flood of 200,000
+# datagrams, then the soak (qemu/guest/soak.sh) with CYCLES rounds (default 1000).
+# Prints each run's summary lines and ends with "N passed, M failed".
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 CYCLES=${CYCLES:-1000}
+MIB=${MIB:-1024}
 initrd=$(bash "$RVNET_ROOT/scripts/module.sh")
 mkdir -p "$RVNET_CACHE/soak"
 passed=0 failed=0
-for layout in ${LAYOUTS:-legacy modern}; do
-	out="$RVNET_CACHE/soak/soak-$layout.out"
-	log "soak: $CYCLES cycles, $layout layout (guest log: $out)"
-	st=0
-	# About 10 s a cycle under TCG with KASAN; the timeout only catches a hang.
-	bash "$RVNET_ROOT/scripts/boot.sh" --layout "$layout" --script soak --initrd "$initrd" \
-		--args "$layout $CYCLES" --timeout $((CYCLES * 60 + 600)) --log "$out.log" \
-		</dev/null >"$out" 2>&1 || st=$?
-	grep -E '^(soak:|cycle |PASS|FAIL)' "$out" || true
+run() { # run LAYOUT SCRIPT ARGS TIMEOUT
+	local layout=$1 script=$2 args=$3 timeout=$4 out st=0 p f
+	out="$RVNET_CACHE/soak/$script-$layout.out"
+	log "$script: $args (guest log: $out.log)"
+	bash "$RVNET_ROOT/scripts/boot.sh" --layout "$layout" --script "$script" --initrd "$initrd" \
+		--args "$args" --timeout "$timeout" --log "$out.log" </dev/null >"$out" 2>&1 || st=$?
+	grep -E '^(soak:|cycle |tcp:|udp:|PASS|FAIL)' "$out" || true
 	p=$(grep -c '^PASS' "$out" || true)
 	f=$(grep -c '^FAIL' "$out" || true)
 	[ "$st" = 0 ] || f=$((f + 1))
 	passed=$((passed + p))
 	failed=$((failed + f))
+}
+for layout in ${LAYOUTS:-legacy modern}; do
+	[ "$MIB" = 0 ] || run "$layout" integrity "$layout $MIB 200000" $((MIB * 3 + 900))
+	# About 8 s a cycle under TCG with KASAN; the timeout only catches a hang.
+	[ "$CYCLES" = 0 ] || run "$layout" soak "$layout $CYCLES" $((CYCLES * 60 + 600))
 done
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

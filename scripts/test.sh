@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # make test: the test command. Host unit tests of the pure modules, then QEMU boot tests with
 # both virtio-mmio register layouts: probe.sh (binding, procfs, unload, hand-over) and
-# datapath.sh (ping, TCP with checksums, counters, flaps and rmmod under traffic, interop). Every test prints PASS/FAIL; the last line is
-# "N passed, M failed"; the exit status is non-zero when anything failed.
+# datapath.sh (ping, TCP with checksums, counters, flaps and rmmod under traffic, interop),
+# integrity.sh (TCP checksum, UDP flood accounting), odd.sh (odd device features, a block
+# device), faults.sh (fault injection) and a short soak.sh. Every test prints PASS/FAIL; the
+# last line is "N passed, M failed"; the exit status is non-zero when anything failed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -45,6 +47,7 @@ RUNS="probe legacy -
 datapath legacy -
 probe modern -
 datapath modern -
+integrity modern -
 odd modern status=off,event_idx=off,host_mtu=9000
 odd legacy status=off,event_idx=off,host_mtu=9000
 faults modern -
@@ -53,12 +56,18 @@ soak modern -"
 while read -r script layout opts; do
 	[ "$opts" = - ] && opts=
 	name="$script/$layout"
+	# odd.sh also meets a virtio-blk device; integrity.sh moves 128 MiB and 50,000 datagrams
+	# here (make soak: 1 GiB); soak.sh does 50 rounds (make soak: 1,000).
+	devices= args=$layout
+	[ "$script" = odd ] && devices="--devices rng,blk"
+	[ "$script" = integrity ] && args="$layout 128 50000"
+	[ "$script" = soak ] && args="$layout 50"
 	log "QEMU: $name${opts:+ ($opts)}"
 	out="$results/$script-$layout.out"
 	st=0
 	bash "$RVNET_ROOT/scripts/boot.sh" --layout "$layout" --script "$script" \
 		--initrd "$initrd" --log "$results/$script-$layout.log" --timeout 900 \
-		--args "$layout" ${opts:+--nic-opts "$opts"} </dev/null >"$out" 2>&1 || st=$?
+		--args "$args" ${opts:+--nic-opts "$opts"} $devices </dev/null >"$out" 2>&1 || st=$?
 	# Each guest check is one test.
 	while IFS= read -r line; do
 		case "$line" in

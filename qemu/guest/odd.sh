@@ -5,6 +5,8 @@
 # without EVENT_IDX the flag-based notification and interrupt suppression is used; a 9000-byte
 # device MTU is capped at what rvnet's 2 KiB buffers hold: 2048 - header (12, or 10 on a
 # legacy device) - Ethernet header - VLAN tag. Traffic must still flow intact.
+# test.sh also gives this run a virtio-blk device (boot.sh --devices rng,blk): rvnet must
+# report it, leave it alone, and the in-tree virtio_mmio must then be able to take it.
 . /rvnet/lib.sh
 
 case "${1:-legacy}" in
@@ -35,6 +37,15 @@ check "TCP 16 MiB A -> B without EVENT_IDX" tcp_copy ab 16
 check "TCP 16 MiB B -> A without EVENT_IDX" tcp_copy ba 16
 check "counters: A sent = B received + B dropped, and back" counters_consistent
 check "rmmod rvnet" rmmod rvnet
+
+# The block device: reported as such, never bound, and still usable by virtio_mmio.
+blk_reported() { dmesg | grep -q 'rvnet LNRO0005:[0-9]*: virtio device Block is not a network card'; }
+check "the virtio-blk device was reported and left alone" blk_reported
+load_c_driver
+check "virtio_mmio binds the block device after rvnet" \
+	sh -c "grep -qx 0x0002 /sys/bus/virtio/devices/*/device"
+rmmod virtio_net
+rmmod virtio_mmio
 check_dmesg_clean "no kernel warnings, lockdep or DMA-API reports"
 kmemleak_scan "no kmemleak reports"
 finish
