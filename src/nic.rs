@@ -131,7 +131,15 @@ impl<'a> Nic<'a> {
     /// Reaps transmit completions and restarts a queue that the full ring stopped (or asks
     /// for the interrupt that will).
     fn tx_complete(&self, dev: &NetDevice) {
-        let mut tx = self.tx.lock();
+        // As `virtnet_poll_cleantx()`: while `ndo_start_xmit` holds the queue it recycles
+        // completions itself, so a running queue is not worth spinning for (the profile of a
+        // TCP run showed 10% of guest time in the spinlock slow path). A stopped queue is: the
+        // interrupt that brought us here may be the only one that will restart it.
+        let mut tx = match self.tx.try_lock() {
+            Some(tx) => tx,
+            None if dev.queue_stopped() => self.tx.lock(),
+            None => return,
+        };
         if !dev.queue_stopped() {
             tx.reap(&self.counters);
         } else if tx.restart(&self.counters) {
