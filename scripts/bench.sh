@@ -6,16 +6,19 @@
 # the properties below take every feature away that rvnet does not negotiate, and the
 # negotiated sets are recorded and must be equal.
 #
-# Writes results/bench-<time>/{bench.json,bench.md,ratios.png,guest.log} (and the link
+# Writes results/bench-<time>/{bench.json,bench.md,ratios.png,profile.txt,guest.log} (and the link
 # results/bench-latest), and prints the Markdown table.
 #
-# Environment: ROUNDS (default 5), SECONDS_PER_TEST (default 5), LAYOUT (default modern).
+# Environment: ROUNDS (default 5), SECONDS_PER_TEST (default 5), LAYOUT (default modern),
+# PROFILE (default 1: profile each driver once, outside the measurements, into
+# profile.txt).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 ROUNDS=${ROUNDS:-5}
 SECS=${SECONDS_PER_TEST:-5}
 LAYOUT=${LAYOUT:-modern}
+PROFILE=${PROFILE:-1}
 [[ $ROUNDS =~ ^[0-9]+$ ]] && [ "$ROUNDS" -ge 1 ] || die "ROUNDS wants a number, not '$ROUNDS'"
 [[ $SECS =~ ^[0-9]+$ ]] && [ "$SECS" -ge 1 ] || die "SECONDS_PER_TEST wants a number"
 
@@ -59,12 +62,12 @@ ko() { find "$KDIR" -name "$1.ko" | head -n1; }
 	done
 } >"$out/footprint.txt"
 
-timeout=$((ROUNDS * 2 * (3 * (SECS + 4) + 30) + 300))
+timeout=$((ROUNDS * 2 * (3 * (SECS + 4) + 30) + 400))
 log "bench: $ROUNDS rounds x 2 drivers, ${SECS}s per test, $LAYOUT layout (~$((ROUNDS * 2 * (3 * (SECS + 3) + 10) / 60)) min)"
 st=0
 bash "$RVNET_ROOT/scripts/boot.sh" --layout "$LAYOUT" --script bench --initrd "$out/initramfs.cpio.gz" \
 	--kernel "$KDIR/arch/x86/boot/bzImage" --nic-opts "$NIC_OPTS" --timeout "$timeout" \
-	--args "$LAYOUT $ROUNDS $SECS" --log "$out/guest.log" </dev/null >/dev/null 2>&1 || st=$?
+	--args "$LAYOUT $ROUNDS $SECS $PROFILE" --log "$out/guest.log" </dev/null >/dev/null 2>&1 || st=$?
 rm -f "$out/initramfs.cpio.gz"
 grep -E '^(FAIL|pktgen|tcp)' "$out/guest.log" >&2 || true
 [ "$st" = 0 ] || die "the bench guest failed (status $st): see $out/guest.log"
@@ -79,6 +82,7 @@ grep -E '^(FAIL|pktgen|tcp)' "$out/guest.log" >&2 || true
 	echo "seconds $SECS"
 	echo "nic_opts $NIC_OPTS"
 } >"$out/meta.txt"
+grep -a '^kprof: ' "$out/guest.log" | sed 's/^kprof: //' >"$out/profile.txt" || true
 ln -sfn "$(basename "$out")" "$RVNET_ROOT/results/bench-latest"
 st=0
 /usr/bin/python3 "$RVNET_ROOT/scripts/bench-report.py" "$out" || st=$?

@@ -16,11 +16,16 @@
 # sources for both drivers. Prints "BENCH <driver> <round> <metric> <value>" lines for
 # scripts/bench.sh, and the negotiated feature bits of each driver as "FEATURES <driver> <bits>".
 #
-# Usage: bench.sh LAYOUT [ROUNDS [SECONDS]]
+# With PROFILE (fourth argument, default 1), round 1 ends, for each driver, with two
+# profiled runs outside the measurements: pktgen 64-byte and TCP, each sampled by
+# qemu/tools/kprof for 3 s ("kprof: <driver> <test>: ..." lines).
+#
+# Usage: bench.sh LAYOUT [ROUNDS [SECONDS [PROFILE]]]
 . /rvnet/lib.sh
 
 ROUNDS=${2:-5}
 SECS=${3:-5}
+PROFILE=${4:-1}
 PG=/proc/net/pktgen
 DEV_A=LNRO0005:00
 DEV_B=LNRO0005:01
@@ -75,14 +80,39 @@ pg() { # pg FILE CMD: one pktgen command, checked
 		{ echo "pktgen: '$2' on $1: $(grep '^Result' "$PG/$1")"; return 1; }
 }
 
+# pktgen_setup SIZE: A sends SIZE-byte frames to B, endlessly, once started.
+pktgen_setup() {
+	pg kpktgend_0 rem_device_all
+	pg kpktgend_0 "add_device $A"
+	pg "$A" "count 0" && pg "$A" "pkt_size $1" && pg "$A" "delay 0" &&
+		pg "$A" "dst $IP_B" && pg "$A" "dst_mac $MAC_B" && pg "$A" "udp_dst_min 9" &&
+		pg "$A" "udp_dst_max 9"
+}
+
+# profile DRIVER: where the time goes, pktgen 64-byte and TCP, outside the measurements.
+profile() {
+	local pid
+	pktgen_setup 64 || return 1
+	echo start >$PG/pgctrl &
+	pid=$!
+	sleep 1
+	kprof 3 30 | sed "s/^kprof:/kprof: $1 pps64:/"
+	echo stop >$PG/pgctrl
+	wait $pid
+	pg kpktgend_0 rem_device_all
+	in_ns tcpbench -s 5201 >/dev/null &
+	pid=$!
+	sleep 1
+	tcpbench -c $IP_B 5201 5 >/dev/null &
+	sleep 1
+	kprof 3 30 | sed "s/^kprof:/kprof: $1 tcp:/"
+	wait $pid
+}
+
 # pktgen_run DRIVER ROUND NAME SIZE: SIZE-byte frames from A to B, as fast as A takes them.
 pktgen_run() {
 	local drv=$1 round=$2 name=$3 size=$4 a0 a1 b0 b1 t0 t1 i0 i1 j0 j1 c0 c1 pid
-	pg kpktgend_0 rem_device_all
-	pg kpktgend_0 "add_device $A"
-	pg "$A" "count 0" && pg "$A" "pkt_size $size" && pg "$A" "delay 0" &&
-		pg "$A" "dst $IP_B" && pg "$A" "dst_mac $MAC_B" && pg "$A" "udp_dst_min 9" &&
-		pg "$A" "udp_dst_max 9" || return 1
+	pktgen_setup "$size" || return 1
 	echo start >$PG/pgctrl &
 	pid=$!
 	sleep 1
@@ -154,6 +184,7 @@ while [ $round -le "$ROUNDS" ]; do
 		pktgen_run $drv $round pps64 64 || ok=0
 		pktgen_run $drv $round pps1500 1514 || ok=0
 		tcp_run $drv $round || ok=0
+		if [ $round = 1 ] && [ "$PROFILE" = 1 ]; then profile $drv || ok=0; fi
 		[ $ok = 1 ] && pass "round $round: $drv measured" || fail "round $round: $drv measured"
 		drop_driver $drv || fail "round $round: unload $drv"
 	done
