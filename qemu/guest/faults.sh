@@ -26,7 +26,6 @@ INIT_POINTS=${3:-40}
 ALLOCATING_STEPS="claiming and mapping the register region
 setting up the receive queue
 setting up the transmit queue
-allocating the transmit queue
 allocating counters
 registering the network device and its interrupt
 allocating the procfs entry
