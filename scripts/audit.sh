@@ -74,4 +74,13 @@ else
 	echo "  clean"
 fi
 
+# faults.sh waits for an injected failure in each probe step it lists: a step the driver no
+# longer has would only show as a guest timeout.
+echo "== probe steps named by qemu/guest/faults.sh exist in the driver"
+missing=0
+while IFS= read -r step; do
+	grep -rqF "\"$step\"" src || { echo "  no step \"$step\" in src/"; missing=1; bad=1; }
+done < <(sed -n '/^ALLOCATING_STEPS="/,/"$/p' qemu/guest/faults.sh | sed 's/^ALLOCATING_STEPS="//; s/"$//')
+[ $missing = 0 ] && echo "  all $(sed -n '/^ALLOCATING_STEPS="/,/"$/p' qemu/guest/faults.sh | wc -l) found"
+
 [ $bad = 0 ] && echo "audit: passed" || { echo "audit: FAILED"; exit 1; }
