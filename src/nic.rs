@@ -14,7 +14,8 @@
 //!   is visible): it is never contended, and exists because the poll needs `&mut`.
 //! - `tx` guards the transmit queue. `ndo_start_xmit` and the NAPI poll (completions) take it,
 //!   both in softirq context or with bottom halves off, never the interrupt handler: a plain
-//!   spinlock.
+//!   spinlock. The poll only try-locks it while the queue runs (xmit then reaps for itself)
+//!   and waits for it only when the queue is stopped.
 //! - `link` serialises configuration reads and carrier changes between the interrupt handler
 //!   (configuration change) and `ndo_open`; the handler takes it, so it disables interrupts.
 //!

@@ -108,9 +108,14 @@ impl TxQueue {
         hdr_len: usize,
     ) -> TxOutcome {
         let Some(id) = self.vq.alloc() else {
-            // The queue is stopped when the ring fills: this is a race with a completion.
+            // The queue is stopped whenever the ring fills, so this should not happen; if it
+            // does, stop it the same way, with the interrupt that will restart it armed.
             dev.stop_queue();
             counters.add(Counter::TxQueueStops, 1);
+            if self.restart(counters) {
+                dev.wake_queue();
+                counters.add(Counter::TxQueueWakes, 1);
+            }
             return TxOutcome::Busy(skb);
         };
         let len = skb.len();
