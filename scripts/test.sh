@@ -5,7 +5,8 @@
 # datapath.sh (ping, TCP with checksums, counters, flaps and rmmod under traffic, interop),
 # integrity.sh (TCP checksum, UDP flood accounting), odd.sh (odd device features, a block
 # device), faults.sh (fault injection) and a short soak.sh. Every test prints PASS/FAIL; the
-# last line is "N passed, M failed"; the exit status is non-zero when anything failed.
+# last line is "N passed, M failed"; the exit status is non-zero when anything failed. The
+# guest logs of the last run are kept in ~/.cache/rvnet/logs/last-test/.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -75,13 +76,16 @@ while read -r script layout opts; do
 		FAIL:\ *) why=${line#FAIL: }; record FAIL "$name: ${why%%: *}" "${why#*: }" ;;
 		esac
 	done < <(tr -d '\r' <"$out" | grep -E '^(PASS|FAIL): ')
+	# Every guest log is kept (the figures the README quotes are in them), and the summary
+	# lines a script prints ("probe: ... points failed", "tcp: ...", "soak: ...") are shown.
+	mkdir -p "$RVNET_CACHE/logs/last-test"
+	cp "$results/$script-$layout.log" "$RVNET_CACHE/logs/last-test/" 2>/dev/null || true
+	tr -d '\r' <"$out" | grep -E '^(probe|module init|tcp|udp|soak): ' | sed 's/^/    /' || true
 	# The boot itself: it must end by itself, with the guest's own verdict.
 	if [ "$st" = 0 ]; then
 		record PASS "$name: guest finished cleanly"
 	else
 		record FAIL "$name: guest finished cleanly" "boot.sh status $st"
-		mkdir -p "$RVNET_CACHE/logs"
-		cp "$results/$script-$layout.log" "$RVNET_CACHE/logs/" 2>/dev/null || true
 		tail -n 40 "$out" | sed 's/^/    | /'
 	fi
 done <<<"$RUNS"
