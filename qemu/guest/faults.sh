@@ -68,10 +68,11 @@ echo "$DEV_B" >$DRV/unbind
 steps=/tmp/fault-steps
 : >$steps
 injected=0 probe_failures=0 sweeps=0 sweep_end=1
-sweep() { # sweep [FIRST]: fail point FIRST (default 1), FIRST + 1, ... until a bind passes all
-	local n=${1:-1} result errors nerr bound
+sweep() { # sweep [FIRST [LAST]]: fail point FIRST (default 1), FIRST + 1, ... LAST (default
+	# MAX_RUNS), or until a bind passes all points
+	local n=${1:-1} last=${2:-$MAX_RUNS} result errors nerr bound
 	sweeps=$((sweeps + 1))
-	while [ $n -le "$MAX_RUNS" ]; do
+	while [ $n -le "$last" ]; do
 		echo "$DEV_A" >$DRV/unbind 2>/dev/null
 		dmesg -c >/dev/null
 		result=$(failnth $n write $DRV/bind "$DEV_A")
@@ -85,7 +86,7 @@ sweep() { # sweep [FIRST]: fail point FIRST (default 1), FIRST + 1, ... until a 
 		if [ "$nerr" -gt 0 ]; then
 			probe_failures=$((probe_failures + 1))
 			[ "$nerr" = 1 ] && [ "$bound" = 0 ] || problem "run $n: $nerr errors, $bound bound: $errors"
-			echo "$errors" | sed 's/.*: \(.*\) failed: \(.*\)$/\1 (\2)/' >>$steps
+			echo "$errors" | sed "s/.*: \(.*\) failed: \(.*\)\$/$n	\1 (\2)/" >>$steps
 		fi
 		run_log_clean $n
 		n=$((n + 1))
@@ -94,22 +95,34 @@ sweep() { # sweep [FIRST]: fail point FIRST (default 1), FIRST + 1, ... until a 
 }
 missing_steps() {
 	echo "$ALLOCATING_STEPS" | while IFS= read -r step; do
-		grep -q "^$step" $steps || echo "$step"
+		grep -q "	$step" $steps || echo "$step"
 	done
 }
 check "probe: a sweep reached the end of probe (under $MAX_RUNS runs)" sweep
 # Allocations the kernel makes for itself (KASAN's stack depot, lockdep, sysfs) change the
-# number of points a bind passes from one bind to the next, by a few, so the sweep can end
-# (a bind passed every point) before it failed the last steps, which come after the ~280
-# points of register_netdev. The tail is swept again, from 40 points before the end, a few
-# times: a whole second sweep took five minutes under KASAN and could miss them again.
+# number of points a bind passes by a few from one bind to the next, so a sweep can step over
+# a step with few points (one, for the counters) or end before the last ones. A missed step
+# lies between the points where the steps before and after it failed: that window (or the
+# tail, for the last steps) is swept again, up to five times. A whole second sweep took five
+# minutes under KASAN and could miss the same step again.
+window() { # window STEP: "FIRST LAST" points to sweep again for a missed STEP
+	echo "$ALLOCATING_STEPS" | awk -v want="$1" -v f=$steps -v end="$sweep_end" '
+		BEGIN { while ((getline l < f) > 0) { split(l, p, "\t"); s = p[2]; sub(/ \(.*$/, "", s)
+			n = p[1] + 0; if (!(s in lo) || n < lo[s]) lo[s] = n; if (n > hi[s]) hi[s] = n } }
+		{ order[NR] = $0; if ($0 == want) me = NR }
+		END { a = 1; b = end
+			for (i = me - 1; i >= 1; i--) if (order[i] in hi) { a = hi[order[i]]; break }
+			for (i = me + 1; i in order; i++) if (order[i] in lo) { b = lo[order[i]]; break }
+			a -= 3; if (a < 1) a = 1; print a, b + 3 }'
+}
 while [ -n "$(missing_steps)" ] && [ $sweeps -lt 6 ]; do
-	echo "sweep $sweeps (ended at point $sweep_end) missed: $(missing_steps | tr '\n' ';'); sweeping the tail again"
-	sweep $((sweep_end > 40 ? sweep_end - 40 : 1))
+	step=$(missing_steps | head -n1)
+	set -- $(window "$step")
+	echo "sweep $sweeps missed: $(missing_steps | tr '\n' ';'); sweeping points $1-$2 again for '$step'"
+	sweep "$1" "$2"
 done
-echo "probe: $sweeps sweeps, $injected fault-injection points failed in turn, $probe_failures made rvnet's probe fail"
 echo "distinct probe steps failed:"
-sort $steps | uniq -c | sed 's/^/  /'
+cut -f2 $steps | sort | uniq -c | sed 's/^/  /'
 check "probe: every run ended clean ($problems problems)" test $problems = 0
 missing=$(missing_steps)
 [ -z "$missing" ] || echo "never failed: $missing"
