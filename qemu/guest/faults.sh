@@ -121,6 +121,7 @@ while [ -n "$(missing_steps)" ] && [ $sweeps -lt 6 ]; do
 	echo "sweep $sweeps missed: $(missing_steps | tr '\n' ';'); sweeping points $1-$2 again for '$step'"
 	sweep "$1" "$2"
 done
+echo "probe: $sweeps sweeps, $injected fault-injection points failed in turn, $probe_failures made rvnet's probe fail"
 echo "distinct probe steps failed:"
 cut -f2 $steps | sort | uniq -c | sed 's/^/  /'
 check "probe: every run ended clean ($problems problems)" test $problems = 0
