@@ -96,6 +96,17 @@ impl TxQueue {
         free
     }
 
+    /// Stops the queue on a full ring, then [`restart`](Self::restart)s it at once if
+    /// completions came in meanwhile; otherwise the armed interrupt will.
+    fn stop(&mut self, dev: &NetDevice, counters: &Counters) {
+        dev.stop_queue();
+        counters.add(Counter::TxQueueStops, 1);
+        if self.restart(counters) {
+            dev.wake_queue();
+            counters.add(Counter::TxQueueWakes, 1);
+        }
+    }
+
     /// Queues `skb` for transmission (`start_xmit()`), after a header of `hdr_len` bytes.
     /// Stops the queue when the ring is full and notifies the device unless more packets are
     /// coming right behind.
@@ -110,12 +121,7 @@ impl TxQueue {
         let Some(id) = self.vq.alloc() else {
             // The queue is stopped whenever the ring fills, so this should not happen; if it
             // does, stop it the same way, with the interrupt that will restart it armed.
-            dev.stop_queue();
-            counters.add(Counter::TxQueueStops, 1);
-            if self.restart(counters) {
-                dev.wake_queue();
-                counters.add(Counter::TxQueueWakes, 1);
-            }
+            self.stop(dev, counters);
             return TxOutcome::Busy(skb);
         };
         let len = skb.len();
@@ -130,12 +136,7 @@ impl TxQueue {
         counters.add(Counter::TxBytes, u64::from(len));
 
         if self.vq.nr_free() == 0 && !self.reap(counters) {
-            dev.stop_queue();
-            counters.add(Counter::TxQueueStops, 1);
-            if self.restart(counters) {
-                dev.wake_queue();
-                counters.add(Counter::TxQueueWakes, 1);
-            }
+            self.stop(dev, counters);
         }
         if (!netdev::xmit_more() || dev.queue_stopped()) && self.vq.kick(transport) {
             counters.add(Counter::TxKicks, 1);
