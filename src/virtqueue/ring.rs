@@ -379,24 +379,35 @@ mod tests {
         assert_eq!(queue_size(u32::MAX), Some(256));
     }
 
+    /// Takes a free descriptor and hands it to the device; the ring must have room.
+    fn post_one(r: &mut RingState) -> u16 {
+        let Some(id) = r.alloc() else {
+            panic!("no free descriptor")
+        };
+        assert!(r.make_available(id).is_some(), "id {id} refused");
+        id
+    }
+
+    /// Completes and frees descriptor `id`, which the device must hold.
+    fn complete_one(r: &mut RingState, id: u16) {
+        assert!(r.complete(u32::from(id), 0, 0).is_ok(), "id {id} refused");
+        r.free(id);
+    }
+
     #[test]
     fn delayed_used_event_waits_for_three_quarters() {
         let mut r = RingState::new(256);
         // Nothing outstanding, or one buffer: the next completion.
         assert_eq!(r.delayed_used_event(), 0);
-        for _ in 0..200 {
-            let id = r.alloc().unwrap();
-            r.make_available(id).unwrap();
-        }
+        let ids: Vec<u16> = (0..200).map(|_| post_one(&mut r)).collect();
         assert_eq!(r.delayed_used_event(), 150);
         // The device is at 100 of 150: not passed; at 151: passed.
         assert!(!r.passed(150, 100));
         assert!(!r.passed(150, 150));
         assert!(r.passed(150, 151));
         // Consume all but one: the threshold is the next completion again.
-        for id in 0..199u32 {
-            r.complete(id, 0, 0).unwrap();
-            r.free(id as u16);
+        for &id in &ids[..199] {
+            complete_one(&mut r, id);
         }
         assert_eq!(r.nr_outstanding(), 1);
         assert_eq!(r.delayed_used_event(), 199);
@@ -404,14 +415,11 @@ mod tests {
         // Indices wrap at 2^16.
         let mut w = RingState::new(4);
         for _ in 0..16390 {
-            let id = w.alloc().unwrap();
-            w.make_available(id).unwrap();
-            w.complete(u32::from(id), 0, 0).unwrap();
-            w.free(id);
+            let id = post_one(&mut w);
+            complete_one(&mut w, id);
         }
         for _ in 0..4 {
-            let id = w.alloc().unwrap();
-            w.make_available(id).unwrap();
+            post_one(&mut w);
         }
         let event = w.delayed_used_event();
         assert_eq!(event, w.last_used().wrapping_add(3));
@@ -422,8 +430,9 @@ mod tests {
     #[test]
     fn free_is_idempotent_and_alloc_never_hands_out_twice() {
         let mut r = RingState::new(8);
-        let a = r.alloc().unwrap();
-        let b = r.alloc().unwrap();
+        let (Some(a), Some(b)) = (r.alloc(), r.alloc()) else {
+            panic!("a fresh ring of 8 has two free descriptors")
+        };
         r.free(a);
         r.free(a);
         assert_eq!(r.nr_free(), 7);
