@@ -10,7 +10,9 @@ bash "$RVNET_ROOT/scripts/kernel.sh" test >&2
 log "building rvnet.ko"
 make -C "$RVNET_ROOT" -s modules >&2 || die "building rvnet.ko failed"
 [ -f "$RVNET_ROOT/rvnet.ko" ] || die "no rvnet.ko after the build"
-mkdir -p "$RVNET_CACHE/run"
-initrd="$RVNET_CACHE/run/initramfs.cpio.gz"
+# Inside the clone, not the shared cache: two clones (a CI run, a soak, the work tree) must
+# never boot each other's module.
+mkdir -p "$RVNET_ROOT/build"
+initrd="$RVNET_ROOT/build/initramfs.cpio.gz"
 bash "$RVNET_ROOT/scripts/initramfs.sh" "$initrd" >&2
 echo "$initrd"
