@@ -22,6 +22,8 @@ pub(crate) const USED_ELEM_SIZE: usize = 8;
 /// Ring alignment of the legacy layout (`VIRTIO_MMIO_QUEUE_ALIGN` written by the driver).
 pub(crate) const LEGACY_ALIGN: usize = 4096;
 
+/// `VRING_DESC_F_NEXT`: the chain continues in the descriptor named by `next`.
+pub(crate) const VRING_DESC_F_NEXT: u16 = 1;
 /// `VRING_DESC_F_WRITE`: the device writes the buffer (receive).
 pub(crate) const VRING_DESC_F_WRITE: u16 = 2;
 
@@ -140,6 +142,9 @@ pub(crate) enum BadDevice {
     },
 }
 
+/// The end of a descriptor chain in [`RingState`]'s links.
+const NO_NEXT: u16 = u16::MAX;
+
 /// A validated completion.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Used {
@@ -152,10 +157,15 @@ pub(crate) struct Used {
 /// The driver's view of one split ring: which descriptors are free and which the device
 /// holds, and the driver's positions in the available and used rings.
 ///
-/// Each descriptor stands for one fixed buffer (no chains): descriptor `id` always points to
-/// buffer `id`, so posting a buffer is only publishing its id.
+/// Each descriptor stands for one fixed buffer: descriptor `id` always points to buffer `id`.
+/// A packet larger than one buffer takes a chain of descriptors ([`alloc_chain`]), whose links
+/// the driver keeps here: what the device sees in the descriptor table is only a copy.
+///
+/// [`alloc_chain`]: Self::alloc_chain
 pub(crate) struct RingState {
     num: u16,
+    /// The descriptor after `id` in its chain, or [`NO_NEXT`].
+    next: [u16; MAX_QUEUE_SIZE as usize],
     /// Free descriptor ids, a stack: `free[..nr_free]`.
     free: [u16; MAX_QUEUE_SIZE as usize],
     nr_free: u16,
@@ -186,6 +196,7 @@ impl RingState {
         }
         Self {
             num,
+            next: [NO_NEXT; MAX_QUEUE_SIZE as usize],
             free,
             nr_free: num,
             on_free_stack,
@@ -246,7 +257,35 @@ impl RingState {
         if let Some(on) = self.on_free_stack.get_mut(usize::from(id)) {
             *on = false;
         }
+        if let Some(next) = self.next.get_mut(usize::from(id)) {
+            *next = NO_NEXT;
+        }
         Some(id)
+    }
+
+    /// Takes `n` free descriptors, linked into a chain, and returns its head; `None`, taking
+    /// nothing, when fewer than `n` (or none) are asked for or free.
+    pub(crate) fn alloc_chain(&mut self, n: u16) -> Option<u16> {
+        if n == 0 || n > self.nr_free {
+            return None;
+        }
+        let mut head = NO_NEXT;
+        for _ in 0..n {
+            let id = self.alloc()?;
+            if let Some(next) = self.next.get_mut(usize::from(id)) {
+                *next = head;
+            }
+            head = id;
+        }
+        Some(head)
+    }
+
+    /// The descriptor after `id` in its chain.
+    pub(crate) fn chain_next(&self, id: u16) -> Option<u16> {
+        self.next
+            .get(usize::from(id))
+            .copied()
+            .filter(|&next| next != NO_NEXT)
     }
 
     /// Gives back a descriptor that is neither free nor outstanding.
@@ -331,11 +370,22 @@ impl RingState {
         Ok(Used { id, len })
     }
 
-    /// Frees a completed descriptor (one that is not outstanding and not free).
-    pub(crate) fn free(&mut self, id: u16) {
-        let held = self.outstanding.get(usize::from(id)).copied();
-        if id < self.num && held == Some(false) && !self.is_free(id) {
-            self.release(id);
+    /// Frees a completed descriptor (one that is not outstanding and not free), with the
+    /// rest of its chain.
+    pub(crate) fn free(&mut self, head: u16) {
+        let mut id = Some(head);
+        // A chain is at most `num` long: the walk ends even if the links were wrong.
+        for _ in 0..self.num {
+            let Some(this) = id else { break };
+            let held = self.outstanding.get(usize::from(this)).copied();
+            if this >= self.num || held != Some(false) || self.is_free(this) {
+                break;
+            }
+            id = self.chain_next(this);
+            if let Some(next) = self.next.get_mut(usize::from(this)) {
+                *next = NO_NEXT;
+            }
+            self.release(this);
         }
     }
 
@@ -350,6 +400,65 @@ impl RingState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ids of the chain starting at `head`.
+    fn chain(r: &RingState, head: u16) -> Vec<u16> {
+        let mut ids = vec![head];
+        while let Some(next) = r.chain_next(*ids.last().unwrap_or(&head)) {
+            ids.push(next);
+            assert!(ids.len() <= usize::from(r.num()), "chain loops");
+        }
+        ids
+    }
+
+    #[test]
+    fn chains_take_and_give_back_exactly_their_descriptors() {
+        let mut r = RingState::new(8);
+        let Some(a) = r.alloc_chain(3) else {
+            panic!("3 of 8 free")
+        };
+        let ids_a = chain(&r, a);
+        assert_eq!(ids_a.len(), 3);
+        assert_eq!(r.nr_free(), 5);
+        // More than is free: nothing is taken.
+        assert_eq!(r.alloc_chain(6), None);
+        assert_eq!(r.alloc_chain(0), None);
+        assert_eq!(r.nr_free(), 5);
+        let Some(b) = r.alloc_chain(5) else {
+            panic!("5 of 5 free")
+        };
+        assert_eq!(r.nr_free(), 0);
+        let mut all: Vec<u16> = ids_a.iter().chain(chain(&r, b).iter()).copied().collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..8).collect::<Vec<_>>());
+
+        // Posted and completed by its head only; a middle descriptor is not the device's.
+        assert!(r.make_available(a).is_some());
+        assert_eq!(r.pending(1), Ok(1));
+        assert_eq!(
+            r.complete(u32::from(ids_a[1]), 0, 2048),
+            Err(BadDevice::NotOutstanding(ids_a[1]))
+        );
+        assert!(r.make_available(a).is_none(), "already held");
+        assert!(r.make_available(b).is_some());
+        assert_eq!(
+            r.complete(u32::from(b), 0, 2048),
+            Ok(Used { id: b, len: 0 })
+        );
+        r.free(b);
+        assert_eq!(r.nr_free(), 5);
+        // Freeing twice changes nothing.
+        r.free(b);
+        assert_eq!(r.nr_free(), 5);
+        // A single descriptor taken afterwards is not linked to anything.
+        let Some(c) = r.alloc() else { panic!("5 free") };
+        assert_eq!(r.chain_next(c), None);
+        r.free(c);
+        assert_eq!(r.nr_free(), 5);
+        // The held chain cannot be freed until it completes.
+        r.free(a);
+        assert_eq!(r.nr_free(), 5);
+    }
 
     #[test]
     fn layout_matches_vring_size() {
