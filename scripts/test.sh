@@ -49,8 +49,8 @@ datapath legacy -
 probe modern -
 datapath modern -
 integrity modern -
-odd modern status=off,event_idx=off,host_mtu=9000
-odd legacy status=off,event_idx=off,host_mtu=9000
+odd modern status=off,event_idx=off,host_mtu=9000,mrg_rxbuf=off
+odd legacy status=off,event_idx=off,host_mtu=9000,mrg_rxbuf=off
 faults modern -
 soak modern -"
 

@@ -23,7 +23,7 @@ use crate::{
     kernel_ext::netdev,
     nic::{
         config::{self, Link, NetConfig},
-        rx::RxQueue,
+        rx::{self, RxQueue},
         tx::TxQueue,
         Counters, Nic, RvnetNetdev,
     },
@@ -96,8 +96,8 @@ impl<T, E: Into<Error>> During<T> for Result<T, E> {
     }
 }
 
-/// Size of every receive and transmit buffer: a header, an Ethernet frame of up to
-/// [`config::max_mtu`] bytes of payload and a VLAN tag.
+/// Size of every receive and transmit buffer: a header and a standard Ethernet frame with a
+/// VLAN tag fit in one; larger frames take several ([`config::max_frame`]).
 const BUF_SIZE: usize = 2048;
 
 /// Virtqueue indices of a virtio-net device (virtio 1.2 §5.1.2).
@@ -201,12 +201,21 @@ impl<'bound> RvnetDevice<'bound> {
             event_idx,
         )
         .during("setting up the transmit queue")?;
-        let mut rx = RxQueue::new(rx_vq);
+        // Jumbo frames need mergeable receive buffers; the transmit ring chains its buffers.
+        let max_frame = config::max_frame(
+            accepted.has(features::MRG_RXBUF),
+            BUF_SIZE,
+            hdr_len,
+            rx::MAX_BUFS_PER_PACKET,
+            tx_vq.num(),
+        );
+        let max_mtu = config::max_mtu(cfg.max_mtu, max_frame);
+        let max_frame = config::frame_len(max_mtu);
+        let mut rx = RxQueue::new(rx_vq, accepted.has(features::MRG_RXBUF), max_frame);
         rx.fill().during("posting receive buffers")?;
-        let tx = TxQueue::new(tx_vq);
+        let tx = TxQueue::new(tx_vq, max_frame, hdr_len);
 
         let counters = Arc::new(Counters::new(), GFP_KERNEL).during("allocating counters")?;
-        let max_mtu = config::max_mtu(cfg.max_mtu, BUF_SIZE, hdr_len);
         let nd_config = netdev::Config {
             mac: cfg.mac,
             mtu: cfg.initial_mtu().min(max_mtu).into(),

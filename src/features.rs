@@ -51,6 +51,9 @@ pub(crate) struct Feature {
 pub(crate) const MTU: u32 = 3;
 /// `VIRTIO_NET_F_MAC`: the device has a MAC address in `mac`.
 pub(crate) const MAC: u32 = 5;
+/// `VIRTIO_NET_F_MRG_RXBUF`: a received packet may span several buffers, the header's
+/// `num_buffers` telling how many.
+pub(crate) const MRG_RXBUF: u32 = 15;
 /// `VIRTIO_NET_F_STATUS`: `status` holds the link state.
 pub(crate) const STATUS: u32 = 16;
 /// `VIRTIO_RING_F_EVENT_IDX`: `used_event`/`avail_event` thresholds suppress interrupts and
@@ -68,6 +71,10 @@ pub(crate) const SUPPORTED: &[Feature] = &[
     Feature {
         bit: MAC,
         name: "MAC",
+    },
+    Feature {
+        bit: MRG_RXBUF,
+        name: "MRG_RXBUF",
     },
     Feature {
         bit: STATUS,

@@ -41,14 +41,16 @@ use kernel::{
 
 use crate::{
     features::Features,
-    kernel_ext::netdev::{self, LinkStats, Napi, NetDevice, SkBuff, TxOutcome},
+    kernel_ext::netdev::{
+        self, Channels, LinkStats, Napi, NetDevice, QueueStats, Rings, SkBuff, TxOutcome,
+    },
     transport::Transport,
 };
 
 use self::{
     config::{Link, NetConfig},
     rx::RxQueue,
-    stats::{Counter, Snapshot, NR_COUNTERS},
+    stats::{Counter, Snapshot, COUNTER_NAMES, NR_COUNTERS},
     tx::TxQueue,
 };
 
@@ -94,6 +96,8 @@ pub(crate) struct Nic<'a> {
     features: Features,
     /// Size of the `virtio_net_hdr` in front of each packet.
     hdr_len: usize,
+    /// The ring sizes, fixed at probe.
+    rings: Rings,
     /// The counters, also listed in procfs.
     counters: Arc<Counters>,
 }
@@ -107,12 +111,22 @@ impl<'a> Nic<'a> {
         features: Features,
         counters: Arc<Counters>,
     ) -> impl PinInit<Self, Error> + 'a {
+        let (rx_size, tx_size) = (rx.ring_size().into(), tx.ring_size().into());
+        // The rings are as large as the device allows (`Virtqueue::new`) and cannot be
+        // resized: each maximum is the size in use.
+        let rings = Rings {
+            rx_max: rx_size,
+            rx: rx_size,
+            tx_max: tx_size,
+            tx: tx_size,
+        };
         try_pin_init!(Self {
             transport,
             rx <- new_spinlock!(rx, "rvnet_rx"),
             tx <- new_spinlock!(tx, "rvnet_tx"),
             link <- new_spinlock_irq!((), "rvnet_link"),
             hdr_len: config::net_hdr_len(features),
+            rings,
             features,
             counters,
         })
@@ -229,6 +243,50 @@ impl netdev::Operations for RvnetNetdev {
 
     fn interrupt(dev: &NetDevice, nic: &Nic<'_>) -> IrqReturn {
         nic.interrupt(dev)
+    }
+
+    /// One queue pair: rvnet does not negotiate `VIRTIO_NET_F_MQ`.
+    fn channels(_nic: &Nic<'_>) -> Channels {
+        Channels {
+            max_combined: 1,
+            combined: 1,
+        }
+    }
+
+    /// The core has checked `combined` against the one pair there is: nothing changes.
+    fn set_channels(_dev: &NetDevice, _nic: &Nic<'_>, combined: u32) -> Result {
+        if combined == 1 {
+            Ok(())
+        } else {
+            Err(EINVAL)
+        }
+    }
+
+    fn rings(nic: &Nic<'_>) -> Rings {
+        nic.rings
+    }
+
+    /// `ethtool -S` lists the counters of `/proc/driver/network_stats`, by the same names.
+    const ETHTOOL_STATS: &'static [&'static str] = &COUNTER_NAMES;
+
+    fn ethtool_stats(nic: &Nic<'_>, values: &mut [u64]) {
+        let s = nic.counters.snapshot();
+        for (value, counter) in values.iter_mut().zip(s.0) {
+            *value = counter;
+        }
+    }
+
+    /// Queue pair 0 has carried every packet since probe.
+    fn queue_stats(nic: &Nic<'_>, _queue: u32) -> QueueStats {
+        let s = nic.counters.snapshot();
+        QueueStats {
+            rx_packets: s.get(Counter::RxPackets),
+            rx_bytes: s.get(Counter::RxBytes),
+            tx_packets: s.get(Counter::TxPackets),
+            tx_bytes: s.get(Counter::TxBytes),
+            tx_stop: s.get(Counter::TxQueueStops),
+            tx_wake: s.get(Counter::TxQueueWakes),
+        }
     }
 }
 

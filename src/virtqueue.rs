@@ -25,7 +25,9 @@ use kernel::{
 
 use crate::transport::{QueueAddresses, Transport};
 
-use self::ring::{BadDevice, Layout, RingState, Used, LEGACY_ALIGN, VRING_DESC_F_WRITE};
+use self::ring::{
+    BadDevice, Layout, RingState, Used, LEGACY_ALIGN, VRING_DESC_F_NEXT, VRING_DESC_F_WRITE,
+};
 
 #[cfg(target_endian = "big")]
 compile_error!("rvnet writes ring values in CPU order: little-endian CPUs only");
@@ -40,6 +42,15 @@ const VRING_USED_F_NO_NOTIFY: u16 = 1;
 #[repr(C)]
 struct Desc {
     addr: u64,
+    len: u32,
+    flags: u16,
+    next: u16,
+}
+
+/// The fields of a descriptor after its address, which posting rewrites.
+#[derive(FromBytes, IntoBytes)]
+#[repr(C)]
+struct DescTail {
     len: u32,
     flags: u16,
     next: u16,
@@ -76,6 +87,8 @@ pub(crate) struct Virtqueue {
     /// `num` buffers of `buf_size` bytes; descriptor `id` points to buffer `id`.
     bufs: Coherent<[u8]>,
     buf_size: usize,
+    /// `VRING_DESC_F_WRITE` for a receive queue, 0 for a transmit queue.
+    flags: u16,
     /// Driver-side bookkeeping.
     state: KBox<RingState>,
     /// Whether `VIRTIO_RING_F_EVENT_IDX` was negotiated.
@@ -156,6 +169,7 @@ impl Virtqueue {
             ring,
             bufs,
             buf_size,
+            flags,
             state,
             event_idx,
             kicked_avail: 0,
@@ -177,12 +191,18 @@ impl Virtqueue {
         self.state.nr_free()
     }
 
-    /// Takes a free descriptor (transmit queue).
-    pub(crate) fn alloc(&mut self) -> Option<u16> {
-        self.state.alloc()
+    /// Takes a chain of `n` free descriptors, for a packet of up to `n` buffers, and returns
+    /// its head (transmit queue).
+    pub(crate) fn alloc_chain(&mut self, n: u16) -> Option<u16> {
+        self.state.alloc_chain(n)
     }
 
-    /// Frees a completed descriptor (transmit queue).
+    /// The descriptor after `id` in its chain.
+    pub(crate) fn chain_next(&self, id: u16) -> Option<u16> {
+        self.state.chain_next(id)
+    }
+
+    /// Frees a completed descriptor and the rest of its chain (transmit queue).
     pub(crate) fn free(&mut self, id: u16) {
         self.state.free(id);
     }
@@ -200,21 +220,44 @@ impl Virtqueue {
         Ok(io_project!(&self.bufs, [try: start..start + len]))
     }
 
-    /// Hands buffer `id`, holding `len` bytes (transmit) or room for `buf_size` (receive), to
-    /// the device. The device learns about it at the next [`kick`](Self::kick).
+    /// Hands the buffers of the chain at `head`, holding `len` bytes in all (transmit: full
+    /// buffers, the last one holding the rest) or room for `buf_size` (receive), to the
+    /// device. The device learns about them at the next [`kick`](Self::kick).
     ///
     /// # Errors
     ///
-    /// `EINVAL` when `id` is out of range or already posted, or `len` too large.
-    pub(crate) fn post(&mut self, id: u16, len: usize) -> Result {
-        let len = u32::try_from(len)
-            .ok()
-            .filter(|&l| l as usize <= self.buf_size)
-            .ok_or(EINVAL)?;
-        let slot = self.state.make_available(id).ok_or(EINVAL)?;
-        // The length is the only descriptor field that changes.
-        write_at(&self.ring, self.layout.desc_at(id) + 8, len)?;
-        write_at(&self.ring, self.layout.avail_ring(slot), id)?;
+    /// `EINVAL` when `head` is out of range or already posted, or `len` more than the chain
+    /// holds.
+    pub(crate) fn post(&mut self, head: u16, len: usize) -> Result {
+        let mut descs: u16 = 0;
+        let mut id = Some(head);
+        while let Some(this) = id.take() {
+            descs += 1;
+            id = self
+                .state
+                .chain_next(this)
+                .filter(|_| descs < self.state.num());
+        }
+        if len > usize::from(descs) * self.buf_size {
+            return Err(EINVAL);
+        }
+        let slot = self.state.make_available(head).ok_or(EINVAL)?;
+        let mut left = len;
+        let mut id = Some(head);
+        for _ in 0..descs {
+            let Some(this) = id else { break };
+            id = self.state.chain_next(this);
+            let here = left.min(self.buf_size);
+            left -= here;
+            let tail = DescTail {
+                // CAST: `here <= buf_size`, which fits a `u32` (`Virtqueue::new`).
+                len: here as u32,
+                flags: self.flags | if id.is_some() { VRING_DESC_F_NEXT } else { 0 },
+                next: id.unwrap_or(0),
+            };
+            write_at(&self.ring, self.layout.desc_at(this) + 8, tail)?;
+        }
+        write_at(&self.ring, self.layout.avail_ring(slot), head)?;
         // The device must see the descriptor and ring entry before the new index.
         smp_mb(Write);
         write_at(&self.ring, self.layout.avail_idx(), self.state.next_avail())

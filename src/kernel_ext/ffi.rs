@@ -56,6 +56,8 @@ extern "C" {
     pub(crate) fn rvnet_netdev_hold(dev: *mut net_device);
     pub(crate) fn rvnet_netdev_put(dev: *mut net_device);
     pub(crate) fn rvnet_carrier_ok(dev: *mut net_device) -> bool;
+    pub(crate) fn rvnet_napi_set_irq(napi: *mut napi_struct, irq: c_int);
+    pub(crate) fn rvnet_queues_set_napi(dev: *mut net_device, napi: *mut napi_struct);
     pub(crate) fn rvnet_netif_start_queue(dev: *mut net_device);
     pub(crate) fn rvnet_netif_stop_queue(dev: *mut net_device);
     pub(crate) fn rvnet_netif_wake_queue(dev: *mut net_device);

@@ -299,22 +299,24 @@ impl SkBuff {
         unsafe { ffi::rvnet_skb_len(self.0.as_ptr()) }
     }
 
-    /// Copies the whole packet, linear part and fragments, to the start of `dst`
+    /// Fills `dst` with the packet's bytes from `offset` on, linear part and fragments alike
     /// (`skb_copy_bits()`).
     ///
     /// # Errors
     ///
-    /// `EMSGSIZE` when the packet is larger than `dst`.
-    pub(crate) fn copy_to(&self, dst: CoherentView<'_, [u8]>) -> Result {
-        let len = self.len();
-        if usize::try_from(len).map_or(true, |len| len > dst.len()) {
+    /// `EMSGSIZE` when the packet has fewer than `dst.len()` bytes past `offset`.
+    pub(crate) fn copy_to(&self, offset: usize, dst: CoherentView<'_, [u8]>) -> Result {
+        let len = usize::try_from(self.len()).map_err(|_| EMSGSIZE)?;
+        if offset.checked_add(dst.len()).is_none_or(|end| end > len) {
             return Err(EMSGSIZE);
         }
-        let len = c_int::try_from(len).map_err(|_| EMSGSIZE)?;
+        let offset = c_int::try_from(offset).map_err(|_| EMSGSIZE)?;
+        let count = c_int::try_from(dst.len()).map_err(|_| EMSGSIZE)?;
         let to = dst.as_sys_mem().as_ptr().cast::<c_void>();
-        // SAFETY: `to` is valid for writing `dst.len() >= len` bytes of DMA memory that the
-        // device does not own (the caller posts it only afterwards); `self.0` is a valid skb.
-        to_result(unsafe { ffi::skb_copy_bits(self.0.as_ptr(), 0, to, len) })
+        // SAFETY: `to` is valid for writing `count` bytes of DMA memory that the device does
+        // not own (the caller posts it only afterwards); `self.0` is a valid skb with at least
+        // `offset + count` bytes.
+        to_result(unsafe { ffi::skb_copy_bits(self.0.as_ptr(), offset, to, count) })
     }
 
     /// Frees the buffer after a successful transmission (`dev_consume_skb_any()`: not counted
@@ -408,7 +410,77 @@ pub(crate) trait Operations: 'static {
     /// The device's interrupt, in hard interrupt context. It may come before the device is
     /// registered, and until it is unregistered.
     fn interrupt(dev: &NetDevice, data: &Self::Data<'_>) -> irq::IrqReturn;
+
+    /// ethtool `get_channels`: how many queue pairs the device has and uses.
+    fn channels(data: &Self::Data<'_>) -> Channels;
+
+    /// ethtool `set_channels`: use `combined` queue pairs. The core has checked that it is
+    /// between 1 and [`Channels::max_combined`].
+    fn set_channels(dev: &NetDevice, data: &Self::Data<'_>, combined: u32) -> Result;
+
+    /// ethtool `get_ringparam`: the ring sizes.
+    fn rings(data: &Self::Data<'_>) -> Rings;
+
+    /// The names of the statistics `ethtool -S` shows, in order; each shorter than
+    /// `ETH_GSTRING_LEN` (32) bytes, or it is cut.
+    const ETHTOOL_STATS: &'static [&'static str];
+
+    /// ethtool `get_ethtool_stats`: the values of [`Self::ETHTOOL_STATS`], in the same order
+    /// (`values` has as many entries).
+    fn ethtool_stats(data: &Self::Data<'_>, values: &mut [u64]);
+
+    /// The counters of queue pair `queue` (netdev netlink `qstats`), which is below
+    /// [`Channels::combined`].
+    fn queue_stats(data: &Self::Data<'_>, queue: u32) -> QueueStats;
 }
+
+/// Queue pairs (ethtool `get_channels`): rvnet has combined receive/transmit pairs only.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Channels {
+    /// How many the device has.
+    pub(crate) max_combined: u32,
+    /// How many are in use.
+    pub(crate) combined: u32,
+}
+
+/// Ring sizes (ethtool `get_ringparam`), in entries.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Rings {
+    /// The largest receive ring possible.
+    pub(crate) rx_max: u32,
+    /// The receive ring in use.
+    pub(crate) rx: u32,
+    /// The largest transmit ring possible.
+    pub(crate) tx_max: u32,
+    /// The transmit ring in use.
+    pub(crate) tx: u32,
+}
+
+/// The counters of one queue pair, as netdev netlink reports them (`struct
+/// netdev_queue_stats_rx`/`_tx`, of which rvnet fills these fields).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct QueueStats {
+    /// Packets received.
+    pub(crate) rx_packets: u64,
+    /// Bytes received.
+    pub(crate) rx_bytes: u64,
+    /// Packets transmitted.
+    pub(crate) tx_packets: u64,
+    /// Bytes transmitted.
+    pub(crate) tx_bytes: u64,
+    /// Times the transmit queue was stopped.
+    pub(crate) tx_stop: u64,
+    /// Times it was woken.
+    pub(crate) tx_wake: u64,
+}
+
+// `shim.c` asserts the same sizes for its copies of these structures.
+const _: () = assert!(size_of::<Channels>() == 8);
+const _: () = assert!(size_of::<Rings>() == 16);
+const _: () = assert!(size_of::<QueueStats>() == 48);
 
 /// The `extern "C"` callbacks of the `net_device_ops` table, for driver `T`.
 pub(crate) struct Adapter<T: Operations>(PhantomData<T>);
@@ -438,7 +510,15 @@ impl<T: Operations> Adapter<T> {
     pub(crate) unsafe fn open_callback(dev: *mut ffi::net_device) -> c_int {
         // SAFETY: Forwarded from the caller.
         let (netdev, data) = unsafe { Self::from_raw(dev) };
-        from_result(|| T::open(netdev, data).map(|()| 0))
+        from_result(|| {
+            T::open(netdev, data)?;
+            // The queue pair is served by the device's NAPI context: netdev netlink lists it
+            // with the queues (`virtnet_napi_enable()`).
+            // SAFETY: `ndo_open` runs under RTNL, which `netif_queue_set_napi()` needs; the
+            // NAPI context is the device's own.
+            unsafe { ffi::rvnet_queues_set_napi(dev, ffi::rvnet_netdev_napi(dev)) };
+            Ok(0)
+        })
     }
 
     /// `ndo_stop`.
@@ -449,6 +529,8 @@ impl<T: Operations> Adapter<T> {
     pub(crate) unsafe fn stop_callback(dev: *mut ffi::net_device) -> c_int {
         // SAFETY: Forwarded from the caller.
         let (netdev, data) = unsafe { Self::from_raw(dev) };
+        // SAFETY: `ndo_stop` runs under RTNL; a null NAPI unlinks the queues.
+        unsafe { ffi::rvnet_queues_set_napi(dev, core::ptr::null_mut()) };
         from_result(|| T::stop(netdev, data).map(|()| 0))
     }
 
@@ -496,6 +578,117 @@ impl<T: Operations> Adapter<T> {
         // `LinkStats` (checked in `shim.c`); the rest of the structure is left as the caller
         // zeroed it.
         unsafe { stats.write(s) };
+    }
+}
+
+/// `ETH_SS_STATS`, the string set of `ethtool -S`.
+const ETH_SS_STATS: u32 = 1;
+/// `ETH_GSTRING_LEN`: the size of each ethtool string.
+const ETH_GSTRING_LEN: usize = 32;
+
+/// The ethtool and netdev netlink callbacks of `shim.c`.
+impl<T: Operations> Adapter<T> {
+    /// `get_channels`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`]; `out` is valid for writing.
+    pub(crate) unsafe fn channels_callback(dev: *mut ffi::net_device, out: *mut Channels) {
+        // SAFETY: Forwarded from the caller.
+        let (_, data) = unsafe { Self::from_raw(dev) };
+        // SAFETY: `out` is valid for writing (safety requirements).
+        unsafe { out.write(T::channels(data)) };
+    }
+
+    /// `set_channels`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`].
+    pub(crate) unsafe fn set_channels_callback(dev: *mut ffi::net_device, combined: u32) -> c_int {
+        // SAFETY: Forwarded from the caller.
+        let (netdev, data) = unsafe { Self::from_raw(dev) };
+        from_result(|| T::set_channels(netdev, data, combined).map(|()| 0))
+    }
+
+    /// `get_ringparam`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`]; `out` is valid for writing.
+    pub(crate) unsafe fn rings_callback(dev: *mut ffi::net_device, out: *mut Rings) {
+        // SAFETY: Forwarded from the caller.
+        let (_, data) = unsafe { Self::from_raw(dev) };
+        // SAFETY: `out` is valid for writing (safety requirements).
+        unsafe { out.write(T::rings(data)) };
+    }
+
+    /// `get_sset_count`: the number of strings in string set `sset`.
+    pub(crate) fn sset_count_callback(sset: c_int) -> c_int {
+        match u32::try_from(sset) {
+            Ok(ETH_SS_STATS) => c_int::try_from(T::ETHTOOL_STATS.len()).unwrap_or(0),
+            _ => EOPNOTSUPP.to_errno(),
+        }
+    }
+
+    /// `get_strings`: the names of string set `sset`, `ETH_GSTRING_LEN` bytes each.
+    ///
+    /// # Safety
+    ///
+    /// `data` is valid for writing as many strings as [`Self::sset_count_callback`] gives for
+    /// `sset` (the ethtool core sizes it so).
+    pub(crate) unsafe fn strings_callback(sset: u32, data: *mut u8) {
+        if sset != ETH_SS_STATS {
+            return;
+        }
+        let names = T::ETHTOOL_STATS;
+        // SAFETY: `data` holds one `ETH_GSTRING_LEN`-byte string per name (safety
+        // requirements), and nothing else uses it during the call.
+        let out = unsafe { core::slice::from_raw_parts_mut(data, names.len() * ETH_GSTRING_LEN) };
+        out.fill(0);
+        for (i, name) in names.iter().enumerate() {
+            // Leave room for the NUL.
+            let len = name.len().min(ETH_GSTRING_LEN - 1);
+            let at = i * ETH_GSTRING_LEN;
+            if let (Some(slot), Some(name)) = (out.get_mut(at..at + len), name.get(..len)) {
+                slot.copy_from_slice(name.as_bytes());
+            }
+        }
+    }
+
+    /// `get_ethtool_stats`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`]; `values` is valid for writing one `u64` per name of
+    /// [`Operations::ETHTOOL_STATS`] (the ethtool core sizes it from `get_sset_count`).
+    pub(crate) unsafe fn stats_callback(dev: *mut ffi::net_device, values: *mut u64) {
+        // SAFETY: Forwarded from the caller.
+        let (_, data) = unsafe { Self::from_raw(dev) };
+        // SAFETY: By the safety requirements; nothing else uses the buffer during the call.
+        let values = unsafe { core::slice::from_raw_parts_mut(values, T::ETHTOOL_STATS.len()) };
+        T::ethtool_stats(data, values);
+    }
+
+    /// `get_queue_stats_rx`/`_tx` of `netdev_stat_ops`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`]; `out` is valid for writing.
+    pub(crate) unsafe fn queue_stats_callback(
+        dev: *mut ffi::net_device,
+        queue: c_int,
+        out: *mut QueueStats,
+    ) {
+        // SAFETY: Forwarded from the caller.
+        let (_, data) = unsafe { Self::from_raw(dev) };
+        // The core asks only for active queues; anything else reads as zero.
+        let stats = match u32::try_from(queue) {
+            Ok(queue) if queue < T::channels(data).combined => T::queue_stats(data, queue),
+            _ => QueueStats::default(),
+        };
+        // SAFETY: `out` is valid for writing (safety requirements).
+        unsafe { out.write(stats) };
     }
 }
 
@@ -592,6 +785,108 @@ macro_rules! export_ops {
             // SAFETY: The core polls only enabled contexts of registered rvnet devices.
             unsafe { $crate::kernel_ext::netdev::Adapter::<$t>::poll_callback(napi, budget) }
         }
+
+        /// `get_channels` of the `ethtool_ops` table in `shim.c`.
+        ///
+        /// # Safety
+        ///
+        /// Called by `shim.c` only, from the ethtool core, with a registered rvnet device.
+        #[no_mangle]
+        unsafe extern "C" fn rvnet_ethtool_channels(
+            dev: *mut $crate::kernel_ext::netdev::RawNetDevice,
+            out: *mut $crate::kernel_ext::netdev::Channels,
+        ) {
+            // SAFETY: A registered device of this driver and a writable result.
+            unsafe { $crate::kernel_ext::netdev::Adapter::<$t>::channels_callback(dev, out) }
+        }
+
+        /// `set_channels` of the `ethtool_ops` table in `shim.c`.
+        ///
+        /// # Safety
+        ///
+        /// Called by `shim.c` only, from the ethtool core, with a registered rvnet device.
+        #[no_mangle]
+        unsafe extern "C" fn rvnet_ethtool_set_channels(
+            dev: *mut $crate::kernel_ext::netdev::RawNetDevice,
+            combined: u32,
+        ) -> ::kernel::ffi::c_int {
+            // SAFETY: A registered device of this driver.
+            unsafe {
+                $crate::kernel_ext::netdev::Adapter::<$t>::set_channels_callback(dev, combined)
+            }
+        }
+
+        /// `get_ringparam` of the `ethtool_ops` table in `shim.c`.
+        ///
+        /// # Safety
+        ///
+        /// Called by `shim.c` only, from the ethtool core, with a registered rvnet device.
+        #[no_mangle]
+        unsafe extern "C" fn rvnet_ethtool_rings(
+            dev: *mut $crate::kernel_ext::netdev::RawNetDevice,
+            out: *mut $crate::kernel_ext::netdev::Rings,
+        ) {
+            // SAFETY: A registered device of this driver and a writable result.
+            unsafe { $crate::kernel_ext::netdev::Adapter::<$t>::rings_callback(dev, out) }
+        }
+
+        /// `get_sset_count` of the `ethtool_ops` table in `shim.c`.
+        #[no_mangle]
+        extern "C" fn rvnet_ethtool_sset_count(
+            _dev: *mut $crate::kernel_ext::netdev::RawNetDevice,
+            sset: ::kernel::ffi::c_int,
+        ) -> ::kernel::ffi::c_int {
+            $crate::kernel_ext::netdev::Adapter::<$t>::sset_count_callback(sset)
+        }
+
+        /// `get_strings` of the `ethtool_ops` table in `shim.c`.
+        ///
+        /// # Safety
+        ///
+        /// Called by the ethtool core only, with a buffer sized by `get_sset_count`.
+        #[no_mangle]
+        unsafe extern "C" fn rvnet_ethtool_strings(
+            _dev: *mut $crate::kernel_ext::netdev::RawNetDevice,
+            sset: u32,
+            data: *mut u8,
+        ) {
+            // SAFETY: The ethtool core sizes `data` from `get_sset_count` for `sset`.
+            unsafe { $crate::kernel_ext::netdev::Adapter::<$t>::strings_callback(sset, data) }
+        }
+
+        /// `get_ethtool_stats` of the `ethtool_ops` table in `shim.c`.
+        ///
+        /// # Safety
+        ///
+        /// Called by the ethtool core only, with a registered rvnet device and a buffer sized
+        /// by `get_sset_count`.
+        #[no_mangle]
+        unsafe extern "C" fn rvnet_ethtool_stats(
+            dev: *mut $crate::kernel_ext::netdev::RawNetDevice,
+            _stats: *mut ::kernel::ffi::c_void,
+            data: *mut u64,
+        ) {
+            // SAFETY: A registered device of this driver; `data` sized by `get_sset_count`.
+            unsafe { $crate::kernel_ext::netdev::Adapter::<$t>::stats_callback(dev, data) }
+        }
+
+        /// The per-queue counters behind the `netdev_stat_ops` table in `shim.c`.
+        ///
+        /// # Safety
+        ///
+        /// Called by `shim.c` only, from the netdev netlink core, with a registered rvnet
+        /// device and a writable result.
+        #[no_mangle]
+        unsafe extern "C" fn rvnet_queue_stats(
+            dev: *mut $crate::kernel_ext::netdev::RawNetDevice,
+            queue: ::kernel::ffi::c_int,
+            out: *mut $crate::kernel_ext::netdev::QueueStats,
+        ) {
+            // SAFETY: A registered device of this driver and a writable result.
+            unsafe {
+                $crate::kernel_ext::netdev::Adapter::<$t>::queue_stats_callback(dev, queue, out)
+            }
+        }
     };
 }
 pub(crate) use export_ops;
@@ -679,6 +974,12 @@ impl<'a, T: Operations> Registration<'a, T> {
             );
         }
 
+        // netdev netlink lists the interrupt with the NAPI context it schedules.
+        let irq_nr = c_int::try_from(irq.irq()).unwrap_or(-1);
+        // SAFETY: `raw` is a valid, unregistered device, whose NAPI context was added at
+        // allocation.
+        unsafe { ffi::rvnet_napi_set_irq(ffi::rvnet_netdev_napi(raw), irq_nr) };
+
         // INVARIANT: The handler is for `dev`, whose data outlives the interrupt registration
         // (see `Drop`).
         let handler = IrqTrampoline::<T> {
@@ -750,6 +1051,8 @@ unsafe impl<T: Operations> Sync for IrqTrampoline<T> {}
 impl<T: Operations> Drop for Registration<'_, T> {
     fn drop(&mut self) {
         let raw = self.dev.as_ptr();
+        // SAFETY: `raw` is valid; the NAPI context no longer names the interrupt about to go.
+        unsafe { ffi::rvnet_napi_set_irq(ffi::rvnet_netdev_napi(raw), -1) };
         // SAFETY: Dropped once, here: `free_irq()` waits for a running handler, and no handler
         // runs after it.
         unsafe { ManuallyDrop::drop(&mut self.irq) };

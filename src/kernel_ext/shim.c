@@ -8,8 +8,10 @@
 
 #include <linux/build_bug.h>
 #include <linux/etherdevice.h>
+#include <linux/ethtool.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <net/netdev_queues.h>
 
 #include "shim.h"
 
@@ -19,6 +21,97 @@ static const struct net_device_ops rvnet_netdev_ops = {
 	.ndo_start_xmit = rvnet_ndo_start_xmit,
 	.ndo_get_stats64 = rvnet_ndo_get_stats64,
 	.ndo_validate_addr = eth_validate_addr,
+};
+
+/* The module and the platform device, as virtnet_get_drvinfo() reports them. */
+static void rvnet_get_drvinfo(struct net_device *dev, struct ethtool_drvinfo *info)
+{
+	strscpy(info->driver, KBUILD_MODNAME, sizeof(info->driver));
+	strscpy(info->bus_info, dev_name(dev->dev.parent), sizeof(info->bus_info));
+}
+
+static void rvnet_get_channels(struct net_device *dev, struct ethtool_channels *ch)
+{
+	struct rvnet_channels c;
+
+	rvnet_ethtool_channels(dev, &c);
+	ch->max_combined = c.max_combined;
+	ch->combined_count = c.combined;
+}
+
+static int rvnet_set_channels(struct net_device *dev, struct ethtool_channels *ch)
+{
+	if (ch->rx_count || ch->tx_count || ch->other_count)
+		return -EINVAL;
+	return rvnet_ethtool_set_channels(dev, ch->combined_count);
+}
+
+static void rvnet_get_ringparam(struct net_device *dev, struct ethtool_ringparam *ring,
+				struct kernel_ethtool_ringparam *kring,
+				struct netlink_ext_ack *extack)
+{
+	struct rvnet_rings r;
+
+	rvnet_ethtool_rings(dev, &r);
+	ring->rx_max_pending = r.rx_max;
+	ring->rx_pending = r.rx;
+	ring->tx_max_pending = r.tx_max;
+	ring->tx_pending = r.tx;
+}
+
+static const struct ethtool_ops rvnet_ethtool_ops = {
+	.get_drvinfo = rvnet_get_drvinfo,
+	.get_link = ethtool_op_get_link,
+	.get_ts_info = ethtool_op_get_ts_info,
+	.get_channels = rvnet_get_channels,
+	.set_channels = rvnet_set_channels,
+	.get_ringparam = rvnet_get_ringparam,
+	.get_sset_count = rvnet_ethtool_sset_count,
+	.get_strings = rvnet_ethtool_strings,
+	.get_ethtool_stats = rvnet_ethtool_stats,
+};
+
+/*
+ * Per-queue statistics (netdev netlink qstats). The counters live as long as the device and
+ * every packet goes through its one queue pair: queue 0 has everything, the base nothing.
+ */
+static void rvnet_get_queue_stats_rx(struct net_device *dev, int idx,
+				     struct netdev_queue_stats_rx *rx)
+{
+	struct rvnet_queue_stats s;
+
+	rvnet_queue_stats(dev, idx, &s);
+	rx->packets = s.rx_packets;
+	rx->bytes = s.rx_bytes;
+}
+
+static void rvnet_get_queue_stats_tx(struct net_device *dev, int idx,
+				     struct netdev_queue_stats_tx *tx)
+{
+	struct rvnet_queue_stats s;
+
+	rvnet_queue_stats(dev, idx, &s);
+	tx->packets = s.tx_packets;
+	tx->bytes = s.tx_bytes;
+	tx->stop = s.tx_stop;
+	tx->wake = s.tx_wake;
+}
+
+static void rvnet_get_base_stats(struct net_device *dev, struct netdev_queue_stats_rx *rx,
+				 struct netdev_queue_stats_tx *tx)
+{
+	rx->packets = 0;
+	rx->bytes = 0;
+	tx->packets = 0;
+	tx->bytes = 0;
+	tx->stop = 0;
+	tx->wake = 0;
+}
+
+static const struct netdev_stat_ops rvnet_stat_ops = {
+	.get_queue_stats_rx = rvnet_get_queue_stats_rx,
+	.get_queue_stats_tx = rvnet_get_queue_stats_tx,
+	.get_base_stats = rvnet_get_base_stats,
 };
 
 /* The private area of an rvnet net_device: the Rust driver data, and the NAPI context. */
@@ -38,6 +131,12 @@ static_assert(offsetof(struct rtnl_link_stats64, rx_dropped) == 6 * 8);
 static_assert(offsetof(struct rtnl_link_stats64, tx_dropped) == 7 * 8);
 static_assert(NETDEV_TX_OK == 0);
 static_assert(NETDEV_TX_BUSY == 0x10);
+/* The layouts Rust shares with this file (kernel_ext::netdev::{Channels, Rings, QueueStats}). */
+static_assert(sizeof(struct rvnet_channels) == 2 * 4);
+static_assert(sizeof(struct rvnet_rings) == 4 * 4);
+static_assert(sizeof(struct rvnet_queue_stats) == 6 * 8);
+static_assert(ETH_SS_STATS == 1);
+static_assert(ETH_GSTRING_LEN == 32);
 
 struct net_device *rvnet_alloc_netdev(struct device *parent)
 {
@@ -47,9 +146,26 @@ struct net_device *rvnet_alloc_netdev(struct device *parent)
 		return NULL;
 	SET_NETDEV_DEV(dev, parent);
 	dev->netdev_ops = &rvnet_netdev_ops;
-	/* free_netdev() deletes it. */
-	netif_napi_add(dev, &((struct rvnet_netdev_priv *)netdev_priv(dev))->napi, rvnet_napi_poll);
+	dev->ethtool_ops = &rvnet_ethtool_ops;
+	dev->stat_ops = &rvnet_stat_ops;
+	/*
+	 * With a persistent configuration (index 0: the one queue pair), the NAPI ID and its
+	 * settings survive a down/up, as virtio_net's do. free_netdev() deletes it.
+	 */
+	netif_napi_add_config(dev, &((struct rvnet_netdev_priv *)netdev_priv(dev))->napi,
+			      rvnet_napi_poll, 0);
 	return dev;
+}
+
+void rvnet_napi_set_irq(struct napi_struct *napi, int irq)
+{
+	netif_napi_set_irq(napi, irq);
+}
+
+void rvnet_queues_set_napi(struct net_device *dev, struct napi_struct *napi)
+{
+	netif_queue_set_napi(dev, 0, NETDEV_QUEUE_TYPE_RX, napi);
+	netif_queue_set_napi(dev, 0, NETDEV_QUEUE_TYPE_TX, napi);
 }
 
 void rvnet_netdev_set_drvdata(struct net_device *dev, void *data)

@@ -8,6 +8,28 @@
 
 #include <linux/netdevice.h>
 
+/* Values Rust hands to the ops tables; the same layouts as kernel_ext::netdev's. */
+struct rvnet_channels {
+	u32 max_combined;
+	u32 combined;
+};
+
+struct rvnet_rings {
+	u32 rx_max;
+	u32 rx;
+	u32 tx_max;
+	u32 tx;
+};
+
+struct rvnet_queue_stats {
+	u64 rx_packets;
+	u64 rx_bytes;
+	u64 tx_packets;
+	u64 tx_bytes;
+	u64 tx_stop;
+	u64 tx_wake;
+};
+
 /* C helpers, called from Rust. */
 struct net_device *rvnet_alloc_netdev(struct device *parent);
 void rvnet_netdev_set_drvdata(struct net_device *dev, void *data);
@@ -20,6 +42,8 @@ void rvnet_netdev_set_mtu(struct net_device *dev, unsigned int mtu, unsigned int
 void rvnet_netdev_hold(struct net_device *dev);
 void rvnet_netdev_put(struct net_device *dev);
 bool rvnet_carrier_ok(struct net_device *dev);
+void rvnet_napi_set_irq(struct napi_struct *napi, int irq);
+void rvnet_queues_set_napi(struct net_device *dev, struct napi_struct *napi);
 void rvnet_netif_start_queue(struct net_device *dev);
 void rvnet_netif_stop_queue(struct net_device *dev);
 void rvnet_netif_wake_queue(struct net_device *dev);
@@ -39,5 +63,12 @@ int rvnet_ndo_stop(struct net_device *dev);
 netdev_tx_t rvnet_ndo_start_xmit(struct sk_buff *skb, struct net_device *dev);
 void rvnet_ndo_get_stats64(struct net_device *dev, struct rtnl_link_stats64 *stats);
 int rvnet_napi_poll(struct napi_struct *napi, int budget);
+void rvnet_ethtool_channels(struct net_device *dev, struct rvnet_channels *ch);
+int rvnet_ethtool_set_channels(struct net_device *dev, u32 combined);
+void rvnet_ethtool_rings(struct net_device *dev, struct rvnet_rings *rings);
+int rvnet_ethtool_sset_count(struct net_device *dev, int sset);
+void rvnet_ethtool_strings(struct net_device *dev, u32 sset, u8 *data);
+void rvnet_ethtool_stats(struct net_device *dev, struct ethtool_stats *stats, u64 *data);
+void rvnet_queue_stats(struct net_device *dev, int idx, struct rvnet_queue_stats *stats);
 
 #endif /* RVNET_SHIM_H */

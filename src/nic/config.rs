@@ -22,8 +22,11 @@ const VIRTIO_NET_S_LINK_UP: u16 = 1;
 
 /// Smallest MTU an Ethernet device may have (`ETH_MIN_MTU`).
 pub(crate) const ETH_MIN_MTU: u16 = 68;
-/// The Ethernet MTU, used when the device does not report one (`ETH_DATA_LEN`).
+/// The Ethernet MTU, the initial one (`ETH_DATA_LEN`).
 pub(crate) const ETH_DATA_LEN: u16 = 1500;
+/// The largest MTU there is (`ETH_MAX_MTU`), the device's limit when it reports none
+/// (`MAX_MTU` in `virtnet_probe()`).
+pub(crate) const ETH_MAX_MTU: u16 = 65535;
 
 /// `ETH_HLEN`: Ethernet header.
 pub(crate) const ETH_HLEN: usize = 14;
@@ -31,21 +34,45 @@ pub(crate) const ETH_HLEN: usize = 14;
 pub(crate) const VLAN_HLEN: usize = 4;
 
 /// Size of `struct virtio_net_hdr` in front of every packet: 12 bytes (with `num_buffers`)
-/// for a virtio 1.0 device, 10 for a legacy one without mergeable buffers (virtio 1.2 §5.1.6,
-/// "Legacy Interface: Device Operation").
+/// for a virtio 1.0 device or with mergeable buffers, 10 for a legacy one without (virtio 1.2
+/// §5.1.6, "Legacy Interface: Device Operation").
 pub(crate) fn net_hdr_len(negotiated: Features) -> usize {
-    if negotiated.has(features::VERSION_1) {
+    if negotiated.has(features::VERSION_1) || negotiated.has(features::MRG_RXBUF) {
         12
     } else {
         10
     }
 }
 
-/// The largest MTU a device allows and buffers of `buf_size` bytes hold: header, Ethernet
-/// header and one VLAN tag must fit too.
-pub(crate) fn max_mtu(device_max: u16, buf_size: usize, hdr_len: usize) -> u16 {
-    let fits = buf_size.saturating_sub(hdr_len + ETH_HLEN + VLAN_HLEN);
+/// The largest frame (Ethernet header, VLAN tag and payload) the rings carry, with buffers of
+/// `buf_size` bytes after a header of `hdr_len`: one buffer; or, with mergeable receive
+/// buffers, the `max_bufs` a packet may take, as long as the transmit ring of `tx_ring`
+/// entries holds two such frames chained.
+pub(crate) fn max_frame(
+    mergeable: bool,
+    buf_size: usize,
+    hdr_len: usize,
+    max_bufs: usize,
+    tx_ring: u16,
+) -> usize {
+    let bufs = if mergeable {
+        max_bufs.min(usize::from(tx_ring / 2)).max(1)
+    } else {
+        1
+    };
+    (bufs * buf_size).saturating_sub(hdr_len)
+}
+
+/// The largest MTU: what the device allows, as far as frames of `max_frame` bytes, with their
+/// Ethernet header and a VLAN tag, hold.
+pub(crate) fn max_mtu(device_max: u16, max_frame: usize) -> u16 {
+    let fits = max_frame.saturating_sub(ETH_HLEN + VLAN_HLEN);
     device_max.min(u16::try_from(fits).unwrap_or(u16::MAX))
+}
+
+/// The frame size an MTU allows: payload, Ethernet header and a VLAN tag.
+pub(crate) fn frame_len(mtu: u16) -> usize {
+    usize::from(mtu) + ETH_HLEN + VLAN_HLEN
 }
 
 /// How many times a configuration read is retried while the device keeps changing it.
@@ -118,7 +145,7 @@ impl NetConfig {
         let max_mtu = if negotiated.has(features::MTU) && raw.mtu >= ETH_MIN_MTU {
             raw.mtu
         } else {
-            ETH_DATA_LEN
+            ETH_MAX_MTU
         };
         Self {
             mac,
@@ -208,7 +235,11 @@ mod tests {
         let small = RawNetConfig { mtu: 576, ..raw };
         let cfg = NetConfig::parse(feats(&[MTU]), &small);
         assert_eq!((cfg.max_mtu, cfg.initial_mtu()), (576, 576));
-        assert_eq!(NetConfig::parse(feats(&[]), &raw).max_mtu, ETH_DATA_LEN);
+        assert_eq!(NetConfig::parse(feats(&[]), &raw).max_mtu, ETH_MAX_MTU);
+        assert_eq!(
+            NetConfig::parse(feats(&[]), &raw).initial_mtu(),
+            ETH_DATA_LEN
+        );
     }
 
     #[test]
@@ -216,13 +247,25 @@ mod tests {
         use crate::features::VERSION_1;
         assert_eq!(net_hdr_len(feats(&[VERSION_1])), 12);
         assert_eq!(net_hdr_len(feats(&[MAC])), 10);
+        assert_eq!(net_hdr_len(feats(&[MAC, crate::features::MRG_RXBUF])), 12);
     }
 
     #[test]
     fn max_mtu_is_what_the_buffers_hold() {
-        assert_eq!(max_mtu(9000, 2048, 12), 2018);
-        assert_eq!(max_mtu(1500, 2048, 12), 1500);
-        assert_eq!(max_mtu(1500, 20, 12), 0);
+        // One 2 KiB buffer per packet.
+        let small = max_frame(false, 2048, 12, 34, 256);
+        assert_eq!(max_mtu(9000, small), 2018);
+        assert_eq!(max_mtu(1500, small), 1500);
+        assert_eq!(max_mtu(9000, max_frame(false, 2048, 10, 34, 256)), 2020);
+        assert_eq!(max_mtu(1500, max_frame(false, 20, 12, 34, 256)), 0);
+        // Mergeable buffers: the device's limit, up to the largest MTU there is.
+        let big = max_frame(true, 2048, 12, 34, 256);
+        assert_eq!(max_mtu(9000, big), 9000);
+        assert_eq!(max_mtu(ETH_MAX_MTU, big), ETH_MAX_MTU);
+        assert!(frame_len(ETH_MAX_MTU) <= big);
+        // A small transmit ring must hold two chained frames.
+        assert_eq!(max_frame(true, 2048, 12, 34, 8), 4 * 2048 - 12);
+        assert_eq!(max_frame(true, 2048, 12, 34, 1), 2048 - 12);
     }
 
     #[test]

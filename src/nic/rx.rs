@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The receive queue: `try_fill_recv()`, `virtnet_receive()` and `receive_buf()` of
-//! `drivers/net/virtio_net.c`, for small (non-mergeable) buffers.
+//! `drivers/net/virtio_net.c`, for small buffers and, with `VIRTIO_NET_F_MRG_RXBUF`, packets
+//! spread over several of them (`receive_mergeable()`): the header's `num_buffers` says how
+//! many used entries the packet takes.
 //!
 //! Copy, not page flipping: each descriptor owns a fixed buffer that stays posted; a received
 //! packet is copied into a socket buffer from the NAPI cache and the descriptor is posted again
@@ -9,7 +11,10 @@
 //! still writes, refilling never allocates, and a failed allocation drops one packet, counted,
 //! without losing the ring slot.
 
-use kernel::{io::io_project, prelude::*};
+use kernel::{
+    io::{io_project, Io},
+    prelude::*, //
+};
 
 use crate::{
     kernel_ext::netdev::Napi,
@@ -22,15 +27,37 @@ use crate::{
 
 use super::{config::ETH_HLEN, stats::Counter, Counters};
 
+/// Offset of `num_buffers` in `struct virtio_net_hdr_mrg_rxbuf`.
+const NUM_BUFFERS_OFFSET: usize = 10;
+
+/// The most buffers one packet may take: enough for the largest frame in 2 KiB buffers
+/// (`config::max_frame_mergeable`); a device claiming more is not believed.
+pub(crate) const MAX_BUFS_PER_PACKET: usize = 34;
+
 /// The receive virtqueue.
 pub(crate) struct RxQueue {
     vq: Virtqueue,
+    /// Whether `VIRTIO_NET_F_MRG_RXBUF` was negotiated.
+    mergeable: bool,
+    /// The largest frame the interface accepts (MTU and Ethernet header); a longer packet is
+    /// a device error.
+    max_frame: usize,
 }
 
 impl RxQueue {
-    /// Wraps the receive virtqueue.
-    pub(crate) fn new(vq: Virtqueue) -> Self {
-        Self { vq }
+    /// Wraps the receive virtqueue, for frames of up to `max_frame` bytes, spread over
+    /// several buffers when `mergeable`.
+    pub(crate) fn new(vq: Virtqueue, mergeable: bool, max_frame: usize) -> Self {
+        Self {
+            vq,
+            mergeable,
+            max_frame,
+        }
+    }
+
+    /// Number of ring entries.
+    pub(crate) fn ring_size(&self) -> u16 {
+        self.vq.num()
     }
 
     /// Posts every buffer (`try_fill_recv()`); the device learns of them at the next kick.
@@ -49,7 +76,7 @@ impl RxQueue {
     }
 
     /// Receives up to `budget` packets into the stack (`virtnet_receive()`), reposting each
-    /// buffer, and returns how many entries it consumed.
+    /// buffer, and returns how many packets it took.
     pub(crate) fn receive(
         &mut self,
         napi: &Napi,
@@ -59,47 +86,110 @@ impl RxQueue {
         hdr_len: usize,
     ) -> u32 {
         self.vq.disable_cb();
-        let pending = match self.vq.used_pending() {
-            Ok(pending) => u32::from(pending),
+        let mut pending = match self.vq.used_pending() {
+            Ok(pending) => pending,
             Err(_) => {
                 counters.add(Counter::BadDeviceEntries, 1);
                 counters.add(Counter::RxErrors, 1);
                 return 0;
             }
         };
-        let todo = pending.min(budget);
-        for _ in 0..todo {
-            let id = match self.vq.pop_used() {
-                Ok(Used { id, len }) => {
-                    self.receive_buf(napi, counters, id, len, hdr_len);
-                    id
-                }
-                Err(bad) => {
-                    counters.add(Counter::BadDeviceEntries, 1);
-                    counters.add(Counter::RxErrors, 1);
-                    match bad {
-                        BadDevice::LengthTooLong { id, .. } => id,
-                        _ => continue,
-                    }
-                }
-            };
-            let size = self.vq.buf_size();
-            if self.vq.post(id, size).is_err() {
-                counters.add(Counter::BadDeviceEntries, 1);
+        let mut done = 0;
+        let mut consumed = false;
+        while done < budget && pending > 0 {
+            let mut bufs = Bufs::new();
+            let taken = self.take_packet(counters, pending, hdr_len, &mut bufs);
+            pending = pending.saturating_sub(taken);
+            consumed = true;
+            if let Some(bufs) = bufs.good() {
+                self.receive_buf(napi, counters, bufs, hdr_len);
             }
+            for &(id, _) in bufs.all() {
+                if self.vq.post(id, self.vq.buf_size()).is_err() {
+                    counters.add(Counter::BadDeviceEntries, 1);
+                }
+            }
+            done += 1;
         }
-        if todo > 0 && self.vq.kick(transport) {
+        if consumed && self.vq.kick(transport) {
             counters.add(Counter::RxKicks, 1);
         }
-        todo
+        done
     }
 
-    /// Passes the packet in buffer `id` (`len` bytes with the header) to the stack
-    /// (`receive_buf()`).
-    fn receive_buf(&self, napi: &Napi, counters: &Counters, id: u16, len: u32, hdr_len: usize) {
-        let len = usize::try_from(len).unwrap_or(usize::MAX);
-        if len < hdr_len + ETH_HLEN {
-            // "rx error: len less than header" in the C driver.
+    /// Consumes the used entries of one packet, at most `pending` of them, into `bufs`, and
+    /// returns how many it consumed. A bad entry is counted and makes the packet bad; its
+    /// buffers still go back to the device.
+    fn take_packet(
+        &mut self,
+        counters: &Counters,
+        pending: u16,
+        hdr_len: usize,
+        bufs: &mut Bufs,
+    ) -> u16 {
+        let bad = |bufs: &mut Bufs| {
+            counters.add(Counter::BadDeviceEntries, 1);
+            counters.add(Counter::RxErrors, 1);
+            bufs.bad = true;
+        };
+        let first = match self.vq.pop_used() {
+            Ok(Used { id, len }) => {
+                bufs.push(id, len);
+                id
+            }
+            Err(BadDevice::LengthTooLong { id, .. }) => {
+                bufs.push(id, 0);
+                bad(bufs);
+                return 1;
+            }
+            Err(_) => {
+                bad(bufs);
+                return 1;
+            }
+        };
+        if !self.mergeable {
+            return 1;
+        }
+        // `num_buffers` of the header: how many entries, this one included, the packet takes.
+        let num = self.num_buffers(first, hdr_len).unwrap_or(0);
+        if num == 0 || usize::from(num) > MAX_BUFS_PER_PACKET || num > pending {
+            // "rx error: %d buffers out of %d missing" and worse; the entries that follow are
+            // taken as packets of their own, as in the C driver, and fail their own checks.
+            bad(bufs);
+            return 1;
+        }
+        for _ in 1..num {
+            match self.vq.pop_used() {
+                Ok(Used { id, len }) => bufs.push(id, len),
+                Err(BadDevice::LengthTooLong { id, .. }) => {
+                    bufs.push(id, 0);
+                    bad(bufs);
+                }
+                Err(_) => bad(bufs),
+            }
+        }
+        num
+    }
+
+    /// The `num_buffers` field of the header in buffer `id`.
+    fn num_buffers(&self, id: u16, hdr_len: usize) -> Result<u16> {
+        let buf = self.vq.buf(id, hdr_len)?;
+        let at = NUM_BUFFERS_OFFSET..NUM_BUFFERS_OFFSET + 2;
+        Ok(io_project!(buf, [try: at]).try_cast::<u16>()?.copy_read())
+    }
+
+    /// Passes the packet in `bufs` (`(id, len)` of each buffer, the header at the start of the
+    /// first) to the stack (`receive_buf()`).
+    fn receive_buf(&self, napi: &Napi, counters: &Counters, bufs: &[(u16, u32)], hdr_len: usize) {
+        let len: usize = bufs
+            .iter()
+            .map(|&(_, len)| usize::try_from(len).unwrap_or(usize::MAX))
+            .fold(0, usize::saturating_add);
+        let first_len = bufs.first().map_or(0, |&(_, len)| len);
+        if usize::try_from(first_len).map_or(true, |l| l < hdr_len + ETH_HLEN)
+            || len - hdr_len > self.max_frame
+        {
+            // "rx error: len less than header" in the C driver, or a frame the MTU forbids.
             counters.add(Counter::RxErrors, 1);
             return;
         }
@@ -108,13 +198,18 @@ impl RxQueue {
             counters.add(Counter::RxDropped, 1);
             return;
         };
-        let copied = self
-            .vq
-            .buf(id, len)
-            .and_then(|buf| skb.put_from(io_project!(buf, [try: hdr_len..len])));
-        if copied.is_err() {
-            counters.add(Counter::RxErrors, 1);
-            return;
+        let mut start = hdr_len;
+        for &(id, len) in bufs {
+            let len = usize::try_from(len).unwrap_or(usize::MAX);
+            let copied = self
+                .vq
+                .buf(id, len)
+                .and_then(|buf| skb.put_from(io_project!(buf, [try: start..len])));
+            if copied.is_err() {
+                counters.add(Counter::RxErrors, 1);
+                return;
+            }
+            start = 0;
         }
         counters.add(Counter::RxPackets, 1);
         // CAST: `usize` to `u64` is lossless on 64-bit machines.
@@ -126,5 +221,41 @@ impl RxQueue {
     /// meanwhile, which nobody will announce.
     pub(crate) fn enable_cb(&mut self) -> bool {
         self.vq.enable_cb()
+    }
+}
+
+/// The buffers of one received packet, as `(id, len)`.
+struct Bufs {
+    bufs: [(u16, u32); MAX_BUFS_PER_PACKET],
+    n: usize,
+    /// Whether an entry was bad: the packet is dropped.
+    bad: bool,
+}
+
+impl Bufs {
+    fn new() -> Self {
+        Self {
+            bufs: [(0, 0); MAX_BUFS_PER_PACKET],
+            n: 0,
+            bad: false,
+        }
+    }
+
+    /// Adds a buffer; there is room for as many as `take_packet` accepts.
+    fn push(&mut self, id: u16, len: u32) {
+        if let Some(slot) = self.bufs.get_mut(self.n) {
+            *slot = (id, len);
+            self.n += 1;
+        }
+    }
+
+    /// Every buffer taken, to post again.
+    fn all(&self) -> &[(u16, u32)] {
+        self.bufs.get(..self.n).unwrap_or(&[])
+    }
+
+    /// The buffers, unless the packet is bad.
+    fn good(&self) -> Option<&[(u16, u32)]> {
+        (!self.bad && self.n > 0).then(|| self.all())
     }
 }

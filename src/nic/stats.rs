@@ -70,6 +70,17 @@ pub(crate) const COUNTERS: [(Counter, &str); 15] = [
 /// How many counters there are.
 pub(crate) const NR_COUNTERS: usize = COUNTERS.len();
 
+/// The counters' names alone, in output order (`ethtool -S`).
+pub(crate) const COUNTER_NAMES: [&str; NR_COUNTERS] = {
+    let mut names = [""; NR_COUNTERS];
+    let mut i = 0;
+    while i < NR_COUNTERS {
+        names[i] = COUNTERS[i].1;
+        i += 1;
+    }
+    names
+};
+
 /// A copy of every counter, taken at one time.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Snapshot(pub(crate) [u64; NR_COUNTERS]);
@@ -152,6 +163,16 @@ mod tests {
     fn table_is_indexed_by_discriminant() {
         for (i, (counter, _)) in COUNTERS.iter().enumerate() {
             assert_eq!(*counter as usize, i);
+        }
+    }
+
+    #[test]
+    fn ethtool_names_are_the_procfs_names_and_fit() {
+        for (name, (_, procfs)) in COUNTER_NAMES.iter().zip(COUNTERS.iter()) {
+            assert_eq!(name, procfs);
+            // ethtool strings are 32 bytes with their NUL (ETH_GSTRING_LEN).
+            assert!(name.len() < 32, "{name} is too long for ethtool");
+            assert!(name.is_ascii());
         }
     }
 

@@ -3,7 +3,8 @@
 //! The transmit queue: `start_xmit()` and `free_old_xmit()` of `drivers/net/virtio_net.c`.
 //!
 //! Each packet is copied, after a zeroed `virtio_net_hdr` (no offloads are negotiated), into
-//! the fixed buffer of a free descriptor, and the socket buffer is released at once: the
+//! the fixed buffer of a free descriptor, or into a chain of them when it is larger than one
+//! buffer (jumbo frames), and the socket buffer is released at once: the
 //! device never reads memory the stack owns, completions only recycle descriptors, and nothing
 //! is left to free when the device is reset with packets in flight. Under the MMIO transport
 //! the copy costs far less than the exit that every notification takes.
@@ -16,7 +17,10 @@
 //! every completion was announced, every 50 with the threshold at three quarters, and none
 //! while the ring has room now.
 
-use kernel::prelude::*;
+use kernel::{
+    io::{io_project, Io},
+    prelude::*, //
+};
 
 use crate::{
     kernel_ext::netdev::{self, NetDevice, SkBuff, TxOutcome},
@@ -33,27 +37,48 @@ use super::{stats::Counter, Counters};
 /// work a device that completes as fast as it is asked can cause.
 const REAP_ROUNDS: usize = 2;
 
+/// A header of zeroes: no offload is asked for.
+const ZERO_HDR: [u8; 12] = [0; 12];
+
 /// The transmit virtqueue.
+///
+/// # Invariants
+///
+/// `room` is at least 1 and at most the ring size.
 pub(crate) struct TxQueue {
     vq: Virtqueue,
+    /// Free descriptors the largest packet takes: with fewer, the queue is stopped
+    /// (`virtio_net` stops below `MAX_SKB_FRAGS + 2`).
+    room: u16,
 }
 
 impl TxQueue {
-    /// Wraps the transmit virtqueue, with its interrupts off until the ring first fills.
-    pub(crate) fn new(mut vq: Virtqueue) -> Self {
+    /// Wraps the transmit virtqueue, for packets of up to `max_frame` bytes after a header of
+    /// `hdr_len` bytes, with its interrupts off until the ring first fills.
+    pub(crate) fn new(mut vq: Virtqueue, max_frame: usize, hdr_len: usize) -> Self {
         vq.disable_cb();
-        Self { vq }
+        let room = (hdr_len + max_frame).div_ceil(vq.buf_size().max(1));
+        // INVARIANT: Clamped to 1..=num; probe limits the MTU so that a frame fits anyway.
+        let room = u16::try_from(room)
+            .unwrap_or(u16::MAX)
+            .clamp(1, vq.num().max(1));
+        Self { vq, room }
+    }
+
+    /// Number of ring entries.
+    pub(crate) fn ring_size(&self) -> u16 {
+        self.vq.num()
     }
 
     /// Recycles the descriptors the device is done with (`free_old_xmit()`). Returns whether
-    /// descriptors are free.
+    /// the largest packet fits in what is free.
     pub(crate) fn reap(&mut self, counters: &Counters) -> bool {
         let pending = match self.vq.used_pending() {
             Ok(pending) => pending,
             Err(_) => {
                 counters.add(Counter::BadDeviceEntries, 1);
                 counters.add(Counter::TxErrors, 1);
-                return self.vq.nr_free() > 0;
+                return self.has_room();
             }
         };
         for _ in 0..pending {
@@ -70,11 +95,16 @@ impl TxQueue {
                 }
             }
         }
-        self.vq.nr_free() > 0
+        self.has_room()
+    }
+
+    /// Whether the largest packet fits in the free descriptors.
+    fn has_room(&self) -> bool {
+        self.vq.nr_free() >= self.room
     }
 
     /// For a stopped queue: recycles what the device finished and returns `true` when
-    /// descriptors are free, for the caller to wake the queue (interrupts are then off
+    /// the largest packet fits again, for the caller to wake the queue (interrupts are then off
     /// again); otherwise asks for an interrupt once three quarters of the ring are done and
     /// returns `false`.
     pub(crate) fn restart(&mut self, counters: &Counters) -> bool {
@@ -118,14 +148,23 @@ impl TxQueue {
         skb: SkBuff,
         hdr_len: usize,
     ) -> TxOutcome {
-        let Some(id) = self.vq.alloc() else {
-            // The queue is stopped whenever the ring fills, so this should not happen; if it
-            // does, stop it the same way, with the interrupt that will restart it armed.
+        let len = skb.len();
+        let total = hdr_len + usize::try_from(len).unwrap_or(usize::MAX);
+        let descs = u16::try_from(total.div_ceil(self.vq.buf_size().max(1))).unwrap_or(u16::MAX);
+        if descs > self.room {
+            // Larger than the MTU allows: the stack never sends that.
+            counters.add(Counter::TxDropped, 1);
+            drop(skb);
+            return TxOutcome::Consumed;
+        }
+        let Some(id) = self.vq.alloc_chain(descs) else {
+            // The queue is stopped whenever the largest packet no longer fits, so this should
+            // not happen; if it does, stop it the same way, with the interrupt that will
+            // restart it armed.
             self.stop(dev, counters);
             return TxOutcome::Busy(skb);
         };
-        let len = skb.len();
-        if self.fill(id, &skb, hdr_len).is_err() {
+        if self.fill(id, &skb, hdr_len, total).is_err() {
             self.vq.free(id);
             counters.add(Counter::TxDropped, 1);
             drop(skb);
@@ -135,7 +174,7 @@ impl TxQueue {
         counters.add(Counter::TxPackets, 1);
         counters.add(Counter::TxBytes, u64::from(len));
 
-        if self.vq.nr_free() == 0 && !self.reap(counters) {
+        if !self.has_room() && !self.reap(counters) {
             self.stop(dev, counters);
         }
         if (!netdev::xmit_more() || dev.queue_stopped()) && self.vq.kick(transport) {
@@ -144,11 +183,29 @@ impl TxQueue {
         TxOutcome::Consumed
     }
 
-    /// Copies `skb` after the (always zero) header of buffer `id` and posts it.
-    fn fill(&mut self, id: u16, skb: &SkBuff, hdr_len: usize) -> Result {
-        let total = hdr_len + usize::try_from(skb.len())?;
-        let buf = self.vq.buf(id, total)?;
-        skb.copy_to(kernel::io::io_project!(buf, [try: hdr_len..total]))?;
-        self.vq.post(id, total)
+    /// Writes a zero header of `hdr_len` bytes and `skb` after it, `total` bytes in all, into
+    /// the buffers of the chain at `head`, and posts it.
+    fn fill(&mut self, head: u16, skb: &SkBuff, hdr_len: usize, total: usize) -> Result {
+        let size = self.vq.buf_size();
+        let hdr = ZERO_HDR.get(..hdr_len).ok_or(EINVAL)?;
+        let first = self.vq.buf(head, hdr_len)?;
+        io_project!(first, [try: 0..hdr_len]).copy_from_slice(hdr);
+        // Bytes of the chain written so far, and where the current buffer's part starts.
+        let (mut done, mut start) = (hdr_len, hdr_len);
+        let mut id = Some(head);
+        while let Some(this) = id {
+            let end = size.min(start + (total - done));
+            if end > start {
+                let buf = self.vq.buf(this, end)?;
+                skb.copy_to(done - hdr_len, io_project!(buf, [try: start..end]))?;
+                done += end - start;
+            }
+            start = 0;
+            id = self.vq.chain_next(this);
+        }
+        if done != total {
+            return Err(EINVAL);
+        }
+        self.vq.post(head, total)
     }
 }
