@@ -76,6 +76,9 @@ while [ $i -le "$CYCLES" ]; do
 		{ echo "cycle $i: rmmod left something behind"; problems=$((problems + 1)); }
 	reports=$(dmesg_reports)
 	[ -z "$reports" ] || { echo "cycle $i: kernel reports:"; echo "$reports"; problems=$((problems + 1)); }
+	# Progress, so that a run cut short still tells how far it got.
+	[ $((i % 50)) = 0 ] && echo "soak: $i of $CYCLES cycles done, $total_sent packets sent by A," \
+		"$problems problems, slab $(slab_kib) KiB"
 	i=$((i + 1))
 done
 
