@@ -36,26 +36,6 @@ missing() {
 	done
 }
 
-# The mirror URI this machine uses for bookworm (deb822 or one-line sources).
-bookworm_mirror() {
-	local f uri=""
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		uri=$(awk 'BEGIN { RS = "" }
-			/(^|\n)Suites:[^\n]*[ \t]bookworm([ \t]|\n|$)/ &&
-			!/(^|\n)Enabled:[ \t]*no/ {
-				for (i = 1; i <= NF; i++) if ($i == "URIs:") { print $(i + 1); exit }
-			}' "$f")
-		[ -n "$uri" ] && break
-	done
-	if [ -z "$uri" ]; then
-		uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-			awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }')
-	fi
-	[ -n "$uri" ] || die "no bookworm entry in the apt sources: cannot tell which mirror to use"
-	echo "$uri"
-}
-
 add_suites() {
 	local uri
 	uri=$(bookworm_mirror)

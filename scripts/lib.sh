@@ -34,3 +34,25 @@ kbuild_dir() {
 		sha256sum | cut -c1-12)
 	echo "$RVNET_CACHE/kbuild/$KVER_SERIES-$ksrc_ver-$flavour-$frag_hash"
 }
+
+# The Debian mirror URI this machine uses for bookworm (deb822 or one-line sources): deps.sh adds
+# the backports suites with it, scripts/kselftest-image.sh fetches the trixie guest userland
+# from it. No registry host is written down anywhere else.
+bookworm_mirror() {
+	local f uri=""
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		uri=$(awk 'BEGIN { RS = "" }
+			/(^|\n)Suites:[^\n]*[ \t]bookworm([ \t]|\n|$)/ &&
+			!/(^|\n)Enabled:[ \t]*no/ {
+				for (i = 1; i <= NF; i++) if ($i == "URIs:") { print $(i + 1); exit }
+			}' "$f")
+		[ -n "$uri" ] && break
+	done
+	if [ -z "$uri" ]; then
+		uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+			awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }')
+	fi
+	[ -n "$uri" ] || die "no bookworm entry in the apt sources: cannot tell which mirror to use"
+	echo "$uri"
+}
