@@ -13,6 +13,8 @@
 #   make fuzz        the same invariants under libFuzzer (cargo fuzz, nightly), 10^7 runs
 #   make soak        CYCLES (default 1000) rounds of rebinding, flaps and rmmod under traffic
 #   make bench       rvnet against the in-tree C driver, same device, alternating rounds
+#   make kselftest   the kernel's drivers/net selftests on the NICs: in-tree driver (self-check),
+#                    rvnet + in-tree, rvnet + rvnet; TESTS="ping stats" RUNS="selfcheck rvnet-c"
 #   make rust-analyzer   write rust-project.json
 #   make -s print-kdir / print-bzimage   where the test kernel is
 #
@@ -30,7 +32,7 @@ BINDGEN ?= $(HOME)/.cache/rvnet/cargo/bin/bindgen
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) BINDGEN=$(BINDGEN)
 
 .PHONY: all modules deps kernel run test check clean rust-analyzer print-kdir print-bzimage \
-	host-test fmt-check audit fuzz-host fuzz soak bench
+	host-test fmt-check audit fuzz-host fuzz soak bench kselftest
 
 all: modules
 
@@ -57,6 +59,9 @@ soak:
 
 bench:
 	@bash $(SCRIPTS)/bench.sh
+
+kselftest:
+	@bash $(SCRIPTS)/kselftest.sh
 
 host-test:
 	cd host-tests && cargo test --quiet

@@ -1,0 +1,360 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the guest initramfs of `make kselftest`: a Debian trixie userland that runs the kernel's
+# own netdev driver selftests (tools/testing/selftests/drivers/net) in a QEMU microvm.
+#
+# The image is two gzip cpio archives, concatenated (the kernel unpacks one after the other):
+#
+# 1. The base, cached in $RVNET_CACHE/kselftest/base-HASH.cpio.gz, HASH covering every input
+#    (this script, the package list, the kernel source version and the test files copied
+#    from it): rebuilt only when one of them changes.
+#    - /usr, /etc: python3, python3-yaml, iproute2, ethtool, socat, iputils-ping, bash, dash,
+#      kmod, coreutils, procps, util-linux, mount, iperf3, ... and their dependency closure,
+#      from trixie. apt runs on a private tree ($RVNET_CACHE/kselftest/apt: its own sources
+#      with the mirror the machine uses for bookworm, an empty dpkg status, its own lists
+#      and archives, none of the host's apt hooks); the host's apt configuration and package
+#      state are left alone. Unpacked with dpkg-deb -x
+#      (no maintainer scripts), merged /usr, docs and locales pruned, /bin/sh is dash.
+#    - /ksrc: the kernel's test files in the source-tree layout the Python library expects
+#      (tools/testing/selftests/{drivers/net,net/lib,kselftest*}, tools/net/ynl/pyynl,
+#      Documentation/netlink/specs; no kselftest-list.txt), plus the helpers the tests run,
+#      built here: napi_id_helper and so_txtime (drivers/net), xdp_helper, gro and csum
+#      (net/lib), static against the kernel's UAPI headers, and net/lib/xdp_dummy.bpf.o
+#      (clang --target=bpf, bpf_helpers.h from tools/lib/bpf).
+#    - Every .py byte-compiled by the trixie python3 itself (run through its own ld.so), so
+#      no guest run compiles anything.
+# 2. The overlay, rebuilt on every call (seconds): /init (qemu/kselftest/init), the guest
+#    scripts (/kselftest/*.sh from qemu/kselftest/, and /rvnet/lib.sh, the helpers of the
+#    other guest scripts, from qemu/guest/lib.sh), /dev/console, and the modules in
+#    /kselftest/modules: virtio, virtio_ring, virtio_mmio, virtio_net and their
+#    dependencies from the test kernel, and the current rvnet.ko of this clone.
+#
+# Usage: scripts/kselftest-image.sh [OUT.cpio.gz]   (default build/kselftest-initramfs.cpio.gz)
+# Prints the path of the image on stdout; everything else goes to stderr.
+# KDIR=... overrides the test kernel tree, RVNET_KO=FILE the module.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+OUT=${1:-$RVNET_ROOT/build/kselftest-initramfs.cpio.gz}
+KDIR=${KDIR:-$(kbuild_dir test)}
+KST=$RVNET_CACHE/kselftest
+APT_DIR=$KST/apt
+SUITE=trixie
+
+# The guest's packages. The closure also pulls in what only dpkg's maintainer scripts, a login
+# or programs the tests never run need (sqlite and Berkeley DB for Python's _sqlite3 and _dbm
+# and iproute2's arpd, lastlog2); those are not unpacked (SKIP_PKGS).
+PKGS=(python3 python3-yaml iproute2 ethtool socat iputils-ping bash dash kmod coreutils procps
+	util-linux mount iperf3 sed grep mawk findutils netbase)
+SKIP_PKGS=(adduser debconf dpkg init-system-helpers passwd tar login.defs libpam-modules
+	libpam-modules-bin libpam-runtime libsemanage-common libsemanage2 libdebconfclient0
+	tzdata openssl-provider-legacy base-passwd liblastlog2-2 libsqlite3-0 libdb5.3t64)
+# The test files, relative to the kernel source: copied into /ksrc as they are.
+KSRC_FILES=(tools/testing/selftests/drivers/net tools/testing/selftests/net/lib
+	tools/testing/selftests/kselftest.h tools/testing/selftests/kselftest
+	tools/testing/selftests/kselftest_harness.h tools/net/ynl/pyynl
+	Documentation/netlink/specs)
+# The directories of drivers/net the tests do not use (other drivers' tests, hw-only).
+DRV_NET_SKIP=(bonding dsa hw microchip mlxsw netconsole netdevsim ocelot team virtio_net)
+# The helper programs the tests run, relative to tools/testing/selftests (built from NAME.c).
+HELPERS=(drivers/net/napi_id_helper drivers/net/so_txtime net/lib/xdp_helper net/lib/gro
+	net/lib/csum)
+# Modules of the overlay: what insmod needs for the in-tree C driver pair.
+MODULES=(virtio virtio_ring virtio_mmio virtio_net)
+
+[ -f "$KSRC_DIR/Makefile" ] || die "no kernel source in $KSRC_DIR: run scripts/kernel.sh test"
+mkdir -p "$KST" "$(dirname "$OUT")"
+
+# --- the base ----------------------------------------------------------------------------
+
+ksrc_ver=$(dpkg-query -W -f '${Version}' "$KSRC_PKG" 2>/dev/null || echo unknown)
+base_hash=$({
+	sed '/^# --- the overlay/q' "$0"
+	echo "${PKGS[*]} / ${SKIP_PKGS[*]} / $ksrc_ver"
+	(cd "$KSRC_DIR" && find "${KSRC_FILES[@]}" -type f -print0 | LC_ALL=C sort -z |
+		xargs -0 sha256sum)
+} | sha256sum | cut -c1-16)
+BASE=$KST/base-$base_hash.cpio.gz
+
+# apt_private ARGS...: apt-get on the private tree: sources, lists, archives and dpkg status
+# of its own (written by fetch_packages into $APT_DIR/etc/apt.conf, read after the host's
+# configuration), so the host's package state is neither read nor changed, and none of the
+# host's apt hooks (cache cleaning, appstream, PackageKit) runs.
+apt_private() {
+	apt-get -c "$APT_DIR/etc/apt.conf" "$@"
+}
+
+# Downloads the packages and their closure into $APT_DIR/archives; prints the .deb files of
+# this resolution (the archive directory may hold older versions too).
+fetch_packages() {
+	local uri
+	uri=$(bookworm_mirror)
+	mkdir -p "$APT_DIR"/{etc/sources.list.d,etc/preferences.d,state,lists/partial,cache}
+	mkdir -p "$APT_DIR/archives/partial"
+	: >"$APT_DIR/etc/sources.list"
+	: >"$APT_DIR/status"
+	cat >"$APT_DIR/etc/apt.conf" <<CONF
+// Written by rvnet's scripts/kselftest-image.sh: apt on a private tree, for the guest.
+#clear APT::Update::Pre-Invoke;
+#clear APT::Update::Post-Invoke;
+#clear APT::Update::Post-Invoke-Success;
+#clear DPkg::Pre-Invoke;
+#clear DPkg::Post-Invoke;
+#clear DPkg::Pre-Install-Pkgs;
+#clear APT::Architectures;
+Dir::Etc::SourceList "$APT_DIR/etc/sources.list";
+Dir::Etc::SourceParts "$APT_DIR/etc/sources.list.d";
+Dir::Etc::Preferences "$APT_DIR/etc/preferences";
+Dir::Etc::PreferencesParts "$APT_DIR/etc/preferences.d";
+Dir::State "$APT_DIR/state";
+Dir::State::Lists "$APT_DIR/lists";
+Dir::State::status "$APT_DIR/status";
+Dir::Cache "$APT_DIR/cache";
+Dir::Cache::Archives "$APT_DIR/archives";
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+APT::Architecture "amd64";
+APT::Architectures { "amd64"; };
+APT::Default-Release "";
+Acquire::Languages "none";
+Acquire::IndexTargets::deb::DEP-11::DefaultEnabled "false";
+APT::Sandbox::User "root";
+Debug::NoLocking "true";
+CONF
+	cat >"$APT_DIR/etc/sources.list.d/$SUITE.sources" <<SRC
+# Written by rvnet's scripts/kselftest-image.sh: the guest userland of make kselftest.
+Types: deb
+URIs: $uri
+Suites: $SUITE
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	log "kselftest image: apt-get update ($SUITE from $uri, private tree $APT_DIR)"
+	apt_private -qq update >&2 || die "apt-get update of the private $SUITE tree failed"
+	log "kselftest image: downloading ${PKGS[*]} and their dependencies"
+	apt_private -qq install --download-only --no-install-recommends -y "${PKGS[@]}" >&2 ||
+		die "apt-get install --download-only failed"
+	# The resolution, as apt prints it: "Inst PKG (VERSION ...)".
+	apt_private -q install --simulate --no-install-recommends -y "${PKGS[@]}" |
+		awk '$1 == "Inst" { v = $3; sub(/^\(/, "", v); print $2, v }' |
+		while read -r pkg ver; do
+			ver=${ver//:/%3a}
+			ls "$APT_DIR/archives/${pkg}_${ver}_"*.deb 2>/dev/null ||
+				die "no .deb for $pkg $ver in $APT_DIR/archives"
+		done
+}
+
+# The kernel's UAPI headers (make headers, into a scratch tree: no kernel build, and unlike
+# headers_install no rsync), once per kernel source version.
+uapi_headers() {
+	local dir=$KST/uapi-$ksrc_ver
+	if [ ! -f "$dir/.done" ]; then
+		log "kselftest image: make headers (the kernel's UAPI headers) in $dir"
+		rm -rf "$dir"
+		make -s -C "$KSRC_DIR" O="$dir" ARCH=x86_64 headers >&2 || die "make headers failed"
+		touch "$dir/.done"
+	fi
+	echo "$dir/usr/include"
+}
+
+build_base() {
+	local root=$KST/root work=$KST/work debs deb name hdr py pyver ldso
+	rm -rf "$root" "$work"
+	mkdir -p "$root" "$work"
+
+	debs=$(fetch_packages)
+	log "kselftest image: unpacking $(echo "$debs" | wc -l) packages into $root"
+	for deb in $debs; do
+		name=$(basename "$deb")
+		name=${name%%_*}
+		[[ " ${SKIP_PKGS[*]} " == *" $name "* ]] && continue
+		dpkg-deb -x "$deb" "$root" || die "dpkg-deb -x $deb failed"
+	done
+
+	# Merged /usr: trixie's packages ship (almost) everything under usr/ already.
+	for d in bin sbin lib lib64; do
+		if [ -d "$root/$d" ] && [ ! -L "$root/$d" ]; then
+			mkdir -p "$root/usr/$d"
+			cp -a "$root/$d/." "$root/usr/$d/"
+			rm -rf "${root:?}/$d"
+		fi
+		mkdir -p "$root/usr/$d"
+		[ -L "$root/$d" ] || ln -s "usr/$d" "$root/$d"
+	done
+	# /bin/sh is dash (the tests' cmd(shell=True) and the stats loops run through it), and
+	# the links update-alternatives would have made.
+	ln -sf dash "$root/usr/bin/sh"
+	ln -sf mawk "$root/usr/bin/awk"
+	ln -sf which.debianutils "$root/usr/bin/which"
+	[ -x "$root/usr/bin/bash" ] && [ -x "$root/usr/bin/dash" ] || die "no bash or dash in $root"
+	[ -x "$root/usr/bin/ip" ] || [ -x "$root/usr/sbin/ip" ] || die "no ip in $root"
+
+	# What nothing here reads: documentation, translations, and the parts of Python's
+	# standard library that neither the test library nor what it imports uses (test suites,
+	# GUI, REPL, asyncio, XML, HTTP, databases, C-API test modules).
+	local pylib
+	pylib=$(echo "$root"/usr/lib/python3.[0-9]*)
+	rm -rf "$root"/usr/share/{doc,man,info,locale,lintian,bug,bash-completion,zsh,menu} \
+		"$root"/usr/share/{common-licenses,doc-base,pixmaps,applications,debconf,fish} \
+		"$root"/usr/lib/x86_64-linux-gnu/gconv "$root"/var/cache/* "$root"/var/lib/dpkg \
+		"$pylib"/{test,idlelib,tkinter,turtledemo,ensurepip,lib2to3,pydoc_data,__phello__} \
+		"$pylib"/{_pyrepl,asyncio,xml,xmlrpc,wsgiref,http,html,unittest,sqlite3,dbm,curses} \
+		"$pylib"/{venv,turtle.py,_pydecimal.py} \
+		"$pylib"/lib-dynload/{_test,xx,_ctypes_test,_curses,_dbm,_sqlite3,_asyncio}*
+	# Every program and Python extension must find its libraries; a few that only need a
+	# skipped package are not worth keeping.
+	rm -f "$root"/usr/sbin/arpd "$root"/usr/bin/{lastlog2,lslogins}
+	local f lib bad=0
+	while IFS= read -r f; do
+		for lib in $(readelf -d "$f" 2>/dev/null |
+			sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
+			[ -e "$root/usr/lib/x86_64-linux-gnu/$lib" ] || [ -e "$root/usr/lib/$lib" ] ||
+				{ log "  ${f#"$root"} needs $lib, which is not in the image"; bad=1; }
+		done
+	done < <(find "$root/usr/bin" "$root/usr/sbin" "$root/usr/lib" -type f \
+		\( -perm -u+x -o -name '*.so*' \) -size +1k)
+	[ $bad = 0 ] || die "the image lacks shared libraries (above): adjust SKIP_PKGS"
+
+	# The files packages' maintainer scripts would have made.
+	mkdir -p "$root"/{etc,dev,proc,sys,tmp,run,root,var/tmp,mnt}
+	ln -sfn /run "$root/var/run"
+	echo 'root:x:0:0:root:/root:/bin/bash' >"$root/etc/passwd"
+	echo 'root:x:0:' >"$root/etc/group"
+	printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' \
+		>"$root/etc/hosts"
+	printf 'passwd: files\ngroup: files\nhosts: files\nnetworks: files\nprotocols: files\nservices: files\n' \
+		>"$root/etc/nsswitch.conf"
+	echo kselftest >"$root/etc/hostname"
+
+	# The kernel's test files, in the source-tree layout.
+	local ksrc=$root/ksrc d
+	for d in "${KSRC_FILES[@]}"; do
+		mkdir -p "$ksrc/$(dirname "$d")"
+		cp -a "$KSRC_DIR/$d" "$ksrc/$d"
+	done
+	for d in "${DRV_NET_SKIP[@]}"; do
+		rm -rf "$ksrc/tools/testing/selftests/drivers/net/$d"
+	done
+	rm -f "$ksrc/tools/testing/selftests/kselftest-list.txt"
+
+	# The helpers: static, so the host's bookworm glibc never meets the guest's trixie one.
+	hdr=$(uapi_headers)
+	# (glibc warns that a static getaddrinfo needs the NSS modules of its own version at run
+	# time: napi_id_helper only resolves numeric addresses, which need none.)
+	local st=$KSRC_DIR/tools/testing/selftests h cflags=(-static -O2 -Wall -isystem "$hdr"
+		-I "$KSRC_DIR/tools/testing/selftests")
+	for h in "${HELPERS[@]}"; do
+		log "kselftest image: building $h (static)"
+		gcc "${cflags[@]}" -I "$st/$(dirname "$h")" -o "$ksrc/tools/testing/selftests/$h" \
+			"$st/$h.c" >&2 || die "building $h failed"
+	done
+	# xdp_dummy.bpf.o: libbpf's bpf_helpers.h from the source tree, with the helper
+	# declarations it includes generated the way tools/lib/bpf/Makefile does.
+	mkdir -p "$work/bpf/bpf"
+	cp "$KSRC_DIR/tools/lib/bpf/bpf_helpers.h" "$work/bpf/bpf/"
+	python3 "$KSRC_DIR/scripts/bpf_doc.py" --header \
+		--file "$KSRC_DIR/include/uapi/linux/bpf.h" >"$work/bpf/bpf/bpf_helper_defs.h" ||
+		die "generating bpf_helper_defs.h failed"
+	log "kselftest image: building net/lib/xdp_dummy.bpf.o (clang-$LLVM_VER --target=bpf)"
+	"clang-$LLVM_VER" --target=bpf -O2 -g -isystem "$hdr" -I "$work/bpf" \
+		-c "$st/net/lib/xdp_dummy.bpf.c" \
+		-o "$ksrc/tools/testing/selftests/net/lib/xdp_dummy.bpf.o" >&2 ||
+		die "building xdp_dummy.bpf.o failed"
+
+	# Byte-compile every .py with the guest's own python3, run through its own ld.so on the
+	# host (one process: a worker would be started without that ld.so). unchecked-hash: the
+	# .pyc files are used as they are, whatever the sources' mtimes.
+	py=$(cd "$root/usr/bin" && ls python3.[0-9]* | grep -E '^python3\.[0-9]+$' | head -n1)
+	[ -n "$py" ] || die "no python3.X in $root/usr/bin"
+	ldso=$root/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
+	log "kselftest image: byte-compiling with the guest's $py"
+	PYTHONHOME=$root/usr PYTHONDONTWRITEBYTECODE=1 "$ldso" \
+		--library-path "$root/usr/lib/x86_64-linux-gnu" "$root/usr/bin/$py" \
+		-m compileall -q --invalidation-mode unchecked-hash \
+		-s "$root" -p / "$root/usr/lib/$py" "$root/usr/lib/python3" "$root/ksrc" >&2 ||
+		die "byte-compiling failed"
+	pyver=$(PYTHONHOME=$root/usr "$ldso" --library-path "$root/usr/lib/x86_64-linux-gnu" \
+		"$root/usr/bin/$py" -c 'import sys, yaml; print(sys.version.split()[0], yaml.__version__)')
+	log "kselftest image: python $pyver (python, yaml)"
+
+	log "kselftest image: writing $BASE"
+	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio --quiet -o -H newc -R 0:0 --reproducible) | gzip -n -6 >"$BASE.tmp"
+	mv "$BASE.tmp" "$BASE"
+	# Older bases are of no use any more.
+	find "$KST" -maxdepth 1 -name 'base-*.cpio.gz' ! -name "$(basename "$BASE")" -delete
+	rm -rf "$root" "$work"
+}
+
+# One build at a time: a second caller waits for the first and then finds the base built.
+exec 9>"$KST/.lock"
+flock 9
+if [ -f "$BASE" ]; then
+	log "kselftest image: base up to date ($BASE)"
+else
+	start=$(date +%s)
+	build_base
+	log "kselftest image: base built in $(( $(date +%s) - start ))s ($(du -k "$BASE" | cut -f1) KiB)"
+fi
+
+# --- the overlay --------------------------------------------------------------------------
+
+[ -x "$KDIR/usr/gen_init_cpio" ] && [ -f "$KDIR/.rvnet-done" ] ||
+	die "no finished test kernel in $KDIR: build it first (make kernel)"
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+declare -A ko_path
+while IFS= read -r ko; do
+	name=$(basename "$ko" .ko)
+	ko_path[${name//-/_}]=$ko
+done < <(find "$KDIR" -name '*.ko')
+
+# add_module NAME FILE: put FILE in as NAME.ko, then whatever it depends on (as
+# scripts/initramfs.sh does; the guest reads modules.dep and insmods in order).
+declare -A ko_added
+add_module() {
+	local name=$1 file=$2 deps dep
+	[ -n "${ko_added[$name]:-}" ] && return
+	ko_added[$name]=$file
+	deps=$(modinfo -F depends "$file")
+	echo "$name: ${deps//,/ }" >>"$WORK/modules.dep"
+	for dep in ${deps//,/ }; do
+		[ -n "${ko_path[$dep]:-}" ] || die "$name needs $dep, which $KDIR did not build"
+		add_module "$dep" "${ko_path[$dep]}"
+	done
+}
+for name in "${MODULES[@]}"; do
+	[ -n "${ko_path[$name]:-}" ] || die "no $name.ko in $KDIR (is CONFIG_${name^^}=m?)"
+	add_module "$name" "${ko_path[$name]}"
+done
+RVNET_KO=${RVNET_KO:-$RVNET_ROOT/rvnet.ko}
+if [ -f "$RVNET_KO" ]; then
+	add_module rvnet "$RVNET_KO"
+else
+	log "kselftest image: no $RVNET_KO: the guest cannot run rvnet"
+fi
+LC_ALL=C sort -o "$WORK/modules.dep" "$WORK/modules.dep"
+
+{
+	echo "dir /dev 0755 0 0"
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "dir /kselftest 0755 0 0"
+	echo "dir /kselftest/modules 0755 0 0"
+	echo "file /init $RVNET_ROOT/qemu/kselftest/init 0755 0 0"
+	echo "dir /rvnet 0755 0 0"
+	echo "file /rvnet/lib.sh $RVNET_ROOT/qemu/guest/lib.sh 0644 0 0"
+	for f in "$RVNET_ROOT"/qemu/kselftest/*.sh; do
+		echo "file /kselftest/$(basename "$f") $f 0755 0 0"
+	done
+	for name in $(printf '%s\n' "${!ko_added[@]}" | LC_ALL=C sort); do
+		echo "file /kselftest/modules/$name.ko ${ko_added[$name]} 0644 0 0"
+	done
+	echo "file /kselftest/modules/modules.dep $WORK/modules.dep 0644 0 0"
+} >"$WORK/cpio.list"
+"$KDIR/usr/gen_init_cpio" -t 0 "$WORK/cpio.list" | gzip -n -9 >"$WORK/overlay.cpio.gz"
+
+cat "$BASE" "$WORK/overlay.cpio.gz" >"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+log "kselftest image: $OUT ($(du -k "$OUT" | cut -f1) KiB; modules: $(printf '%s\n' "${!ko_added[@]}" | LC_ALL=C sort | xargs))"
+echo "$OUT"

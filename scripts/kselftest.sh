@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make kselftest: the kernel's own netdev driver selftests (tools/testing/selftests/
+# drivers/net: ping, stats, queues, napi_id, so_txtime, macsec, hds, shaper) in a QEMU
+# microvm, against the two virtio-net NICs of scripts/boot.sh, with a chosen driver on each.
+# NIC A is the device under test; NIC B, in a network namespace, is the netdev CI's "remote".
+#
+# Builds what it needs (make deps, the test kernel, rvnet.ko, scripts/kselftest-image.sh),
+# then boots one guest per run, one after another:
+#
+#   selfcheck     A: virtio_net   B: virtio_net   the in-tree driver: checks the harness
+#   rvnet-c       A: rvnet        B: virtio_net
+#   rvnet-rvnet   A: rvnet        B: rvnet
+#
+# When A is rvnet the guest also runs rvnet_ethtool (qemu/kselftest/rvnet_ethtool.sh). The
+# per-case table (pass/skip/xfail/fail per run) is printed and written to
+# $RVNET_CACHE/kselftest/results.md and results.json; the guest logs are in
+# $RVNET_CACHE/kselftest/logs/RUN.log. The exit status is non-zero when a guest did not
+# finish, a kernel checker reported something, the self-check has a failing case, or a
+# driver run fails a case, or does not pass a case the self-check passes, that
+# qemu/kselftest/expected-failures does not list (see scripts/kselftest-report.py).
+#
+# Environment: TESTS="ping stats ..." (default: the eight tests and rvnet_ethtool),
+# RUNS="selfcheck rvnet-c rvnet-rvnet" (a subset, in any order), KSFT_TIMEOUT (seconds per
+# guest, default 3600), KSFT_TEST_TIMEOUT (seconds per test in the guest, default 900).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+TESTS=${TESTS:-ping stats queues napi_id so_txtime macsec hds shaper rvnet_ethtool}
+RUNS=${RUNS:-selfcheck rvnet-c rvnet-rvnet}
+KSFT_TIMEOUT=${KSFT_TIMEOUT:-3600}
+KSFT_TEST_TIMEOUT=${KSFT_TEST_TIMEOUT:-900}
+KST=$RVNET_CACHE/kselftest
+LOGS=$KST/logs
+
+# run_drivers RUN: the drivers of NIC A and NIC B.
+run_drivers() {
+	case $1 in
+	selfcheck) echo "virtio_net virtio_net" ;;
+	rvnet-c) echo "rvnet virtio_net" ;;
+	rvnet-rvnet) echo "rvnet rvnet" ;;
+	*) die "RUNS: no run '$1' (selfcheck, rvnet-c, rvnet-rvnet)" ;;
+	esac
+}
+for run in $RUNS; do run_drivers "$run" >/dev/null; done
+[[ $TESTS =~ ^[a-z0-9_\ ]+$ ]] || die "TESTS: test names only, not '$TESTS'"
+[[ $KSFT_TEST_TIMEOUT =~ ^[0-9]+$ ]] || die "KSFT_TEST_TIMEOUT wants seconds"
+
+bash "$RVNET_ROOT/scripts/deps.sh"
+bash "$RVNET_ROOT/scripts/kernel.sh" test
+log "building rvnet.ko"
+make -C "$RVNET_ROOT" -s modules || die "building rvnet.ko failed"
+[ -f "$RVNET_ROOT/rvnet.ko" ] || die "no rvnet.ko after the build"
+start=$(date +%s)
+image=$(bash "$RVNET_ROOT/scripts/kselftest-image.sh")
+log "kselftest: image ready in $(( $(date +%s) - start ))s"
+
+mkdir -p "$LOGS"
+specs=()
+for run in $RUNS; do
+	drivers=$(run_drivers "$run")
+	log "kselftest: $run (A: ${drivers% *}, B: ${drivers#* }): $TESTS"
+	start=$(date +%s)
+	# The guest's whole serial log goes to the log file; the terminal gets the progress.
+	set +e
+	bash "$RVNET_ROOT/scripts/boot.sh" --layout modern --script kselftest --initrd "$image" \
+		--timeout "$KSFT_TIMEOUT" --log "$LOGS/$run.log" \
+		--args "$drivers TEST_TIMEOUT=$KSFT_TEST_TIMEOUT $TESTS" </dev/null |
+		grep --line-buffered -E '^(KSFT-TEST|KSFT-EXIT|KSFT-DMESG|not ok|=== NIC|run\.sh:)'
+	st=${PIPESTATUS[0]}
+	set -e
+	log "kselftest: $run: boot.sh status $st after $(( $(date +%s) - start ))s"
+	specs+=("$run:${drivers/ /,}:$st:$LOGS/$run.log")
+done
+
+python3 "$RVNET_ROOT/scripts/kselftest-report.py" \
+	--expected "$RVNET_ROOT/qemu/kselftest/expected-failures" \
+	--md "$KST/results.md" --json "$KST/results.json" "${specs[@]}"
