@@ -4,7 +4,8 @@
 # both virtio-mmio register layouts: probe.sh (binding, procfs, unload, hand-over) and
 # datapath.sh (ping, TCP with checksums, counters, flaps and rmmod under traffic, interop),
 # integrity.sh (TCP checksum, UDP flood accounting), odd.sh (odd device features, a block
-# device), faults.sh (fault injection) and a short soak.sh. Every test prints PASS/FAIL; the
+# device), faults.sh (fault injection) and a short soak.sh; then make kselftest, the kernel's
+# own drivers/net selftests (scripts/kselftest.sh). Every test prints PASS/FAIL; the
 # last line is "N passed, M failed"; the exit status is non-zero when anything failed. The
 # guest logs of the last run are kept in ~/.cache/rvnet/logs/last-test/.
 set -euo pipefail
@@ -89,6 +90,43 @@ while read -r script layout opts; do
 		tail -n 40 "$out" | sed 's/^/    | /'
 	fi
 done <<<"$RUNS"
+
+# The kernel's own netdev driver selftests (make kselftest): the in-tree driver on both NICs
+# as the self-check, then rvnet against it and against itself. One test per run and selftest
+# file: it fails on any problem scripts/kselftest-report.py finds in it (a failing case, or
+# one the in-tree driver passes and rvnet does not, unless qemu/kselftest/expected-failures
+# names the missing feature; a checker report; a guest that did not finish).
+log "kselftest (make kselftest)"
+ksft_st=0
+bash "$RVNET_ROOT/scripts/kselftest.sh" >"$results/kselftest.out" 2>&1 || ksft_st=$?
+ksft_json=$RVNET_CACHE/kselftest/results.json
+if [ -f "$ksft_json" ] && [ "$ksft_json" -nt "$results/cargo.out" ]; then
+	while IFS=$'\t' read -r verdict name why; do
+		record "$verdict" "$name" "$why"
+	done < <(python3 - "$ksft_json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for run, v in r["runs"].items():
+    tests = list(v["tests"])
+    if not tests:
+        print("FAIL", f"kselftest/{run}: tests ran", "no test ran", sep="\t")
+    for t in tests:
+        mine = [p for p in r["problems"]
+                if p.startswith(f"{run}: ") and (f" {t}." in p or f"{run}: {t}" in p)]
+        print("FAIL" if mine else "PASS", f"kselftest/{run}: {t}", "; ".join(mine), sep="\t")
+    other = [p for p in r["problems"] if p.startswith(f"{run}: ") and
+             not any(f" {t}." in p for t in tests)]
+    print("FAIL" if other else "PASS", f"kselftest/{run}: guest finished, no checker report",
+          "; ".join(other), sep="\t")
+PY
+	)
+	mkdir -p "$RVNET_CACHE/logs/last-test"
+	cp "$RVNET_CACHE"/kselftest/logs/*.log "$RVNET_CACHE/kselftest/results.md" \
+		"$RVNET_CACHE/logs/last-test/" 2>/dev/null || true
+	sed -n '/^| run /,/^$/p' "$RVNET_CACHE/kselftest/results.md" | sed 's/^/    /'
+fi
+[ "$ksft_st" = 0 ] && record PASS "kselftest: make kselftest passed" ||
+	{ record FAIL "kselftest: make kselftest passed" "status $ksft_st"; tail -n 30 "$results/kselftest.out" | sed 's/^/    | /'; }
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
