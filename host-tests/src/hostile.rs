@@ -4,7 +4,8 @@
 //!
 //! The "device" answers with whatever a byte stream says: used ids in range, out of range,
 //! stale or duplicated, arbitrary lengths, used indices that jump ahead or go back. The
-//! "driver" runs the same sequence rvnet's receive and transmit paths run. A shadow model
+//! "driver" runs the same sequence rvnet's receive and transmit paths run, transmit chains
+//! included. A shadow model
 //! checks after every step that the ring never hands out an id twice, never accepts a
 //! completion for an id the device does not hold or a length beyond the buffer, and never
 //! loses an id. Any violation panics, which the unit tests and the fuzz target report.
@@ -17,6 +18,8 @@ enum Slot {
     Free,
     WithDevice,
     WithDriver,
+    /// A descriptor after the head of a chain: it goes wherever its head goes.
+    Member,
 }
 
 /// Reads bytes from the input, then zeros.
@@ -65,6 +68,8 @@ pub fn run(data: &[u8]) -> Outcome {
     let num = queue_size(u32::from(input.u16()).max(1)).unwrap_or(1);
     let mut ring = RingState::new(num);
     let mut shadow = vec![Slot::Free; usize::from(num)];
+    // The rest of the chain each head carries (transmit of a packet larger than a buffer).
+    let mut members: Vec<Vec<u16>> = vec![Vec::new(); usize::from(num)];
     // Ids in the order the driver made them available: what an honest device would return.
     let mut posted: Vec<u16> = Vec::new();
     let mut out = Outcome::default();
@@ -72,19 +77,32 @@ pub fn run(data: &[u8]) -> Outcome {
     while !input.is_empty() {
         out.steps += 1;
         match input.byte() % 4 {
-            // The driver posts a free buffer (transmit path).
+            // The driver posts a free buffer, or a chain of up to 4 (transmit path).
             0 => {
-                if let Some(id) = ring.alloc() {
-                    assert_eq!(shadow[usize::from(id)], Slot::Free, "alloc gave a busy id");
-                    shadow[usize::from(id)] = Slot::WithDriver;
+                let n = 1 + u16::from(input.byte() % 4);
+                let free_before = ring.nr_free();
+                if let Some(id) = ring.alloc_chain(n) {
+                    let mut chain = vec![id];
+                    while let Some(next) = ring.chain_next(*chain.last().unwrap_or(&id)) {
+                        chain.push(next);
+                        assert!(chain.len() <= usize::from(n), "chain longer than asked");
+                    }
+                    assert_eq!(chain.len(), usize::from(n), "chain shorter than asked");
+                    for &c in &chain {
+                        assert_eq!(shadow[usize::from(c)], Slot::Free, "alloc gave a busy id");
+                        shadow[usize::from(c)] = Slot::Member;
+                    }
                     let slot = ring.make_available(id).expect("a fresh id can be posted");
                     assert!(slot < num);
                     shadow[usize::from(id)] = Slot::WithDevice;
+                    members[usize::from(id)] = chain[1..].to_vec();
                     posted.push(id);
                 } else {
-                    assert!(
-                        shadow.iter().all(|s| *s != Slot::Free),
-                        "free id not handed out"
+                    assert!(free_before < n, "a chain that fits was refused");
+                    assert_eq!(
+                        ring.nr_free(),
+                        free_before,
+                        "a refused chain took descriptors"
                     );
                 }
             }
@@ -165,7 +183,8 @@ pub fn run(data: &[u8]) -> Outcome {
                     if shadow[usize::from(id)] != Slot::WithDriver {
                         continue;
                     }
-                    if repost {
+                    // Chains are transmit buffers: freed, never reposted.
+                    if repost && members[usize::from(id)].is_empty() {
                         ring.make_available(id)
                             .expect("a completed id can be posted again");
                         shadow[usize::from(id)] = Slot::WithDevice;
@@ -174,6 +193,10 @@ pub fn run(data: &[u8]) -> Outcome {
                         ring.free(id);
                         ring.free(id);
                         shadow[usize::from(id)] = Slot::Free;
+                        for m in std::mem::take(&mut members[usize::from(id)]) {
+                            assert_eq!(shadow[usize::from(m)], Slot::Member);
+                            shadow[usize::from(m)] = Slot::Free;
+                        }
                     }
                 }
             }
