@@ -270,12 +270,15 @@ impl<'a> Transport<'a> {
     }
 
     /// Reads why the device interrupted and acknowledges it (`vm_interrupt()`).
+    ///
+    /// The acknowledgement is written even when the status is 0, as `vm_interrupt()` does: it
+    /// makes the device recompute its interrupt line. QEMU can leave the line of a device that
+    /// was reset with an interrupt pending raised with the status at 0; without the write, the
+    /// level-triggered line fired 10,000 times in a row after an unbind/bind under traffic,
+    /// until the kernel disabled it ("irq N: nobody cared").
     pub(crate) fn ack_interrupt(&self) -> InterruptCause {
         let status = self.io.read(INTERRUPT_STATUS);
-        let raw = u32::from(status);
-        if raw != 0 {
-            self.io.write_reg(INTERRUPT_ACK::from(raw));
-        }
+        self.io.write_reg(INTERRUPT_ACK::from(u32::from(status)));
         InterruptCause {
             used_buffer: status.used_buffer().into_bool(),
             config_changed: status.config_changed().into_bool(),

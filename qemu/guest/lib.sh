@@ -115,6 +115,8 @@ RVNET_DMESG_BAD='WARNING:|BUG:|Oops|kernel BUG|possible recursive locking|circul
 RVNET_DMESG_BAD="$RVNET_DMESG_BAD|inconsistent lock state|DMA-API|Call Trace"
 RVNET_DMESG_BAD="$RVNET_DMESG_BAD|unreferenced object|KASAN|UBSAN|refcount_t"
 RVNET_DMESG_BAD="$RVNET_DMESG_BAD|list_add corruption|list_del corruption"
+# An interrupt line that fired 100,000 times with no handler claiming it (spurious.c).
+RVNET_DMESG_BAD="$RVNET_DMESG_BAD|nobody cared|Disabling IRQ"
 # What dma-debug says about itself at boot.
 RVNET_DMESG_OK='DMA-API: (preallocated [0-9]+ debug entries|debugging enabled by kernel config)'
 # dmesg_reports: the checker reports in the kernel log, except stack traces alone (an
