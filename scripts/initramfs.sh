@@ -31,34 +31,7 @@ MODULES=(virtio virtio_ring virtio_mmio virtio_net pktgen)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-# Every module of the kernel tree, by module name (which has '_' where a file name may
-# have '-').
-declare -A ko_path
-while IFS= read -r ko; do
-	name=$(basename "$ko" .ko)
-	ko_path[${name//-/_}]=$ko
-done < <(find "$KDIR" -name '*.ko')
-
-# add_module NAME FILE: put FILE in as NAME.ko, then whatever it depends on.
-declare -A ko_added
-add_module() {
-	local name=$1 file=$2 deps dep
-	[ -n "${ko_added[$name]:-}" ] && return
-	ko_added[$name]=$file
-	deps=$(modinfo -F depends "$file")
-	echo "$name: ${deps//,/ }" >>"$WORK/modules.dep"
-	for dep in ${deps//,/ }; do
-		[ -n "${ko_path[$dep]:-}" ] || die "$name needs $dep, which $KDIR did not build"
-		add_module "$dep" "${ko_path[$dep]}"
-	done
-}
-for name in "${MODULES[@]}"; do
-	[ -n "${ko_path[$name]:-}" ] || die "no $name.ko in $KDIR (is CONFIG_${name^^}=m?)"
-	add_module "$name" "${ko_path[$name]}"
-done
-RVNET_KO=${RVNET_KO:-$RVNET_ROOT/rvnet.ko}
-if [ -f "$RVNET_KO" ]; then add_module rvnet "$RVNET_KO"; fi
-LC_ALL=C sort -o "$WORK/modules.dep" "$WORK/modules.dep"
+collect_modules "$WORK/modules.dep" "${MODULES[@]}"
 
 # Guest tools written for the tests (qemu/tools/*.c), static.
 for src in "$RVNET_ROOT"/qemu/tools/*.c; do

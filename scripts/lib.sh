@@ -56,3 +56,41 @@ bookworm_mirror() {
 	[ -n "$uri" ] || die "no bookworm entry in the apt sources: cannot tell which mirror to use"
 	echo "$uri"
 }
+
+# collect_modules DEPFILE NAME...: the modules NAME of the kernel tree $KDIR, every module they
+# depend on, and rvnet.ko ($RVNET_KO, default the repository's) if it is built, into the
+# global map ko_added (module name -> file); their "NAME: DEP..." lines, sorted, go to
+# DEPFILE, which load_module in qemu/guest/lib.sh reads (the guests insmod, not modprobe).
+collect_modules() {
+	local depfile=$1 ko name
+	shift
+	declare -gA ko_added=()
+	# Every module of the kernel tree, by module name (which has '_' where a file name may
+	# have '-').
+	declare -A ko_path=()
+	while IFS= read -r ko; do
+		name=$(basename "$ko" .ko)
+		ko_path[${name//-/_}]=$ko
+	done < <(find "$KDIR" -name '*.ko')
+	: >"$depfile"
+	# _collect_add NAME FILE: FILE as NAME.ko, then whatever it depends on.
+	_collect_add() {
+		local name=$1 file=$2 deps dep
+		[ -n "${ko_added[$name]:-}" ] && return
+		ko_added[$name]=$file
+		deps=$(modinfo -F depends "$file")
+		echo "$name: ${deps//,/ }" >>"$depfile"
+		for dep in ${deps//,/ }; do
+			[ -n "${ko_path[$dep]:-}" ] || die "$name needs $dep, which $KDIR did not build"
+			_collect_add "$dep" "${ko_path[$dep]}"
+		done
+	}
+	for name in "$@"; do
+		[ -n "${ko_path[$name]:-}" ] || die "no $name.ko in $KDIR (is CONFIG_${name^^}=m?)"
+		_collect_add "$name" "${ko_path[$name]}"
+	done
+	ko=${RVNET_KO:-$RVNET_ROOT/rvnet.ko}
+	if [ -f "$ko" ]; then _collect_add rvnet "$ko"; fi
+	unset -f _collect_add
+	LC_ALL=C sort -o "$depfile" "$depfile"
+}
