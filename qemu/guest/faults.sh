@@ -103,7 +103,8 @@ check "probe: a sweep reached the end of probe (under $MAX_RUNS runs)" sweep
 # number of points a bind passes by a few from one bind to the next, so a sweep can step over
 # a step with few points (one, for the counters) or end before the last ones. A missed step
 # lies between the points where the steps before and after it failed: that window (or the
-# tail, for the last steps) is swept again, up to five times. A whole second sweep took five
+# tail, for the last steps) is swept again, up to seven times; each pass of a window as wide
+# as the spread finds a one-point step with even odds or better. A whole second sweep took five
 # minutes under KASAN and could miss the same step again.
 window() { # window STEP: "FIRST LAST" points to sweep again for a missed STEP
 	echo "$ALLOCATING_STEPS" | awk -v want="$1" -v f=$steps -v end="$sweep_end" '
@@ -113,9 +114,13 @@ window() { # window STEP: "FIRST LAST" points to sweep again for a missed STEP
 		END { a = 1; b = end
 			for (i = me - 1; i >= 1; i--) if (order[i] in hi) { a = hi[order[i]]; break }
 			for (i = me + 1; i in order; i++) if (order[i] in lo) { b = lo[order[i]]; break }
+			# Registration varies by more points than the steps around the procfs name
+			# are apart: the last point where the step before failed can lie beyond the
+			# first where the step after failed. The window is then the overlap.
+			if (a > b) { t = a; a = b; b = t }
 			a -= 3; if (a < 1) a = 1; print a, b + 3 }'
 }
-while [ -n "$(missing_steps)" ] && [ $sweeps -lt 6 ]; do
+while [ -n "$(missing_steps)" ] && [ $sweeps -lt 8 ]; do
 	step=$(missing_steps | head -n1)
 	set -- $(window "$step")
 	echo "sweep $sweeps missed: $(missing_steps | tr '\n' ';'); sweeping points $1-$2 again for '$step'"
