@@ -20,7 +20,10 @@ use kernel::{
 
 use crate::{
     features::{self, NegotiationError, Version},
-    kernel_ext::netdev,
+    kernel_ext::{
+        netdev,
+        xdp::{XDP_HEADROOM, XDP_TAILROOM},
+    },
     nic::{
         config::{self, Link, NetConfig},
         rx::{self, RxQueue},
@@ -211,7 +214,8 @@ impl<'bound> RvnetDevice<'bound> {
         );
         let max_mtu = config::max_mtu(cfg.max_mtu, max_frame);
         let max_frame = config::frame_len(max_mtu);
-        let mut rx = RxQueue::new(rx_vq, accepted.has(features::MRG_RXBUF), max_frame);
+        let mut rx = RxQueue::new(rx_vq, accepted.has(features::MRG_RXBUF), max_frame)
+            .during("setting up the receive queue")?;
         rx.fill().during("posting receive buffers")?;
         let tx = TxQueue::new(tx_vq, max_frame, hdr_len);
 
@@ -225,7 +229,15 @@ impl<'bound> RvnetDevice<'bound> {
         // and learns of the receive buffers.
         transport.add_status(|s| s.with_driver_ok(true));
         rx.kick(&transport);
-        let nic = Nic::new(transport, rx, tx, accepted, counters.clone());
+        let xdp_max_mtu = config::xdp_max_mtu(rx::XDP_BUF_SIZE, XDP_HEADROOM, XDP_TAILROOM);
+        let nic = Nic::new(
+            transport,
+            rx,
+            tx,
+            accepted,
+            xdp_max_mtu.min(max_mtu),
+            counters.clone(),
+        );
         let irq = bound.irq_by_index(0).during("finding the interrupt")?;
         // SAFETY: The registration is stored in the driver data and dropped at unbind; it is
         // never forgotten.

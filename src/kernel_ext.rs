@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Kernel abstractions that mainline 7.3 lacks and rvnet needs: network devices and procfs.
+//! Kernel abstractions that mainline 7.3 lacks and rvnet needs: network devices, XDP and
+//! procfs.
 //!
 //! All of rvnet's FFI lives here, written like `rust/kernel`: each type documents its
 //! invariants, each `unsafe fn` its safety contract, and each `unsafe` block says why it holds.
@@ -10,3 +11,4 @@
 mod ffi;
 pub(crate) mod netdev;
 pub(crate) mod procfs;
+pub(crate) mod xdp;

@@ -11,7 +11,8 @@
 //! # Locking
 //!
 //! - `rx` guards the receive queue. Only the NAPI poll takes it (and probe, before the device
-//!   is visible): it is never contended, and exists because the poll needs `&mut`.
+//!   is visible): it is never contended, and exists because the poll needs `&mut`. Holding it,
+//!   the poll takes `tx` to send the frames of `XDP_TX`: the order is `rx`, then `tx`.
 //! - `tx` guards the transmit queue. `ndo_start_xmit` and the NAPI poll (completions) take it,
 //!   both in softirq context or with bottom halves off, never the interrupt handler: a plain
 //!   spinlock. The poll only try-locks it while the queue runs (xmit then reaps for itself)
@@ -21,8 +22,11 @@
 //!
 //! The interrupt handler reads and acknowledges the interrupt status, schedules NAPI and, on a
 //! configuration change, takes `link`; it takes neither queue lock. `ndo_start_xmit` takes only
-//! `tx`. So the handler cannot deadlock with `ndo_start_xmit`, and no two locks are ever held
-//! at once.
+//! `tx`, and nothing takes `rx` while holding `tx`. So the handler cannot deadlock with
+//! `ndo_start_xmit`, and the only two locks ever held at once are taken in one order.
+//!
+//! The XDP program is an RCU pointer in the device (`kernel_ext::xdp`): `ndo_bpf` replaces it
+//! under RTNL, the poll reads it under the RCU read lock, and neither needs a driver lock.
 
 pub(crate) mod config;
 pub(crate) mod rx;
@@ -41,15 +45,18 @@ use kernel::{
 
 use crate::{
     features::Features,
-    kernel_ext::netdev::{
-        self, Channels, LinkStats, Napi, NetDevice, QueueStats, Rings, SkBuff, TxOutcome,
+    kernel_ext::{
+        netdev::{
+            self, Channels, LinkStats, Napi, NetDevice, QueueStats, Rings, SkBuff, TxOutcome,
+        },
+        xdp::{XdpProg, XdpRefusal},
     },
     transport::Transport,
 };
 
 use self::{
     config::{Link, NetConfig},
-    rx::RxQueue,
+    rx::{RxQueue, Sink},
     stats::{Counter, Snapshot, COUNTER_NAMES, NR_COUNTERS},
     tx::TxQueue,
 };
@@ -98,6 +105,8 @@ pub(crate) struct Nic<'a> {
     hdr_len: usize,
     /// The ring sizes, fixed at probe.
     rings: Rings,
+    /// The largest MTU with an XDP program attached (`config::xdp_max_mtu`).
+    xdp_max_mtu: u32,
     /// The counters, also listed in procfs.
     counters: Arc<Counters>,
 }
@@ -109,6 +118,7 @@ impl<'a> Nic<'a> {
         rx: RxQueue,
         tx: TxQueue,
         features: Features,
+        xdp_max_mtu: u16,
         counters: Arc<Counters>,
     ) -> impl PinInit<Self, Error> + 'a {
         let (rx_size, tx_size) = (rx.ring_size().into(), tx.ring_size().into());
@@ -127,6 +137,7 @@ impl<'a> Nic<'a> {
             link <- new_spinlock_irq!((), "rvnet_link"),
             hdr_len: config::net_hdr_len(features),
             rings,
+            xdp_max_mtu: xdp_max_mtu.into(),
             features,
             counters,
         })
@@ -231,8 +242,15 @@ impl netdev::Operations for RvnetNetdev {
         if budget == 0 {
             return 0;
         }
+        let sink = Sink {
+            dev,
+            napi,
+            counters: &nic.counters,
+            tx: &nic.tx,
+            hdr_len: nic.hdr_len,
+        };
         let mut rx = nic.rx.lock();
-        let done = rx.receive(napi, &nic.transport, &nic.counters, budget, nic.hdr_len);
+        let done = rx.receive(&sink, &nic.transport, budget);
         // Packets that arrive between the last look and re-enabling interrupts would wait for
         // the next interrupt, which does not come: look again after enabling them.
         if done < budget && napi.complete_done(done) && rx.enable_cb() {
@@ -287,6 +305,27 @@ impl netdev::Operations for RvnetNetdev {
             tx_stop: s.get(Counter::TxQueueStops),
             tx_wake: s.get(Counter::TxQueueWakes),
         }
+    }
+
+    /// With an XDP program attached, frames must still fit in the XDP buffer.
+    fn change_mtu(dev: &NetDevice, nic: &Nic<'_>, mtu: u32) -> Result {
+        if dev.xdp_attached() && mtu > nic.xdp_max_mtu {
+            return Err(EINVAL);
+        }
+        Ok(())
+    }
+
+    /// Any program, as long as the MTU keeps frames within one XDP buffer (multi-buffer
+    /// programs are welcome, and get single buffers). The program runs from the next packet
+    /// on; nothing needs to stop.
+    fn xdp_setup(dev: &NetDevice, nic: &Nic<'_>, prog: Option<&XdpProg>) -> Result<(), XdpRefusal> {
+        if prog.is_some() && dev.mtu() > nic.xdp_max_mtu {
+            return Err(XdpRefusal {
+                err: EINVAL,
+                msg: c"MTU too large for XDP (frames must fit in one page)",
+            });
+        }
+        Ok(())
     }
 }
 

@@ -33,7 +33,18 @@ opaque_types! {
     sk_buff;
     /// `struct napi_struct`.
     napi_struct;
+    /// `struct bpf_prog`.
+    bpf_prog;
+    /// `struct netlink_ext_ack`.
+    netlink_ext_ack;
 }
+
+/// Where the frame starts in an XDP buffer: `RVNET_XDP_HEADROOM` of `shim.h`, at least
+/// `XDP_PACKET_HEADROOM` (asserted in `shim.c`).
+pub(crate) const XDP_HEADROOM: usize = 256;
+/// What an XDP buffer keeps free after the frame: `RVNET_XDP_TAILROOM` of `shim.h`, at least
+/// the `skb_shared_info` that `xdp_data_hard_end()` reserves (asserted in `shim.c`).
+pub(crate) const XDP_TAILROOM: usize = 384;
 
 /// The prefix of `struct rtnl_link_stats64` that rvnet fills.
 pub(crate) use super::netdev::LinkStats as rtnl_link_stats64_head;
@@ -56,6 +67,23 @@ extern "C" {
     pub(crate) fn rvnet_netdev_hold(dev: *mut net_device);
     pub(crate) fn rvnet_netdev_put(dev: *mut net_device);
     pub(crate) fn rvnet_carrier_ok(dev: *mut net_device) -> bool;
+    pub(crate) fn rvnet_netdev_mtu(dev: *mut net_device) -> c_uint;
+    pub(crate) fn rvnet_netdev_write_mtu(dev: *mut net_device, mtu: c_uint);
+    pub(crate) fn rvnet_set_err_msg(extack: *mut netlink_ext_ack, msg: *const c_char);
+    pub(crate) fn rvnet_xdp_swap(dev: *mut net_device, prog: *mut bpf_prog) -> *mut bpf_prog;
+    pub(crate) fn rvnet_xdp_attached(dev: *mut net_device) -> bool;
+    pub(crate) fn rvnet_xdp_prog(dev: *mut net_device) -> *mut bpf_prog;
+    pub(crate) fn rvnet_xdp_rxq_reg(dev: *mut net_device) -> c_int;
+    pub(crate) fn rvnet_xdp_rxq_unreg(dev: *mut net_device);
+    pub(crate) fn rvnet_xdp_run(
+        prog: *mut bpf_prog,
+        dev: *mut net_device,
+        buf: *mut u8,
+        frame_sz: u32,
+        off: *mut u32,
+        len: *mut u32,
+    ) -> u32;
+    pub(crate) fn rvnet_xdp_exception(prog: *mut bpf_prog, dev: *mut net_device, act: u32);
     pub(crate) fn rvnet_napi_set_irq(napi: *mut napi_struct, irq: c_int);
     pub(crate) fn rvnet_queues_set_napi(dev: *mut net_device, napi: *mut napi_struct);
     pub(crate) fn rvnet_netif_start_queue(dev: *mut net_device);
@@ -71,7 +99,8 @@ extern "C" {
     pub(crate) fn rvnet_kfree_skb_any(skb: *mut sk_buff);
     pub(crate) fn rvnet_consume_skb_any(skb: *mut sk_buff);
 
-    // Exported by net/core/dev.c, net/sched/sch_generic.c and fs/proc/generic.c.
+    // Exported by net/core/dev.c, net/sched/sch_generic.c, kernel/bpf/syscall.c and
+    // fs/proc/generic.c.
     pub(crate) fn register_netdev(dev: *mut net_device) -> c_int;
     pub(crate) fn unregister_netdev(dev: *mut net_device);
     pub(crate) fn free_netdev(dev: *mut net_device);
@@ -95,5 +124,6 @@ extern "C" {
         show: Option<unsafe extern "C" fn(*mut bindings::seq_file, *mut c_void) -> c_int>,
         data: *mut c_void,
     ) -> *mut bindings::proc_dir_entry;
+    pub(crate) fn bpf_prog_put(prog: *mut bpf_prog);
     pub(crate) fn proc_remove(entry: *mut bindings::proc_dir_entry);
 }

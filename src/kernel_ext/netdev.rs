@@ -38,7 +38,10 @@ use kernel::{
     types::Opaque, //
 };
 
-use super::ffi;
+use super::{
+    ffi,
+    xdp::{XdpProg, XdpRefusal}, //
+};
 
 /// A network device (`struct net_device`).
 ///
@@ -60,8 +63,15 @@ impl NetDevice {
         unsafe { &*ptr.cast() }
     }
 
-    fn as_raw(&self) -> *mut ffi::net_device {
+    pub(super) fn as_raw(&self) -> *mut ffi::net_device {
         self.0.get()
+    }
+
+    /// The current MTU (`dev->mtu`).
+    pub(crate) fn mtu(&self) -> u32 {
+        // SAFETY: By the type invariant, `self.as_raw()` is a valid `net_device`; the MTU is
+        // read with `READ_ONCE()`.
+        unsafe { ffi::rvnet_netdev_mtu(self.as_raw()) }
     }
 
     /// The interface name (`dev->name`), e.g. `eth0`.
@@ -275,6 +285,28 @@ impl RxSkBuff {
     }
 }
 
+impl RxSkBuff {
+    /// Appends `src` to the buffer (`skb_put_data()`).
+    ///
+    /// # Errors
+    ///
+    /// `EMSGSIZE` when `src` is larger than the room the buffer was allocated with.
+    pub(crate) fn put_slice(&mut self, src: &[u8]) -> Result {
+        let len = u32::try_from(src.len()).map_err(|_| EMSGSIZE)?;
+        if len > self.room {
+            return Err(EMSGSIZE);
+        }
+        // SAFETY: By the type invariant, the skb has `room >= len` bytes of tail room, which
+        // `skb_put()` hands out.
+        let data = unsafe { ffi::skb_put(self.skb.as_ptr(), len) }.cast::<u8>();
+        self.room -= len;
+        // SAFETY: `skb_put()` returned `len` writable bytes that nothing else references, and
+        // `src` cannot overlap them.
+        unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), data, src.len()) };
+        Ok(())
+    }
+}
+
 impl Drop for RxSkBuff {
     fn drop(&mut self) {
         // SAFETY: By the type invariant, the `sk_buff` is owned and valid.
@@ -432,6 +464,19 @@ pub(crate) trait Operations: 'static {
     /// The counters of queue pair `queue` (netdev netlink `qstats`), which is below
     /// [`Channels::combined`].
     fn queue_stats(data: &Self::Data<'_>, queue: u32) -> QueueStats;
+
+    /// `ndo_change_mtu`: the core has checked `mtu` against the device's range; the driver may
+    /// still refuse it (the device's MTU is then unchanged) or prepare for it.
+    fn change_mtu(dev: &NetDevice, data: &Self::Data<'_>, mtu: u32) -> Result;
+
+    /// `ndo_bpf` with `XDP_SETUP_PROG`: may `prog` (or, with `None`, no program) be attached,
+    /// replacing the current one? Detaching must always be allowed. On `Ok`, the adapter
+    /// attaches it; the poll then finds it with [`NetDevice::xdp_prog`].
+    fn xdp_setup(
+        dev: &NetDevice,
+        data: &Self::Data<'_>,
+        prog: Option<&XdpProg>,
+    ) -> Result<(), XdpRefusal>;
 }
 
 /// Queue pairs (ethtool `get_channels`): rvnet has combined receive/transmit pairs only.
@@ -511,7 +556,16 @@ impl<T: Operations> Adapter<T> {
         // SAFETY: Forwarded from the caller.
         let (netdev, data) = unsafe { Self::from_raw(dev) };
         from_result(|| {
-            T::open(netdev, data)?;
+            // The receive queue is described to XDP programs before a poll can run one
+            // (`virtnet_enable_queue_pair()`).
+            // SAFETY: `ndo_open` runs under RTNL, the queue is not registered (it is
+            // unregistered at every `ndo_stop` and when `ndo_open` fails) and no poll runs.
+            to_result(unsafe { ffi::rvnet_xdp_rxq_reg(dev) })?;
+            if let Err(e) = T::open(netdev, data) {
+                // SAFETY: Registered above, and `T::open` failed: NAPI is not running.
+                unsafe { ffi::rvnet_xdp_rxq_unreg(dev) };
+                return Err(e);
+            }
             // The queue pair is served by the device's NAPI context: netdev netlink lists it
             // with the queues (`virtnet_napi_enable()`).
             // SAFETY: `ndo_open` runs under RTNL, which `netif_queue_set_napi()` needs; the
@@ -531,7 +585,62 @@ impl<T: Operations> Adapter<T> {
         let (netdev, data) = unsafe { Self::from_raw(dev) };
         // SAFETY: `ndo_stop` runs under RTNL; a null NAPI unlinks the queues.
         unsafe { ffi::rvnet_queues_set_napi(dev, core::ptr::null_mut()) };
-        from_result(|| T::stop(netdev, data).map(|()| 0))
+        let ret = from_result(|| T::stop(netdev, data).map(|()| 0));
+        // SAFETY: Registered by the `ndo_open` this closes; `T::stop` disabled NAPI, so no
+        // poll runs a program on the queue any more.
+        unsafe { ffi::rvnet_xdp_rxq_unreg(dev) };
+        ret
+    }
+
+    /// `ndo_change_mtu`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`]; called under RTNL.
+    pub(crate) unsafe fn change_mtu_callback(dev: *mut ffi::net_device, mtu: c_int) -> c_int {
+        // SAFETY: Forwarded from the caller.
+        let (netdev, data) = unsafe { Self::from_raw(dev) };
+        from_result(|| {
+            let mtu = u32::try_from(mtu).map_err(|_| EINVAL)?;
+            T::change_mtu(netdev, data, mtu)?;
+            // SAFETY: `dev` is valid; RTNL serialises MTU changes, readers use `READ_ONCE()`.
+            unsafe { ffi::rvnet_netdev_write_mtu(dev, mtu) };
+            Ok(0)
+        })
+    }
+
+    /// `ndo_bpf` with `XDP_SETUP_PROG`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`]; called under RTNL. `prog` is null or a valid program whose
+    /// reference passes to the driver if, and only if, this returns 0 (`dev_xdp_install()`).
+    /// `extack` is null or valid for writing.
+    pub(crate) unsafe fn xdp_setup_callback(
+        dev: *mut ffi::net_device,
+        prog: *mut ffi::bpf_prog,
+        extack: *mut ffi::netlink_ext_ack,
+    ) -> c_int {
+        // SAFETY: Forwarded from the caller.
+        let (netdev, data) = unsafe { Self::from_raw(dev) };
+        // SAFETY: The caller holds a reference to a non-null `prog` for the call.
+        let new = (!prog.is_null()).then(|| unsafe { XdpProg::from_raw(prog) });
+        if let Err(refusal) = T::xdp_setup(netdev, data, new) {
+            // SAFETY: `extack` is null (which the helper checks) or valid; the message is a
+            // static string, copied.
+            unsafe { ffi::rvnet_set_err_msg(extack, refusal.msg.as_char_ptr()) };
+            return refusal.err.to_errno();
+        }
+        // SAFETY: Under RTNL, which serialises writers of the pointer; the reference of `prog`
+        // passes to the device, and the old program's reference comes back.
+        let old = unsafe { ffi::rvnet_xdp_swap(dev, prog) };
+        if !old.is_null() {
+            // SAFETY: The reference the device held on `old`, which no reader can find any
+            // more; `bpf_prog_put()` frees it after an RCU grace period, when polls that still
+            // run it are done.
+            unsafe { ffi::bpf_prog_put(old) };
+        }
+        0
     }
 
     /// `ndo_start_xmit`.
@@ -786,6 +895,39 @@ macro_rules! export_ops {
             unsafe { $crate::kernel_ext::netdev::Adapter::<$t>::poll_callback(napi, budget) }
         }
 
+        /// `ndo_change_mtu` of the `net_device_ops` table in `shim.c`.
+        ///
+        /// # Safety
+        ///
+        /// Called by the networking core only, as `ndo_change_mtu`.
+        #[no_mangle]
+        unsafe extern "C" fn rvnet_ndo_change_mtu(
+            dev: *mut $crate::kernel_ext::netdev::RawNetDevice,
+            new_mtu: ::kernel::ffi::c_int,
+        ) -> ::kernel::ffi::c_int {
+            // SAFETY: The core calls `ndo_change_mtu` under RTNL with a registered device of
+            // this driver.
+            unsafe { $crate::kernel_ext::netdev::Adapter::<$t>::change_mtu_callback(dev, new_mtu) }
+        }
+
+        /// `ndo_bpf` (`XDP_SETUP_PROG`) of the `net_device_ops` table in `shim.c`.
+        ///
+        /// # Safety
+        ///
+        /// Called by `shim.c` only, from `ndo_bpf`.
+        #[no_mangle]
+        unsafe extern "C" fn rvnet_ndo_xdp_setup(
+            dev: *mut $crate::kernel_ext::netdev::RawNetDevice,
+            prog: *mut $crate::kernel_ext::netdev::RawBpfProg,
+            extack: *mut $crate::kernel_ext::netdev::RawExtack,
+        ) -> ::kernel::ffi::c_int {
+            // SAFETY: The core calls `ndo_bpf` under RTNL with a registered device of this
+            // driver, a program it holds a reference to (or none), and its extack.
+            unsafe {
+                $crate::kernel_ext::netdev::Adapter::<$t>::xdp_setup_callback(dev, prog, extack)
+            }
+        }
+
         /// `get_channels` of the `ethtool_ops` table in `shim.c`.
         ///
         /// # Safety
@@ -899,6 +1041,10 @@ pub(crate) type RawSkBuff = ffi::sk_buff;
 pub(crate) type RawNapi = ffi::napi_struct;
 /// The C `struct rtnl_link_stats64`, for [`export_ops!`].
 pub(crate) type RawLinkStats = ffi::rtnl_link_stats64_head;
+/// The C `struct bpf_prog`, for [`export_ops!`].
+pub(crate) type RawBpfProg = ffi::bpf_prog;
+/// The C `struct netlink_ext_ack`, for [`export_ops!`].
+pub(crate) type RawExtack = ffi::netlink_ext_ack;
 
 /// What a network device starts with.
 pub(crate) struct Config {

@@ -6,14 +6,45 @@
  * Glue only: no logic, no state. Everything here is declared in src/kernel_ext/ffi.rs.
  */
 
+#include <linux/bpf.h>
 #include <linux/build_bug.h>
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
+#include <linux/filter.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <net/netdev_queues.h>
+#include <net/xdp.h>
+#include <trace/events/xdp.h>
 
 #include "shim.h"
+
+/*
+ * The private area of an rvnet net_device: the Rust driver data, the NAPI context, the XDP
+ * program (RTNL writes it, the NAPI poll reads it under RCU) and the receive queue's XDP info.
+ */
+struct rvnet_netdev_priv {
+	void *drvdata;
+	struct napi_struct napi;
+	struct bpf_prog __rcu *xdp_prog;
+	struct xdp_rxq_info xdp_rxq;
+};
+
+static struct rvnet_netdev_priv *rvnet_priv(struct net_device *dev)
+{
+	return netdev_priv(dev);
+}
+
+/* ndo_bpf: native XDP programs only (no offload, no AF_XDP pools). */
+static int rvnet_ndo_bpf(struct net_device *dev, struct netdev_bpf *bpf)
+{
+	switch (bpf->command) {
+	case XDP_SETUP_PROG:
+		return rvnet_ndo_xdp_setup(dev, bpf->prog, bpf->extack);
+	default:
+		return -EINVAL;
+	}
+}
 
 static const struct net_device_ops rvnet_netdev_ops = {
 	.ndo_open = rvnet_ndo_open,
@@ -21,6 +52,8 @@ static const struct net_device_ops rvnet_netdev_ops = {
 	.ndo_start_xmit = rvnet_ndo_start_xmit,
 	.ndo_get_stats64 = rvnet_ndo_get_stats64,
 	.ndo_validate_addr = eth_validate_addr,
+	.ndo_change_mtu = rvnet_ndo_change_mtu,
+	.ndo_bpf = rvnet_ndo_bpf,
 };
 
 /* The module and the platform device, as virtnet_get_drvinfo() reports them. */
@@ -114,12 +147,6 @@ static const struct netdev_stat_ops rvnet_stat_ops = {
 	.get_base_stats = rvnet_get_base_stats,
 };
 
-/* The private area of an rvnet net_device: the Rust driver data, and the NAPI context. */
-struct rvnet_netdev_priv {
-	void *drvdata;
-	struct napi_struct napi;
-};
-
 /* Rust writes the head of rtnl_link_stats64 through this layout (ffi::rtnl_link_stats64_head). */
 static_assert(offsetof(struct rtnl_link_stats64, rx_packets) == 0 * 8);
 static_assert(offsetof(struct rtnl_link_stats64, tx_packets) == 1 * 8);
@@ -136,6 +163,11 @@ static_assert(sizeof(struct rvnet_channels) == 2 * 4);
 static_assert(sizeof(struct rvnet_rings) == 4 * 4);
 static_assert(sizeof(struct rvnet_queue_stats) == 6 * 8);
 static_assert(ETH_SS_STATS == 1);
+/* The buffer geometry Rust gives XDP programs (kernel_ext::xdp). */
+static_assert(RVNET_XDP_HEADROOM >= XDP_PACKET_HEADROOM);
+static_assert(RVNET_XDP_TAILROOM >= SKB_DATA_ALIGN(sizeof(struct skb_shared_info)));
+static_assert(XDP_ABORTED == 0 && XDP_DROP == 1 && XDP_PASS == 2 && XDP_TX == 3 &&
+	      XDP_REDIRECT == 4);
 static_assert(ETH_GSTRING_LEN == 32);
 
 struct net_device *rvnet_alloc_netdev(struct device *parent)
@@ -148,13 +180,85 @@ struct net_device *rvnet_alloc_netdev(struct device *parent)
 	dev->netdev_ops = &rvnet_netdev_ops;
 	dev->ethtool_ops = &rvnet_ethtool_ops;
 	dev->stat_ops = &rvnet_stat_ops;
+	/* XDP_ABORTED, XDP_DROP, XDP_PASS and XDP_TX, on linear frames. */
+	dev->xdp_features = NETDEV_XDP_ACT_BASIC;
 	/*
 	 * With a persistent configuration (index 0: the one queue pair), the NAPI ID and its
 	 * settings survive a down/up, as virtio_net's do. free_netdev() deletes it.
 	 */
-	netif_napi_add_config(dev, &((struct rvnet_netdev_priv *)netdev_priv(dev))->napi,
+	netif_napi_add_config(dev, &rvnet_priv(dev)->napi,
 			      rvnet_napi_poll, 0);
 	return dev;
+}
+
+unsigned int rvnet_netdev_mtu(struct net_device *dev)
+{
+	return READ_ONCE(dev->mtu);
+}
+
+void rvnet_netdev_write_mtu(struct net_device *dev, unsigned int mtu)
+{
+	WRITE_ONCE(dev->mtu, mtu);
+}
+
+void rvnet_set_err_msg(struct netlink_ext_ack *extack, const char *msg)
+{
+	NL_SET_ERR_MSG_FMT(extack, "%s: %s", KBUILD_MODNAME, msg);
+}
+
+struct bpf_prog *rvnet_xdp_swap(struct net_device *dev, struct bpf_prog *prog)
+{
+	return rcu_replace_pointer(rvnet_priv(dev)->xdp_prog, prog, lockdep_rtnl_is_held());
+}
+
+bool rvnet_xdp_attached(struct net_device *dev)
+{
+	return rcu_access_pointer(rvnet_priv(dev)->xdp_prog);
+}
+
+struct bpf_prog *rvnet_xdp_prog(struct net_device *dev)
+{
+	return rcu_dereference(rvnet_priv(dev)->xdp_prog);
+}
+
+int rvnet_xdp_rxq_reg(struct net_device *dev)
+{
+	struct rvnet_netdev_priv *priv = rvnet_priv(dev);
+	int err;
+
+	err = xdp_rxq_info_reg(&priv->xdp_rxq, dev, 0, priv->napi.napi_id);
+	if (err)
+		return err;
+	err = xdp_rxq_info_reg_mem_model(&priv->xdp_rxq, MEM_TYPE_PAGE_SHARED, NULL);
+	if (err)
+		xdp_rxq_info_unreg(&priv->xdp_rxq);
+	return err;
+}
+
+void rvnet_xdp_rxq_unreg(struct net_device *dev)
+{
+	xdp_rxq_info_unreg(&rvnet_priv(dev)->xdp_rxq);
+}
+
+u32 rvnet_xdp_run(struct bpf_prog *prog, struct net_device *dev, u8 *buf, u32 frame_sz,
+		  u32 *off, u32 *len)
+{
+	struct xdp_buff xdp;
+	u32 act;
+
+	xdp_init_buff(&xdp, frame_sz, &rvnet_priv(dev)->xdp_rxq);
+	xdp_prepare_buff(&xdp, buf, *off, *len, false);
+	act = bpf_prog_run_xdp(prog, &xdp);
+	*off = xdp.data - xdp.data_hard_start;
+	*len = xdp.data_end - xdp.data;
+	return act;
+}
+
+void rvnet_xdp_exception(struct bpf_prog *prog, struct net_device *dev, u32 act)
+{
+	if (act > XDP_REDIRECT)
+		bpf_warn_invalid_xdp_action(dev, prog, act);
+	trace_xdp_exception(dev, prog, act);
 }
 
 void rvnet_napi_set_irq(struct napi_struct *napi, int irq)
@@ -170,12 +274,12 @@ void rvnet_queues_set_napi(struct net_device *dev, struct napi_struct *napi)
 
 void rvnet_netdev_set_drvdata(struct net_device *dev, void *data)
 {
-	((struct rvnet_netdev_priv *)netdev_priv(dev))->drvdata = data;
+	rvnet_priv(dev)->drvdata = data;
 }
 
 void *rvnet_netdev_drvdata(struct net_device *dev)
 {
-	return ((struct rvnet_netdev_priv *)netdev_priv(dev))->drvdata;
+	return rvnet_priv(dev)->drvdata;
 }
 
 const char *rvnet_netdev_name(struct net_device *dev)
@@ -246,7 +350,7 @@ bool rvnet_netdev_xmit_more(void)
 
 struct napi_struct *rvnet_netdev_napi(struct net_device *dev)
 {
-	return &((struct rvnet_netdev_priv *)netdev_priv(dev))->napi;
+	return &rvnet_priv(dev)->napi;
 }
 
 struct net_device *rvnet_napi_dev(struct napi_struct *napi)

@@ -30,6 +30,13 @@ struct rvnet_queue_stats {
 	u64 tx_wake;
 };
 
+/* Where XDP frames start in, and what they leave free at the end of, rvnet's XDP buffer. */
+#define RVNET_XDP_HEADROOM 256
+#define RVNET_XDP_TAILROOM 384
+
+struct bpf_prog;
+struct netlink_ext_ack;
+
 /* C helpers, called from Rust. */
 struct net_device *rvnet_alloc_netdev(struct device *parent);
 void rvnet_netdev_set_drvdata(struct net_device *dev, void *data);
@@ -42,6 +49,17 @@ void rvnet_netdev_set_mtu(struct net_device *dev, unsigned int mtu, unsigned int
 void rvnet_netdev_hold(struct net_device *dev);
 void rvnet_netdev_put(struct net_device *dev);
 bool rvnet_carrier_ok(struct net_device *dev);
+unsigned int rvnet_netdev_mtu(struct net_device *dev);
+void rvnet_netdev_write_mtu(struct net_device *dev, unsigned int mtu);
+void rvnet_set_err_msg(struct netlink_ext_ack *extack, const char *msg);
+struct bpf_prog *rvnet_xdp_swap(struct net_device *dev, struct bpf_prog *prog);
+bool rvnet_xdp_attached(struct net_device *dev);
+struct bpf_prog *rvnet_xdp_prog(struct net_device *dev);
+int rvnet_xdp_rxq_reg(struct net_device *dev);
+void rvnet_xdp_rxq_unreg(struct net_device *dev);
+u32 rvnet_xdp_run(struct bpf_prog *prog, struct net_device *dev, u8 *buf, u32 frame_sz,
+		  u32 *off, u32 *len);
+void rvnet_xdp_exception(struct bpf_prog *prog, struct net_device *dev, u32 act);
 void rvnet_napi_set_irq(struct napi_struct *napi, int irq);
 void rvnet_queues_set_napi(struct net_device *dev, struct napi_struct *napi);
 void rvnet_netif_start_queue(struct net_device *dev);
@@ -63,6 +81,9 @@ int rvnet_ndo_stop(struct net_device *dev);
 netdev_tx_t rvnet_ndo_start_xmit(struct sk_buff *skb, struct net_device *dev);
 void rvnet_ndo_get_stats64(struct net_device *dev, struct rtnl_link_stats64 *stats);
 int rvnet_napi_poll(struct napi_struct *napi, int budget);
+int rvnet_ndo_change_mtu(struct net_device *dev, int new_mtu);
+int rvnet_ndo_xdp_setup(struct net_device *dev, struct bpf_prog *prog,
+			struct netlink_ext_ack *extack);
 void rvnet_ethtool_channels(struct net_device *dev, struct rvnet_channels *ch);
 int rvnet_ethtool_set_channels(struct net_device *dev, u32 combined);
 void rvnet_ethtool_rings(struct net_device *dev, struct rvnet_rings *rings);

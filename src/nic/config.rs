@@ -75,6 +75,15 @@ pub(crate) fn frame_len(mtu: u16) -> usize {
     usize::from(mtu) + ETH_HLEN + VLAN_HLEN
 }
 
+/// The largest MTU with an XDP program attached: a frame of that MTU ([`frame_len`]) must fit
+/// in an XDP buffer of `buf_size` bytes between the `headroom` and `tailroom` XDP reserves
+/// (virtio_net's "MTU too large to enable XDP without frags").
+pub(crate) fn xdp_max_mtu(buf_size: usize, headroom: usize, tailroom: usize) -> u16 {
+    let frame = buf_size.saturating_sub(headroom + tailroom);
+    let mtu = frame.saturating_sub(ETH_HLEN + VLAN_HLEN);
+    u16::try_from(mtu).unwrap_or(u16::MAX)
+}
+
 /// How many times a configuration read is retried while the device keeps changing it.
 pub(crate) const GENERATION_RETRIES: u32 = 16;
 
@@ -189,6 +198,16 @@ pub(crate) fn read_consistent<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xdp_mtu_leaves_room_for_the_frame() {
+        // A page, XDP_PACKET_HEADROOM and a 384-byte tailroom: 3456 bytes of frame.
+        let mtu = xdp_max_mtu(4096, 256, 384);
+        assert_eq!(mtu, 3438);
+        assert_eq!(frame_len(mtu), 4096 - 256 - 384);
+        assert!(mtu >= ETH_DATA_LEN);
+        assert_eq!(xdp_max_mtu(100, 256, 384), 0);
+    }
     use crate::features::{MAC, MTU, STATUS};
     use core::cell::Cell;
 

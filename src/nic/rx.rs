@@ -10,14 +10,25 @@
 //! at once. A device that lies about a length can therefore never make the stack see memory it
 //! still writes, refilling never allocates, and a failed allocation drops one packet, counted,
 //! without losing the ring slot.
+//!
+//! With an XDP program attached, the packet is copied instead into the queue's XDP buffer, a
+//! linear frame with the head- and tailroom XDP expects (as `xdp_linearize_page()` does for
+//! merged packets), and the program runs on that: `XDP_PASS` copies the frame it leaves into a
+//! socket buffer, `XDP_TX` into the transmit ring, `XDP_DROP` and `XDP_ABORTED` drop it.
+//! `XDP_REDIRECT` is not supported (`xdp_features` says so): the frame is dropped and traced.
 
 use kernel::{
+    dma::CoherentView,
     io::{io_project, Io},
-    prelude::*, //
+    prelude::*,
+    sync::{rcu, SpinLock}, //
 };
 
 use crate::{
-    kernel_ext::netdev::Napi,
+    kernel_ext::{
+        netdev::{Napi, NetDevice},
+        xdp::{XdpAction, XdpProg, XDP_HEADROOM},
+    },
     transport::Transport,
     virtqueue::{
         ring::{BadDevice, Used},
@@ -25,7 +36,7 @@ use crate::{
     },
 };
 
-use super::{config::ETH_HLEN, stats::Counter, Counters};
+use super::{config::ETH_HLEN, stats::Counter, tx::TxQueue, Counters};
 
 /// Offset of `num_buffers` in `struct virtio_net_hdr_mrg_rxbuf`.
 const NUM_BUFFERS_OFFSET: usize = 10;
@@ -33,6 +44,23 @@ const NUM_BUFFERS_OFFSET: usize = 10;
 /// The most buffers one packet may take: enough for the largest frame in 2 KiB buffers
 /// (`config::max_frame_mergeable`); a device claiming more is not believed.
 pub(crate) const MAX_BUFS_PER_PACKET: usize = 34;
+
+/// Size of the XDP buffer: a page, as XDP programs expect (`frame_sz`).
+pub(crate) const XDP_BUF_SIZE: usize = 4096;
+
+/// Where the packets of a poll go, and what they need on the way.
+pub(crate) struct Sink<'a> {
+    /// The receiving device.
+    pub(crate) dev: &'a NetDevice,
+    /// Its NAPI context, polling.
+    pub(crate) napi: &'a Napi,
+    /// Its counters.
+    pub(crate) counters: &'a Counters,
+    /// Its transmit queue, for `XDP_TX`; taken after the receive queue, never before.
+    pub(crate) tx: &'a SpinLock<TxQueue>,
+    /// Size of the `virtio_net_hdr` in front of each packet.
+    pub(crate) hdr_len: usize,
+}
 
 /// The receive virtqueue.
 pub(crate) struct RxQueue {
@@ -42,17 +70,24 @@ pub(crate) struct RxQueue {
     /// The largest frame the interface accepts (MTU and Ethernet header); a longer packet is
     /// a device error.
     max_frame: usize,
+    /// Where XDP programs run: a packet is copied here, after `XDP_HEADROOM` bytes.
+    xdp_buf: KVec<u8>,
 }
 
 impl RxQueue {
     /// Wraps the receive virtqueue, for frames of up to `max_frame` bytes, spread over
     /// several buffers when `mergeable`.
-    pub(crate) fn new(vq: Virtqueue, mergeable: bool, max_frame: usize) -> Self {
-        Self {
+    ///
+    /// # Errors
+    ///
+    /// `ENOMEM` when the XDP buffer cannot be allocated.
+    pub(crate) fn new(vq: Virtqueue, mergeable: bool, max_frame: usize) -> Result<Self> {
+        Ok(Self {
             vq,
             mergeable,
             max_frame,
-        }
+            xdp_buf: KVec::from_elem(0, XDP_BUF_SIZE, GFP_KERNEL)?,
+        })
     }
 
     /// Number of ring entries.
@@ -79,12 +114,11 @@ impl RxQueue {
     /// buffer, and returns how many packets it took.
     pub(crate) fn receive(
         &mut self,
-        napi: &Napi,
+        sink: &Sink<'_>,
         transport: &Transport<'_>,
-        counters: &Counters,
         budget: u32,
-        hdr_len: usize,
     ) -> u32 {
+        let (counters, hdr_len) = (sink.counters, sink.hdr_len);
         self.vq.disable_cb();
         let mut pending = match self.vq.used_pending() {
             Ok(pending) => pending,
@@ -96,13 +130,14 @@ impl RxQueue {
         };
         let mut done = 0;
         let mut consumed = false;
+        let mut xdp_tx = false;
         while done < budget && pending > 0 {
             let mut bufs = Bufs::new();
             let taken = self.take_packet(counters, pending, hdr_len, &mut bufs);
             pending = pending.saturating_sub(taken);
             consumed = true;
             if let Some(bufs) = bufs.good() {
-                self.receive_buf(napi, counters, bufs, hdr_len);
+                xdp_tx |= self.receive_buf(sink, bufs);
             }
             for &(id, _) in bufs.all() {
                 if self.vq.post(id, self.vq.buf_size()).is_err() {
@@ -113,6 +148,10 @@ impl RxQueue {
         }
         if consumed && self.vq.kick(transport) {
             counters.add(Counter::RxKicks, 1);
+        }
+        if xdp_tx && sink.tx.lock().kick(transport) {
+            // One notification for the frames of the whole poll (`virtnet_xdp_flush()`).
+            counters.add(Counter::TxKicks, 1);
         }
         done
     }
@@ -179,8 +218,10 @@ impl RxQueue {
     }
 
     /// Passes the packet in `bufs` (`(id, len)` of each buffer, the header at the start of the
-    /// first) to the stack (`receive_buf()`).
-    fn receive_buf(&self, napi: &Napi, counters: &Counters, bufs: &[(u16, u32)], hdr_len: usize) {
+    /// first) to the stack (`receive_buf()`), or to the XDP program. Returns whether the
+    /// program sent it out again (`XDP_TX`): the transmit queue then needs a kick.
+    fn receive_buf(&mut self, sink: &Sink<'_>, bufs: &[(u16, u32)]) -> bool {
+        let (counters, hdr_len) = (sink.counters, sink.hdr_len);
         let len: usize = bufs
             .iter()
             .map(|&(_, len)| usize::try_from(len).unwrap_or(usize::MAX))
@@ -191,30 +232,114 @@ impl RxQueue {
         {
             // "rx error: len less than header" in the C driver, or a frame the MTU forbids.
             counters.add(Counter::RxErrors, 1);
-            return;
+            return false;
         }
         let pkt_len = len - hdr_len;
-        let Some(mut skb) = u32::try_from(pkt_len).ok().and_then(|l| napi.alloc_skb(l)) else {
+        let guard = rcu::read_lock();
+        if let Some(prog) = sink.dev.xdp_prog(&guard) {
+            return self.receive_xdp(sink, prog, bufs, pkt_len);
+        }
+        drop(guard);
+        let Some(mut skb) = u32::try_from(pkt_len)
+            .ok()
+            .and_then(|l| sink.napi.alloc_skb(l))
+        else {
             counters.add(Counter::RxDropped, 1);
-            return;
+            return false;
         };
-        let mut start = hdr_len;
-        for &(id, len) in bufs {
-            let len = usize::try_from(len).unwrap_or(usize::MAX);
-            let copied = self
-                .vq
-                .buf(id, len)
-                .and_then(|buf| skb.put_from(io_project!(buf, [try: start..len])));
-            if copied.is_err() {
-                counters.add(Counter::RxErrors, 1);
-                return;
-            }
-            start = 0;
+        let copied = for_each_part(&self.vq, bufs, hdr_len, |_, part| skb.put_from(part));
+        if copied.is_err() {
+            counters.add(Counter::RxErrors, 1);
+            return false;
         }
         counters.add(Counter::RxPackets, 1);
         // CAST: `usize` to `u64` is lossless on 64-bit machines.
         counters.add(Counter::RxBytes, pkt_len as u64);
-        napi.receive(skb);
+        sink.napi.receive(skb);
+        false
+    }
+
+    /// Runs `prog` on the `pkt_len`-byte packet in `bufs` (`receive_small_xdp()`,
+    /// `receive_mergeable_xdp()`) and carries out its verdict. Returns whether the frame was
+    /// queued for transmission.
+    fn receive_xdp(
+        &mut self,
+        sink: &Sink<'_>,
+        prog: &XdpProg,
+        bufs: &[(u16, u32)],
+        pkt_len: usize,
+    ) -> bool {
+        let counters = sink.counters;
+        counters.add(Counter::XdpPackets, 1);
+        let frame = XDP_HEADROOM..XDP_HEADROOM + pkt_len;
+        let Some(dst) = self.xdp_buf.get_mut(frame.clone()) else {
+            // Longer than an XDP buffer holds, and so than the MTU (`xdp_setup`): a peer with
+            // a larger one sent it; the C driver drops it too.
+            counters.add(Counter::RxDropped, 1);
+            return false;
+        };
+        let copied = for_each_part(&self.vq, bufs, sink.hdr_len, |at, part| {
+            let to = dst.get_mut(at..at + part.len()).ok_or(EINVAL)?;
+            // PANIC: Both sides are `part.len()` bytes long.
+            part.copy_to_slice(to);
+            Ok(())
+        });
+        if copied.is_err() {
+            counters.add(Counter::RxErrors, 1);
+            return false;
+        }
+        let Some((act, frame)) = prog.run(sink.dev, &mut self.xdp_buf, frame) else {
+            counters.add(Counter::XdpDrops, 1);
+            return false;
+        };
+        let Some(data) = self.xdp_buf.get(frame) else {
+            counters.add(Counter::XdpDrops, 1);
+            return false;
+        };
+        match act {
+            XdpAction::Pass => {
+                let Some(mut skb) = u32::try_from(data.len())
+                    .ok()
+                    .and_then(|l| sink.napi.alloc_skb(l))
+                else {
+                    counters.add(Counter::RxDropped, 1);
+                    return false;
+                };
+                if skb.put_slice(data).is_err() {
+                    counters.add(Counter::RxErrors, 1);
+                    return false;
+                }
+                counters.add(Counter::RxPackets, 1);
+                // CAST: `usize` to `u64` is lossless on 64-bit machines.
+                counters.add(Counter::RxBytes, data.len() as u64);
+                sink.napi.receive(skb);
+                false
+            }
+            XdpAction::Tx => {
+                if sink
+                    .tx
+                    .lock()
+                    .xdp_xmit(sink.dev, counters, data, sink.hdr_len)
+                {
+                    counters.add(Counter::XdpTx, 1);
+                    true
+                } else {
+                    // `virtnet_xdp_xmit()` failed: as the C driver, an exception.
+                    prog.exception(sink.dev, act);
+                    counters.add(Counter::XdpDrops, 1);
+                    false
+                }
+            }
+            XdpAction::Drop => {
+                counters.add(Counter::XdpDrops, 1);
+                false
+            }
+            XdpAction::Aborted | XdpAction::Redirect | XdpAction::Invalid(_) => {
+                prog.exception(sink.dev, act);
+                counters.add(Counter::XdpDrops, 1);
+                false
+            }
+        }
     }
 
     /// Asks for an interrupt at the next packet; returns `true` when packets arrived
@@ -222,6 +347,25 @@ impl RxQueue {
     pub(crate) fn enable_cb(&mut self) -> bool {
         self.vq.enable_cb()
     }
+}
+
+/// Calls `f` on each part of the packet in `bufs` (buffers of `vq`) after its `hdr_len`-byte
+/// header, in order, with the packet offset it starts at.
+fn for_each_part(
+    vq: &Virtqueue,
+    bufs: &[(u16, u32)],
+    hdr_len: usize,
+    mut f: impl FnMut(usize, CoherentView<'_, [u8]>) -> Result,
+) -> Result {
+    let (mut start, mut at) = (hdr_len, 0);
+    for &(id, len) in bufs {
+        let len = usize::try_from(len).map_err(|_| EINVAL)?;
+        let buf = vq.buf(id, len)?;
+        f(at, io_project!(buf, [try: start..len]))?;
+        at += len - start;
+        start = 0;
+    }
+    Ok(())
 }
 
 /// The buffers of one received packet, as `(id, len)`.

@@ -46,10 +46,17 @@ pub(crate) enum Counter {
     RxKicks,
     /// Notifications of the device that packets are queued for transmission.
     TxKicks,
+    /// Received packets an XDP program ran on.
+    XdpPackets,
+    /// Of those, packets the program sent back out (`XDP_TX`).
+    XdpTx,
+    /// Of those, packets dropped: by the program (`XDP_DROP`, `XDP_ABORTED`), for a verdict
+    /// rvnet does not support (`XDP_REDIRECT`), or for want of room in the transmit ring.
+    XdpDrops,
 }
 
 /// Every counter with its name in the procfs file, in output order.
-pub(crate) const COUNTERS: [(Counter, &str); 15] = [
+pub(crate) const COUNTERS: [(Counter, &str); 18] = [
     (Counter::RxPackets, "rx_packets"),
     (Counter::RxBytes, "rx_bytes"),
     (Counter::RxDropped, "rx_dropped"),
@@ -65,6 +72,9 @@ pub(crate) const COUNTERS: [(Counter, &str); 15] = [
     (Counter::BadDeviceEntries, "bad_device_entries"),
     (Counter::RxKicks, "rx_kicks"),
     (Counter::TxKicks, "tx_kicks"),
+    (Counter::XdpPackets, "xdp_packets"),
+    (Counter::XdpTx, "xdp_tx"),
+    (Counter::XdpDrops, "xdp_drops"),
 ];
 
 /// How many counters there are.
@@ -131,6 +141,9 @@ pub(crate) struct DeviceInfo<'a> {
 /// bad_device_entries: 0
 /// rx_kicks: 0
 /// tx_kicks: 0
+/// xdp_packets: 0
+/// xdp_tx: 0
+/// xdp_drops: 0
 /// ```
 pub(crate) fn write_section(
     w: &mut impl Write,
@@ -198,7 +211,7 @@ mod tests {
              rx_packets: 0\nrx_bytes: 0\nrx_dropped: 0\nrx_errors: 0\n\
              tx_packets: 0\ntx_bytes: 0\ntx_dropped: 7\ntx_errors: 0\ninterrupts: 3\n\
              napi_polls: 0\ntx_queue_stops: 0\ntx_queue_wakes: 0\nbad_device_entries: 0\n\
-             rx_kicks: 0\ntx_kicks: 0\n\n"
+             rx_kicks: 0\ntx_kicks: 0\nxdp_packets: 0\nxdp_tx: 0\nxdp_drops: 0\n\n"
         );
     }
 

@@ -18,6 +18,7 @@
 //! while the ring has room now.
 
 use kernel::{
+    dma::CoherentView,
     io::{io_project, Io},
     prelude::*, //
 };
@@ -164,7 +165,10 @@ impl TxQueue {
             self.stop(dev, counters);
             return TxOutcome::Busy(skb);
         };
-        if self.fill(id, &skb, hdr_len, total).is_err() {
+        if self
+            .fill(id, hdr_len, total, |at, dst| skb.copy_to(at, dst))
+            .is_err()
+        {
             self.vq.free(id);
             counters.add(Counter::TxDropped, 1);
             drop(skb);
@@ -183,9 +187,60 @@ impl TxQueue {
         TxOutcome::Consumed
     }
 
-    /// Writes a zero header of `hdr_len` bytes and `skb` after it, `total` bytes in all, into
-    /// the buffers of the chain at `head`, and posts it.
-    fn fill(&mut self, head: u16, skb: &SkBuff, hdr_len: usize, total: usize) -> Result {
+    /// Queues `frame`, which an XDP program sent back (`XDP_TX`), after a header of `hdr_len`
+    /// bytes, without notifying the device: the caller kicks once for all the frames of a
+    /// poll (`virtnet_xdp_xmit()`). Returns `false`, queueing nothing, when the ring has no
+    /// room. Stops the queue when the frame fills the ring, as a packet from the stack does.
+    pub(crate) fn xdp_xmit(
+        &mut self,
+        dev: &NetDevice,
+        counters: &Counters,
+        frame: &[u8],
+        hdr_len: usize,
+    ) -> bool {
+        self.reap(counters);
+        let total = hdr_len + frame.len();
+        let descs = u16::try_from(total.div_ceil(self.vq.buf_size().max(1))).unwrap_or(u16::MAX);
+        if descs > self.room {
+            return false;
+        }
+        let Some(id) = self.vq.alloc_chain(descs) else {
+            return false;
+        };
+        let copied = self.fill(id, hdr_len, total, |at, dst| {
+            let src = frame.get(at..at + dst.len()).ok_or(EINVAL)?;
+            // PANIC: Both sides are `dst.len()` bytes long.
+            dst.copy_from_slice(src);
+            Ok(())
+        });
+        if copied.is_err() {
+            self.vq.free(id);
+            return false;
+        }
+        counters.add(Counter::TxPackets, 1);
+        // CAST: `usize` to `u64` is lossless on 64-bit machines.
+        counters.add(Counter::TxBytes, frame.len() as u64);
+        if !self.has_room() && !dev.queue_stopped() && !self.reap(counters) {
+            self.stop(dev, counters);
+        }
+        true
+    }
+
+    /// Notifies the device of queued packets, if it wants to know; returns whether it did.
+    pub(crate) fn kick(&mut self, transport: &Transport<'_>) -> bool {
+        self.vq.kick(transport)
+    }
+
+    /// Writes a zero header of `hdr_len` bytes and the packet after it, `total` bytes in all,
+    /// into the buffers of the chain at `head`, and posts it. `copy(at, dst)` fills `dst`
+    /// with the packet's bytes from offset `at` on.
+    fn fill(
+        &mut self,
+        head: u16,
+        hdr_len: usize,
+        total: usize,
+        mut copy: impl FnMut(usize, CoherentView<'_, [u8]>) -> Result,
+    ) -> Result {
         let size = self.vq.buf_size();
         let hdr = ZERO_HDR.get(..hdr_len).ok_or(EINVAL)?;
         let first = self.vq.buf(head, hdr_len)?;
@@ -197,7 +252,7 @@ impl TxQueue {
             let end = size.min(start + (total - done));
             if end > start {
                 let buf = self.vq.buf(this, end)?;
-                skb.copy_to(done - hdr_len, io_project!(buf, [try: start..end]))?;
+                copy(done - hdr_len, io_project!(buf, [try: start..end]))?;
                 done += end - start;
             }
             start = 0;
