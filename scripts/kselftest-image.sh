@@ -24,8 +24,9 @@
 #    - Every .py byte-compiled by the trixie python3 itself (run through its own ld.so), so
 #      no guest run compiles anything.
 # 2. The overlay, rebuilt on every call (seconds): /init (qemu/kselftest/init), the guest
-#    scripts (/kselftest/*.sh from qemu/kselftest/, and /rvnet/lib.sh, the helpers of the
-#    other guest scripts, from qemu/guest/lib.sh), /dev/console, and the modules in
+#    scripts (/kselftest/*.sh and *.py from qemu/kselftest/, and /rvnet/lib.sh, the helpers
+#    of the other guest scripts, from qemu/guest/lib.sh), rvnet_xdp.sh's XDP programs (built
+#    from qemu/kselftest/rvnet_xdp.bpf.c, one object per verdict), /dev/console, and the modules in
 #    /kselftest/modules: virtio, virtio_ring, virtio_mmio, virtio_net and their
 #    dependencies from the test kernel, and the current rvnet.ko of this clone.
 #
@@ -305,6 +306,13 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
 collect_modules "$WORK/modules.dep" "${MODULES[@]}"
+
+# rvnet_xdp.sh's programs: one object per verdict (qemu/kselftest/rvnet_xdp.bpf.c).
+for prog in drop aborted redirect tx edit; do
+	"clang-$LLVM_VER" --target=bpf -O2 -g -isystem "$(uapi_headers)" \
+		-D"RVNET_XDP_${prog^^}" -c "$RVNET_ROOT/qemu/kselftest/rvnet_xdp.bpf.c" \
+		-o "$WORK/rvnet_xdp_$prog.bpf.o" >&2 || die "building rvnet_xdp_$prog.bpf.o failed"
+done
 [ -n "${ko_added[rvnet]:-}" ] ||
 	log "kselftest image: no ${RVNET_KO:-$RVNET_ROOT/rvnet.ko}: the guest cannot run rvnet"
 
@@ -316,7 +324,8 @@ collect_modules "$WORK/modules.dep" "${MODULES[@]}"
 	echo "file /init $RVNET_ROOT/qemu/kselftest/init 0755 0 0"
 	echo "dir /rvnet 0755 0 0"
 	echo "file /rvnet/lib.sh $RVNET_ROOT/qemu/guest/lib.sh 0644 0 0"
-	for f in "$RVNET_ROOT"/qemu/kselftest/*.sh; do
+	for f in "$RVNET_ROOT"/qemu/kselftest/*.sh "$RVNET_ROOT"/qemu/kselftest/*.py \
+		"$WORK"/*.bpf.o; do
 		echo "file /kselftest/$(basename "$f") $f 0755 0 0"
 	done
 	for name in $(printf '%s\n' "${!ko_added[@]}" | LC_ALL=C sort); do

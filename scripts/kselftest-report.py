@@ -145,7 +145,7 @@ def main():
                 got = run["cases"].get(case, "missing")
                 test = case.split(".")[0]
                 if test not in run["tests"]:
-                    continue  # not run there (rvnet_ethtool, a TESTS subset)
+                    continue  # not run there (rvnet_ethtool, rvnet_xdp, a TESTS subset)
                 if res == "pass" and got not in ("pass", "fail") and \
                         not is_expected(name, case, expected):
                     problems.append(f"{name}: {case} passes in {BASELINE} but is {got}")

@@ -26,7 +26,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-TESTS=${TESTS:-ping stats queues napi_id so_txtime macsec hds shaper rvnet_ethtool}
+TESTS=${TESTS:-ping stats queues napi_id so_txtime macsec hds shaper rvnet_ethtool rvnet_xdp}
 RUNS=${RUNS:-selfcheck rvnet-c rvnet-rvnet}
 KSFT_TIMEOUT=${KSFT_TIMEOUT:-3600}
 KSFT_TEST_TIMEOUT=${KSFT_TEST_TIMEOUT:-900}

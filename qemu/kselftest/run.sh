@@ -39,7 +39,7 @@ for t in "$@"; do
 done
 if [ ${#TESTS[@]} = 0 ]; then
 	for f in "$KSFT_NET"/*.py; do TESTS+=("$(basename "$f" .py)"); done
-	TESTS+=(rvnet_ethtool)
+	TESTS+=(rvnet_ethtool rvnet_xdp)
 fi
 
 # The platform driver that must own each NIC's virtio-mmio device.
@@ -120,9 +120,10 @@ fi
 
 cd "$KSFT_NET" || exit 1
 for t in "${TESTS[@]}"; do
-	if [ "$t" = rvnet_ethtool ]; then
+	if [ -f "/kselftest/$t.sh" ]; then
+		# rvnet's own tests (rvnet_ethtool, rvnet_xdp): for rvnet only.
 		[ "$DRV_A" = rvnet ] || continue
-		cmd=(bash /kselftest/rvnet_ethtool.sh "$A" "$B" "$NS")
+		cmd=(bash "/kselftest/$t.sh" "$A" "$B" "$NS")
 	elif [ -f "$t.py" ]; then
 		cmd=(python3 "./$t.py")
 	else

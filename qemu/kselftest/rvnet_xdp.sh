@@ -1,0 +1,162 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# rvnet's native XDP, in the `make kselftest` guest (run by run.sh when NIC A is rvnet), in
+# KTAP like rvnet_ethtool.sh. The programs are qemu/kselftest/rvnet_xdp.bpf.c, one object per
+# verdict; each acts on frames of a test EtherType only, which B sends as raw frames
+# (rvnet_rawpkt.py) and passes everything else.
+#
+#   rvnet_xdp.native     ip link set xdpdrv attaches in native mode (mode 1), not generic
+#   rvnet_xdp.tx         XDP_TX: every test frame B sends comes back, addresses swapped;
+#                        xdp_tx counts them, and so does tx_packets
+#   rvnet_xdp.pass_edit  XDP_PASS after editing: the stack sees the program's byte and its
+#                        shorter tail (bpf_xdp_adjust_tail), and IP traffic still flows
+#   rvnet_xdp.drop       XDP_DROP, XDP_ABORTED, XDP_REDIRECT (unsupported): no test frame
+#                        reaches the stack, xdp_drops counts every one, IP traffic flows
+#   rvnet_xdp.mtu        with a program, the MTU stops at the XDP limit (3438); a program is
+#                        refused at MTU 9000 with the driver's message
+#   rvnet_xdp.detach     xdpdrv off removes it: test frames reach the stack again
+#
+# Usage: rvnet_xdp.sh IFACE_A IFACE_B NETNS     (B is the peer, in NETNS)
+. /rvnet/lib.sh
+
+A=$1 B=$2 NS=$3
+OBJ=/kselftest/rvnet_xdp
+RAW="python3 /kselftest/rvnet_rawpkt.py"
+XDP_MAX_MTU=3438
+REMOTE_V4=192.0.2.2
+n=0 npass=0 nfail=0
+result() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n rvnet_xdp.$2"
+		npass=$((npass + 1))
+	else
+		echo "not ok $n rvnet_xdp.$2"
+		nfail=$((nfail + 1))
+	fi
+}
+diag() { sed 's/^/# /'; }
+# fail WHY: record why the current case fails.
+fail() { why="${why:+$why; }$*"; }
+# counter NAME: A's counter in /proc/driver/network_stats.
+counter() {
+	awk -v mac="$MAC_A" -v k="$1:" '/^mac: / { mine = ($2 == mac) } mine && $1 == k { print $2; exit }' \
+		"$STATS"
+}
+detach() { ip link set dev "$A" xdpdrv off; }
+xdp_mode() {
+	ip -j -d link show dev "$A" |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)[0].get("xdp", {}).get("mode", 0))'
+}
+# from_b CMD ARGS...: rvnet_rawpkt.py CMD on B, in the namespace.
+from_b() { ip netns exec "$NS" $RAW "$1" "$B" "${@:2}"; }
+MAC_B_NOW=$(ip netns exec "$NS" cat "/sys/class/net/$B/address")
+
+echo "TAP version 13"
+echo "1..6"
+
+# native
+why=
+out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_tx.bpf.o" sec xdp 2>&1) || fail "attach: $out"
+mode=$(xdp_mode)
+[ "$mode" = 1 ] || fail "XDP mode $mode, not 1 (native)"
+ip link show dev "$A" | diag
+[ -n "$why" ] && echo "$why" | diag
+[ -z "$why" ]
+result $? native
+
+# tx
+why=
+tx0=$(counter xdp_tx) p0=$(counter tx_packets) x0=$(counter xdp_packets)
+out=$(from_b echo "$MAC_A" 88b5 20 100 5)
+echo "B sent 20 frames, got back: $out" | diag
+[ "$out" = "count 20" ] || fail "$out frames came back, not 20"
+d_tx=$(($(counter xdp_tx) - tx0)) d_p=$(($(counter tx_packets) - p0))
+d_x=$(($(counter xdp_packets) - x0))
+echo "xdp_tx +$d_tx, tx_packets +$d_p, xdp_packets +$d_x" | diag
+[ $d_tx = 20 ] || fail "xdp_tx +$d_tx, not 20"
+[ $d_p -ge 20 ] || fail "tx_packets +$d_p, under 20"
+[ $d_x -ge 20 ] || fail "xdp_packets +$d_x, under 20"
+[ -n "$why" ] && echo "$why" | diag
+[ -z "$why" ]
+result $? tx
+
+# pass_edit
+why=
+out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_edit.bpf.o" sec xdp 2>&1) || fail "attach: $out"
+$RAW recv "$A" 88b6 12 >/tmp/rvnet_xdp_recv &
+rpid=$!
+sleep 4
+from_b send "$MAC_A" 88b6 5 100
+wait $rpid
+cat /tmp/rvnet_xdp_recv | diag
+# 14 + 100 - 4 bytes, the first payload byte the program's.
+good=$(awk -v src="$MAC_B_NOW" '$1 == src && $3 == 110 && $4 == "X"' /tmp/rvnet_xdp_recv | wc -l)
+[ "$good" = 5 ] || fail "$good of 5 frames arrived edited"
+ping -c 3 -i 0.2 -W 5 $REMOTE_V4 >/dev/null 2>&1 || fail "ping failed with the program attached"
+[ -n "$why" ] && echo "$why" | diag
+[ -z "$why" ]
+result $? pass_edit
+
+# drop: three programs that each leave no test frame for the stack
+why=
+for prog in drop aborted redirect; do
+	out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_$prog.bpf.o" sec xdp 2>&1) ||
+		{ fail "attach $prog: $out"; continue; }
+	d0=$(counter xdp_drops)
+	$RAW recv "$A" 88b5 10 >/tmp/rvnet_xdp_recv &
+	rpid=$!
+	sleep 4
+	from_b send "$MAC_A" 88b5 10 100
+	wait $rpid
+	d=$(($(counter xdp_drops) - d0))
+	got=$(tail -n1 /tmp/rvnet_xdp_recv)
+	echo "$prog: xdp_drops +$d, the stack saw: $got" | diag
+	[ $d = 10 ] || fail "$prog: xdp_drops +$d, not 10"
+	[ "$got" = "count 0" ] || fail "$prog: test frames reached the stack ($got)"
+	ping -c 2 -i 0.2 -W 5 $REMOTE_V4 >/dev/null 2>&1 || fail "$prog: ping failed"
+done
+[ -n "$why" ] && echo "$why" | diag
+[ -z "$why" ]
+result $? drop
+
+# mtu
+why=
+ip link set dev "$A" mtu $XDP_MAX_MTU 2>&1 | diag
+[ "$(cat /sys/class/net/$A/mtu)" = $XDP_MAX_MTU ] || fail "MTU $XDP_MAX_MTU refused with a program"
+out=$(ip link set dev "$A" mtu $((XDP_MAX_MTU + 1)) 2>&1) &&
+	fail "MTU $((XDP_MAX_MTU + 1)) accepted with a program"
+echo "mtu $((XDP_MAX_MTU + 1)): $out" | diag
+detach
+ip link set dev "$A" mtu 9000 || fail "MTU 9000 refused without a program"
+out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_tx.bpf.o" sec xdp 2>&1) &&
+	fail "a program was attached at MTU 9000"
+echo "attach at MTU 9000: $out" | diag
+echo "$out" | grep -q "MTU too large for XDP" || fail "no 'MTU too large for XDP' message"
+[ "$(xdp_mode)" = 0 ] || fail "a program is attached after the refusal"
+ip link set dev "$A" mtu 1500
+[ -n "$why" ] && echo "$why" | diag
+[ -z "$why" ]
+result $? mtu
+
+# detach
+why=
+out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_drop.bpf.o" sec xdp 2>&1) || fail "attach: $out"
+detach || fail "xdpdrv off failed"
+[ "$(xdp_mode)" = 0 ] || fail "a program is still attached"
+d0=$(counter xdp_packets)
+$RAW recv "$A" 88b5 10 >/tmp/rvnet_xdp_recv &
+rpid=$!
+sleep 4
+from_b send "$MAC_A" 88b5 5 100
+wait $rpid
+got=$(tail -n1 /tmp/rvnet_xdp_recv)
+echo "after detach the stack saw: $got; xdp_packets +$(($(counter xdp_packets) - d0))" | diag
+[ "$got" = "count 5" ] || fail "the stack saw $got, not 5"
+[ "$(counter xdp_packets)" = "$d0" ] || fail "a program still ran"
+[ -n "$why" ] && echo "$why" | diag
+[ -z "$why" ]
+result $? detach
+
+echo "# Totals: pass:$npass fail:$nfail xfail:0 xpass:0 skip:0 error:0"
+[ $nfail = 0 ]
