@@ -22,7 +22,7 @@ use crate::{
     features::{self, NegotiationError, Version},
     kernel_ext::{
         netdev,
-        xdp::{XDP_HEADROOM, XDP_TAILROOM},
+        xdp::{XDP_BUF_SIZE, XDP_HEADROOM, XDP_TAILROOM},
     },
     nic::{
         config::{self, Link, NetConfig},
@@ -229,7 +229,7 @@ impl<'bound> RvnetDevice<'bound> {
         // and learns of the receive buffers.
         transport.add_status(|s| s.with_driver_ok(true));
         rx.kick(&transport);
-        let xdp_max_mtu = config::xdp_max_mtu(rx::XDP_BUF_SIZE, XDP_HEADROOM, XDP_TAILROOM);
+        let xdp_max_mtu = config::xdp_max_mtu(XDP_BUF_SIZE, XDP_HEADROOM, XDP_TAILROOM);
         let nic = Nic::new(
             transport,
             rx,

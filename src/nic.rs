@@ -307,25 +307,26 @@ impl netdev::Operations for RvnetNetdev {
         }
     }
 
-    /// With an XDP program attached, frames must still fit in the XDP buffer.
+    /// With an XDP program attached that needs linear frames, frames must still fit in the
+    /// linear XDP buffer.
     fn change_mtu(dev: &NetDevice, nic: &Nic<'_>, mtu: u32) -> Result {
-        if dev.xdp_attached() && mtu > nic.xdp_max_mtu {
+        if dev.xdp_needs_linear() && mtu > nic.xdp_max_mtu {
             return Err(EINVAL);
         }
         Ok(())
     }
 
-    /// Any program, as long as the MTU keeps frames within one XDP buffer (multi-buffer
-    /// programs are welcome, and get single buffers). The program runs from the next packet
-    /// on; nothing needs to stop.
+    /// A multi-buffer program (`xdp.frags`) at any MTU; another as long as the MTU keeps
+    /// frames within the linear XDP buffer. The program runs from the next packet on;
+    /// nothing needs to stop.
     fn xdp_setup(dev: &NetDevice, nic: &Nic<'_>, prog: Option<&XdpProg>) -> Result<(), XdpRefusal> {
-        if prog.is_some() && dev.mtu() > nic.xdp_max_mtu {
-            return Err(XdpRefusal {
+        match prog {
+            Some(prog) if !prog.has_frags() && dev.mtu() > nic.xdp_max_mtu => Err(XdpRefusal {
                 err: EINVAL,
-                msg: c"MTU too large for XDP (frames must fit in one page)",
-            });
+                msg: c"MTU too large for XDP without frags (frames must fit in one page)",
+            }),
+            _ => Ok(()),
         }
-        Ok(())
     }
 }
 

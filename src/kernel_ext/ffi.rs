@@ -37,6 +37,8 @@ opaque_types! {
     bpf_prog;
     /// `struct netlink_ext_ack`.
     netlink_ext_ack;
+    /// `struct page` (`kernel::bindings::page`, whose bindgen layout is not FFI-safe).
+    page;
 }
 
 /// Where the frame starts in an XDP buffer: `RVNET_XDP_HEADROOM` of `shim.h`, at least
@@ -45,6 +47,11 @@ pub(crate) const XDP_HEADROOM: usize = 256;
 /// What an XDP buffer keeps free after the frame: `RVNET_XDP_TAILROOM` of `shim.h`, at least
 /// the `skb_shared_info` that `xdp_data_hard_end()` reserves (asserted in `shim.c`).
 pub(crate) const XDP_TAILROOM: usize = 384;
+/// The size of an XDP buffer and of each fragment page (`RVNET_XDP_BUF_SIZE`, the page size).
+pub(crate) const XDP_BUF_SIZE: usize = 4096;
+/// How many fragment pages an XDP frame may have (`RVNET_XDP_MAX_FRAGS`, within
+/// `MAX_SKB_FRAGS`).
+pub(crate) const XDP_MAX_FRAGS: usize = 16;
 
 /// The prefix of `struct rtnl_link_stats64` that rvnet fills.
 pub(crate) use super::netdev::LinkStats as rtnl_link_stats64_head;
@@ -71,7 +78,9 @@ extern "C" {
     pub(crate) fn rvnet_netdev_write_mtu(dev: *mut net_device, mtu: c_uint);
     pub(crate) fn rvnet_set_err_msg(extack: *mut netlink_ext_ack, msg: *const c_char);
     pub(crate) fn rvnet_xdp_swap(dev: *mut net_device, prog: *mut bpf_prog) -> *mut bpf_prog;
-    pub(crate) fn rvnet_xdp_attached(dev: *mut net_device) -> bool;
+    pub(crate) fn rvnet_xdp_attached_linear(dev: *mut net_device) -> bool;
+    pub(crate) fn rvnet_xdp_has_frags(prog: *mut bpf_prog) -> bool;
+    pub(crate) fn rvnet_page_address(page: *mut page) -> *mut c_void;
     pub(crate) fn rvnet_xdp_prog(dev: *mut net_device) -> *mut bpf_prog;
     pub(crate) fn rvnet_xdp_rxq_reg(dev: *mut net_device) -> c_int;
     pub(crate) fn rvnet_xdp_rxq_unreg(dev: *mut net_device);
@@ -82,6 +91,10 @@ extern "C" {
         frame_sz: u32,
         off: *mut u32,
         len: *mut u32,
+        pages: *mut *mut page,
+        offs: *mut u32,
+        lens: *mut u32,
+        nr_frags: *mut u32,
     ) -> u32;
     pub(crate) fn rvnet_xdp_exception(prog: *mut bpf_prog, dev: *mut net_device, act: u32);
     pub(crate) fn rvnet_napi_set_irq(napi: *mut napi_struct, irq: c_int);

@@ -166,6 +166,8 @@ static_assert(ETH_SS_STATS == 1);
 /* The buffer geometry Rust gives XDP programs (kernel_ext::xdp). */
 static_assert(RVNET_XDP_HEADROOM >= XDP_PACKET_HEADROOM);
 static_assert(RVNET_XDP_TAILROOM >= SKB_DATA_ALIGN(sizeof(struct skb_shared_info)));
+static_assert(RVNET_XDP_MAX_FRAGS <= MAX_SKB_FRAGS);
+static_assert(RVNET_XDP_BUF_SIZE == PAGE_SIZE);
 static_assert(XDP_ABORTED == 0 && XDP_DROP == 1 && XDP_PASS == 2 && XDP_TX == 3 &&
 	      XDP_REDIRECT == 4);
 static_assert(ETH_GSTRING_LEN == 32);
@@ -180,8 +182,8 @@ struct net_device *rvnet_alloc_netdev(struct device *parent)
 	dev->netdev_ops = &rvnet_netdev_ops;
 	dev->ethtool_ops = &rvnet_ethtool_ops;
 	dev->stat_ops = &rvnet_stat_ops;
-	/* XDP_ABORTED, XDP_DROP, XDP_PASS and XDP_TX, on linear frames. */
-	dev->xdp_features = NETDEV_XDP_ACT_BASIC;
+	/* XDP_ABORTED, XDP_DROP, XDP_PASS and XDP_TX; frames in fragments for xdp.frags. */
+	dev->xdp_features = NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_RX_SG;
 	/*
 	 * With a persistent configuration (index 0: the one queue pair), the NAPI ID and its
 	 * settings survive a down/up, as virtio_net's do. free_netdev() deletes it.
@@ -211,9 +213,21 @@ struct bpf_prog *rvnet_xdp_swap(struct net_device *dev, struct bpf_prog *prog)
 	return rcu_replace_pointer(rvnet_priv(dev)->xdp_prog, prog, lockdep_rtnl_is_held());
 }
 
-bool rvnet_xdp_attached(struct net_device *dev)
+bool rvnet_xdp_attached_linear(struct net_device *dev)
 {
-	return rcu_access_pointer(rvnet_priv(dev)->xdp_prog);
+	struct bpf_prog *prog = rtnl_dereference(rvnet_priv(dev)->xdp_prog);
+
+	return prog && !prog->aux->xdp_has_frags;
+}
+
+bool rvnet_xdp_has_frags(struct bpf_prog *prog)
+{
+	return prog->aux->xdp_has_frags;
+}
+
+void *rvnet_page_address(struct page *page)
+{
+	return page_address(page);
 }
 
 struct bpf_prog *rvnet_xdp_prog(struct net_device *dev)
@@ -229,7 +243,8 @@ int rvnet_xdp_rxq_reg(struct net_device *dev)
 	err = xdp_rxq_info_reg(&priv->xdp_rxq, dev, 0, priv->napi.napi_id);
 	if (err)
 		return err;
-	err = xdp_rxq_info_reg_mem_model(&priv->xdp_rxq, MEM_TYPE_PAGE_SHARED, NULL);
+	/* Fragments are whole pages of the driver's, released with put_page(). */
+	err = xdp_rxq_info_reg_mem_model(&priv->xdp_rxq, MEM_TYPE_PAGE_ORDER0, NULL);
 	if (err)
 		xdp_rxq_info_unreg(&priv->xdp_rxq);
 	return err;
@@ -240,17 +255,46 @@ void rvnet_xdp_rxq_unreg(struct net_device *dev)
 	xdp_rxq_info_unreg(&rvnet_priv(dev)->xdp_rxq);
 }
 
+/*
+ * Runs prog on the frame at buf + *off (*len bytes; buf is frame_sz bytes) and, with
+ * *nr_frags > 0, its rest in pages[i] (lens[i] bytes each, from offset 0). While the program
+ * runs, each fragment page carries a reference of its own: a helper that releases a fragment
+ * (bpf_xdp_adjust_tail() shrinking; MEM_TYPE_PAGE_ORDER0) puts that one, never the owner's.
+ * On return *off and *len give the linear part the program left, and pages, offs, lens and
+ * *nr_frags its fragments.
+ */
 u32 rvnet_xdp_run(struct bpf_prog *prog, struct net_device *dev, u8 *buf, u32 frame_sz,
-		  u32 *off, u32 *len)
+		  u32 *off, u32 *len, struct page **pages, u32 *offs, u32 *lens, u32 *nr_frags)
 {
+	struct skb_shared_info *sinfo;
 	struct xdp_buff xdp;
-	u32 act;
+	u32 act, i, n = *nr_frags, size = 0;
 
 	xdp_init_buff(&xdp, frame_sz, &rvnet_priv(dev)->xdp_rxq);
 	xdp_prepare_buff(&xdp, buf, *off, *len, false);
+	sinfo = xdp_get_shared_info_from_buff(&xdp);
+	if (n) {
+		for (i = 0; i < n; i++) {
+			get_page(pages[i]);
+			skb_frag_fill_page_desc(&sinfo->frags[i], pages[i], 0, lens[i]);
+			size += lens[i];
+		}
+		sinfo->nr_frags = n;
+		sinfo->xdp_frags_size = size;
+		sinfo->xdp_frags_truesize = n * PAGE_SIZE;
+		xdp_buff_set_frags_flag(&xdp);
+	}
 	act = bpf_prog_run_xdp(prog, &xdp);
 	*off = xdp.data - xdp.data_hard_start;
 	*len = xdp.data_end - xdp.data;
+	n = xdp_buff_has_frags(&xdp) ? sinfo->nr_frags : 0;
+	for (i = 0; i < n; i++) {
+		pages[i] = skb_frag_page(&sinfo->frags[i]);
+		offs[i] = skb_frag_off(&sinfo->frags[i]);
+		lens[i] = skb_frag_size(&sinfo->frags[i]);
+		put_page(pages[i]);
+	}
+	*nr_frags = n;
 	return act;
 }
 

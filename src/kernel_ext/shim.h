@@ -33,6 +33,9 @@ struct rvnet_queue_stats {
 /* Where XDP frames start in, and what they leave free at the end of, rvnet's XDP buffer. */
 #define RVNET_XDP_HEADROOM 256
 #define RVNET_XDP_TAILROOM 384
+/* The size of an XDP buffer and of each fragment page; how many fragments a frame may have. */
+#define RVNET_XDP_BUF_SIZE 4096
+#define RVNET_XDP_MAX_FRAGS 16
 
 struct bpf_prog;
 struct netlink_ext_ack;
@@ -53,12 +56,14 @@ unsigned int rvnet_netdev_mtu(struct net_device *dev);
 void rvnet_netdev_write_mtu(struct net_device *dev, unsigned int mtu);
 void rvnet_set_err_msg(struct netlink_ext_ack *extack, const char *msg);
 struct bpf_prog *rvnet_xdp_swap(struct net_device *dev, struct bpf_prog *prog);
-bool rvnet_xdp_attached(struct net_device *dev);
+bool rvnet_xdp_attached_linear(struct net_device *dev);
+bool rvnet_xdp_has_frags(struct bpf_prog *prog);
+void *rvnet_page_address(struct page *page);
 struct bpf_prog *rvnet_xdp_prog(struct net_device *dev);
 int rvnet_xdp_rxq_reg(struct net_device *dev);
 void rvnet_xdp_rxq_unreg(struct net_device *dev);
 u32 rvnet_xdp_run(struct bpf_prog *prog, struct net_device *dev, u8 *buf, u32 frame_sz,
-		  u32 *off, u32 *len);
+		  u32 *off, u32 *len, struct page **pages, u32 *offs, u32 *lens, u32 *nr_frags);
 void rvnet_xdp_exception(struct bpf_prog *prog, struct net_device *dev, u32 act);
 void rvnet_napi_set_irq(struct napi_struct *napi, int irq);
 void rvnet_queues_set_napi(struct net_device *dev, struct napi_struct *napi);

@@ -13,13 +13,19 @@
 use core::ops::Range;
 
 use kernel::{
+    dma::CoherentView,
+    io::{io_project, Io},
+    page::Page,
     prelude::*,
     sync::rcu, //
 };
 
 use super::{ffi, netdev::NetDevice};
 
-pub(crate) use super::ffi::{XDP_HEADROOM, XDP_TAILROOM};
+pub(crate) use super::ffi::{XDP_BUF_SIZE, XDP_HEADROOM, XDP_MAX_FRAGS, XDP_TAILROOM};
+
+/// The most bytes of a frame the linear part of an [`XdpBuf`] holds.
+pub(crate) const XDP_LINEAR_MAX: usize = XDP_BUF_SIZE - XDP_HEADROOM - XDP_TAILROOM;
 
 /// Why a driver refuses a program: the error `ndo_bpf` returns, and the message the user sees
 /// (netlink extended ack, e.g. from `ip link set ... xdp`).
@@ -96,47 +102,10 @@ impl XdpProg {
         self.0.get()
     }
 
-    /// Runs the program on the frame at `frame` in `buf`, received by `dev` (whose receive
-    /// queue is registered for XDP: the device is open). The program may move the start and
-    /// the end of the frame within `buf`; returns its verdict and where the frame is now.
-    ///
-    /// Returns `None`, without running the program, unless the frame leaves the headroom
-    /// (`XDP_PACKET_HEADROOM`) free before it and the `skb_shared_info` room after it that XDP
-    /// expects, or when `buf` is larger than an XDP frame may be.
-    pub(crate) fn run(
-        &self,
-        dev: &NetDevice,
-        buf: &mut [u8],
-        frame: Range<usize>,
-    ) -> Option<(XdpAction, Range<usize>)> {
-        if frame.start < XDP_HEADROOM
-            || frame.start > frame.end
-            || frame.end.checked_add(XDP_TAILROOM)? > buf.len()
-        {
-            return None;
-        }
-        let frame_sz = u32::try_from(buf.len()).ok()?;
-        let mut off = u32::try_from(frame.start).ok()?;
-        let mut len = u32::try_from(frame.len()).ok()?;
-        // SAFETY: By the type invariant, the program is valid; `dev` is a valid device, open
-        // (the caller's guarantee), so its receive queue is registered. `buf` is `frame_sz`
-        // writable bytes that nothing else uses during the call, with the frame at `off`
-        // inside it and the head- and tailroom XDP needs around it (checked above): the
-        // program and the XDP helpers access only `buf`.
-        let act = unsafe {
-            ffi::rvnet_xdp_run(
-                self.as_raw(),
-                dev.as_raw(),
-                buf.as_mut_ptr(),
-                frame_sz,
-                &mut off,
-                &mut len,
-            )
-        };
-        let start = usize::try_from(off).ok()?;
-        let end = start.checked_add(usize::try_from(len).ok()?)?;
-        // The helpers keep the frame inside the buffer; do not take that on trust either.
-        (end <= buf.len()).then_some((XdpAction::from_raw(act), start..end))
+    /// Whether the program takes frames in several buffers (`SEC("xdp.frags")`).
+    pub(crate) fn has_frags(&self) -> bool {
+        // SAFETY: By the type invariant, the program is valid.
+        unsafe { ffi::rvnet_xdp_has_frags(self.as_raw()) }
     }
 
     /// Reports a frame the driver dropped because of `act` (`XDP_ABORTED`, or a verdict it
@@ -160,10 +129,243 @@ impl NetDevice {
         (!prog.is_null()).then(|| unsafe { XdpProg::from_raw(prog) })
     }
 
-    /// Whether an XDP program is attached.
-    pub(crate) fn xdp_attached(&self) -> bool {
-        // SAFETY: By the type invariant, `self` is a valid rvnet device; the pointer is only
-        // compared, not followed.
-        unsafe { ffi::rvnet_xdp_attached(self.as_raw()) }
+    /// Whether an XDP program that needs linear frames (no `xdp.frags`) is attached. Called
+    /// under RTNL (`ndo_change_mtu`), which keeps the program from changing meanwhile.
+    pub(crate) fn xdp_needs_linear(&self) -> bool {
+        // SAFETY: By the type invariant, `self` is a valid rvnet device; the caller holds RTNL,
+        // under which `rtnl_dereference()` reads the program and its flag.
+        unsafe { ffi::rvnet_xdp_attached_linear(self.as_raw()) }
+    }
+}
+
+/// Memory an XDP program runs on: a page-sized linear buffer, with the head- and tailroom XDP
+/// expects around the frame, and pages for the rest of a frame too large for it (multi-buffer
+/// XDP, for `xdp.frags` programs). The driver copies a received packet in ([`XdpBuf::load`]),
+/// runs the program ([`XdpBuf::run`]) and copies out what it left ([`XdpBuf::for_each_chunk`]).
+///
+/// # Invariants
+///
+/// `head` is `XDP_BUF_SIZE` bytes. Each page of `pages` is owned, allocated without
+/// `__GFP_HIGHMEM` (so `page_address()` maps it for good) and referenced nowhere else outside
+/// [`XdpBuf::run`]. `linear` lies within `head`; each `frags[..nr_frags]` entry is
+/// `(page index, offset, length)` within a page of `pages`.
+pub(crate) struct XdpBuf {
+    head: KVec<u8>,
+    pages: KVec<Page>,
+    linear: Range<usize>,
+    frags: [(usize, usize, usize); XDP_MAX_FRAGS],
+    nr_frags: usize,
+}
+
+impl XdpBuf {
+    /// An empty buffer; fragment pages are allocated when a frame first needs them.
+    ///
+    /// # Errors
+    ///
+    /// `ENOMEM` when the linear buffer cannot be allocated.
+    pub(crate) fn new() -> Result<Self> {
+        // INVARIANT: `XDP_BUF_SIZE` bytes, no pages, an empty frame.
+        Ok(Self {
+            head: KVec::from_elem(0, XDP_BUF_SIZE, GFP_KERNEL)?,
+            pages: KVec::new(),
+            linear: XDP_HEADROOM..XDP_HEADROOM,
+            frags: [(0, 0, 0); XDP_MAX_FRAGS],
+            nr_frags: 0,
+        })
+    }
+
+    /// The largest frame a buffer holds: in its linear part only, or with fragments.
+    pub(crate) const fn capacity(frags: bool) -> usize {
+        if frags {
+            XDP_LINEAR_MAX + XDP_MAX_FRAGS * XDP_BUF_SIZE
+        } else {
+            XDP_LINEAR_MAX
+        }
+    }
+
+    /// The bytes of page `index`, mutable.
+    fn page_mut(&mut self, index: usize) -> Option<&mut [u8]> {
+        let page = self.pages.get(index)?;
+        // SAFETY: The page is valid and owned (type invariant).
+        let addr = unsafe { ffi::rvnet_page_address(page.as_ptr().cast()) }.cast::<u8>();
+        // SAFETY: By the type invariant, the page is mapped at `addr` for good and is
+        // `XDP_BUF_SIZE` bytes; `&mut self` makes this the only reference to its memory.
+        Some(unsafe { core::slice::from_raw_parts_mut(addr, XDP_BUF_SIZE) })
+    }
+
+    /// The bytes of page `index`.
+    fn page(&self, index: usize) -> Option<&[u8]> {
+        let page = self.pages.get(index)?;
+        // SAFETY: The page is valid and owned (type invariant).
+        let addr = unsafe { ffi::rvnet_page_address(page.as_ptr().cast()) }
+            .cast::<u8>()
+            .cast_const();
+        // SAFETY: As in `page_mut`; `&self` allows no writer meanwhile.
+        Some(unsafe { core::slice::from_raw_parts(addr, XDP_BUF_SIZE) })
+    }
+
+    /// Makes the buffer a frame of `len` bytes, which `fill(at, dst)` writes: `dst` is the part
+    /// of the frame from byte `at` on, the linear part first, then one page after another.
+    /// Fragments are used only when `frags` allows them. Called from the NAPI poll: pages are
+    /// allocated atomically.
+    ///
+    /// # Errors
+    ///
+    /// `EMSGSIZE` when the frame exceeds [`Self::capacity`], `ENOMEM` when a page cannot be
+    /// allocated, or `fill`'s error; the buffer then holds no frame.
+    pub(crate) fn load(
+        &mut self,
+        len: usize,
+        frags: bool,
+        mut fill: impl FnMut(usize, &mut [u8]) -> Result,
+    ) -> Result {
+        self.linear = XDP_HEADROOM..XDP_HEADROOM;
+        self.nr_frags = 0;
+        if len > Self::capacity(frags) {
+            return Err(EMSGSIZE);
+        }
+        let linear = len.min(XDP_LINEAR_MAX);
+        let nr_frags = (len - linear).div_ceil(XDP_BUF_SIZE);
+        while self.pages.len() < nr_frags {
+            let page = Page::alloc_page(GFP_ATOMIC)?;
+            self.pages.push(page, GFP_ATOMIC)?;
+        }
+        let head = XDP_HEADROOM..XDP_HEADROOM + linear;
+        fill(0, self.head.get_mut(head.clone()).ok_or(EINVAL)?)?;
+        let mut at = linear;
+        for i in 0..nr_frags {
+            let n = (len - at).min(XDP_BUF_SIZE);
+            fill(
+                at,
+                self.page_mut(i)
+                    .and_then(|p| p.get_mut(..n))
+                    .ok_or(EINVAL)?,
+            )?;
+            if let Some(frag) = self.frags.get_mut(i) {
+                *frag = (i, 0, n);
+            }
+            at += n;
+        }
+        // INVARIANT: The linear part and the fragments lie within `head` and the pages.
+        self.linear = head;
+        self.nr_frags = nr_frags;
+        Ok(())
+    }
+
+    /// The length of the frame.
+    pub(crate) fn len(&self) -> usize {
+        self.frags
+            .iter()
+            .take(self.nr_frags)
+            .fold(self.linear.len(), |sum, &(_, _, len)| sum + len)
+    }
+
+    /// Runs `prog` on the frame, received by `dev` (whose receive queue is registered for XDP:
+    /// the device is open). The program may change the frame within the buffer; returns its
+    /// verdict, or `None` (no frame left) if the frame it left cannot be accounted for.
+    pub(crate) fn run(&mut self, prog: &XdpProg, dev: &NetDevice) -> Option<XdpAction> {
+        let mut pages = [core::ptr::null_mut(); XDP_MAX_FRAGS];
+        let mut offs = [0u32; XDP_MAX_FRAGS];
+        let mut lens = [0u32; XDP_MAX_FRAGS];
+        let frags = self.frags.iter().take(self.nr_frags);
+        for ((raw, raw_len), &(page, _, len)) in pages.iter_mut().zip(&mut lens).zip(frags) {
+            *raw = self.pages.get(page)?.as_ptr().cast();
+            *raw_len = u32::try_from(len).ok()?;
+        }
+        let mut nr_frags = u32::try_from(self.nr_frags).ok()?;
+        let mut off = u32::try_from(self.linear.start).ok()?;
+        let mut len = u32::try_from(self.linear.len()).ok()?;
+        let frame_sz = u32::try_from(self.head.len()).ok()?;
+        // No frame unless the program leaves one that checks out below.
+        let nr = core::mem::replace(&mut self.nr_frags, 0);
+        // SAFETY: By the type invariants, the program and `dev` are valid, and the device is
+        // open (the caller's guarantee), so its receive queue is registered. `head` is
+        // `frame_sz` bytes with the frame at `off`, `XDP_HEADROOM` before it and
+        // `XDP_TAILROOM` after it (`load`), for the `skb_shared_info` that XDP keeps at its end;
+        // `pages[..nr]` are owned pages holding `lens[..nr]` bytes each, which the helper
+        // references for the run. `&mut self` keeps everything else away from this memory; the
+        // program and the XDP helpers touch only it, and the arrays have `XDP_MAX_FRAGS`
+        // entries, at least `nr_frags`.
+        let act = unsafe {
+            ffi::rvnet_xdp_run(
+                prog.as_raw(),
+                dev.as_raw(),
+                self.head.as_mut_ptr(),
+                frame_sz,
+                &mut off,
+                &mut len,
+                pages.as_mut_ptr(),
+                offs.as_mut_ptr(),
+                lens.as_mut_ptr(),
+                &mut nr_frags,
+            )
+        };
+        // The helpers keep the frame inside the buffer and fragments inside their pages; do
+        // not take that on trust either.
+        let start = usize::try_from(off).ok()?;
+        let end = start.checked_add(usize::try_from(len).ok()?)?;
+        let nr_frags = usize::try_from(nr_frags).ok()?;
+        if end > self.head.len() || nr_frags > nr {
+            return None;
+        }
+        let left = pages.iter().zip(&offs).zip(&lens).take(nr_frags);
+        for (frag, ((&raw, &off), &len)) in self.frags.iter_mut().zip(left) {
+            let page = self.pages.iter().position(|p| p.as_ptr().cast() == raw)?;
+            let (off, len) = (usize::try_from(off).ok()?, usize::try_from(len).ok()?);
+            if off.checked_add(len)? > XDP_BUF_SIZE {
+                return None;
+            }
+            *frag = (page, off, len);
+        }
+        // INVARIANT: Checked above.
+        self.linear = start..end;
+        self.nr_frags = nr_frags;
+        Some(XdpAction::from_raw(act))
+    }
+
+    /// Calls `f` on each part of the frame in order: the linear part, then the fragments.
+    ///
+    /// # Errors
+    ///
+    /// The first error of `f`.
+    pub(crate) fn for_each_chunk(&self, mut f: impl FnMut(&[u8]) -> Result) -> Result {
+        f(self.head.get(self.linear.clone()).ok_or(EINVAL)?)?;
+        for &(page, off, len) in self.frags.iter().take(self.nr_frags) {
+            f(self
+                .page(page)
+                .and_then(|p| p.get(off..off + len))
+                .ok_or(EINVAL)?)?;
+        }
+        Ok(())
+    }
+
+    /// Fills `dst` with the frame's bytes from offset `at` on.
+    ///
+    /// # Errors
+    ///
+    /// `EMSGSIZE` when the frame has fewer than `dst.len()` bytes past `at`.
+    pub(crate) fn copy_to(&self, at: usize, dst: CoherentView<'_, [u8]>) -> Result {
+        let want = at..at.checked_add(dst.len()).ok_or(EMSGSIZE)?;
+        let (mut pos, mut done) = (0, 0);
+        self.for_each_chunk(|chunk| {
+            let part = pos..pos + chunk.len();
+            pos = part.end;
+            let (from, to) = (want.start.max(part.start), want.end.min(part.end));
+            if from < to {
+                let src = chunk
+                    .get(from - part.start..to - part.start)
+                    .ok_or(EINVAL)?;
+                let into = from - want.start..to - want.start;
+                // PANIC: Both sides are `to - from` bytes long.
+                io_project!(dst, [try: into]).copy_from_slice(src);
+                done += to - from;
+            }
+            Ok(())
+        })?;
+        if done == dst.len() {
+            Ok(())
+        } else {
+            Err(EMSGSIZE)
+        }
     }
 }

@@ -11,11 +11,13 @@
 //! still writes, refilling never allocates, and a failed allocation drops one packet, counted,
 //! without losing the ring slot.
 //!
-//! With an XDP program attached, the packet is copied instead into the queue's XDP buffer, a
-//! linear frame with the head- and tailroom XDP expects (as `xdp_linearize_page()` does for
-//! merged packets), and the program runs on that: `XDP_PASS` copies the frame it leaves into a
-//! socket buffer, `XDP_TX` into the transmit ring, `XDP_DROP` and `XDP_ABORTED` drop it.
-//! `XDP_REDIRECT` is not supported (`xdp_features` says so): the frame is dropped and traced.
+//! With an XDP program attached, the packet is copied instead into the queue's XDP buffer
+//! (`kernel_ext::xdp::XdpBuf`): a page with the head- and tailroom XDP expects (as
+//! `xdp_linearize_page()` does for merged packets) and, for a frame larger than that and a
+//! program that takes fragments (`xdp.frags`), pages for the rest. The program runs on that:
+//! `XDP_PASS` copies the frame it leaves into a socket buffer, `XDP_TX` into the transmit
+//! ring, `XDP_DROP` and `XDP_ABORTED` drop it. `XDP_REDIRECT` is not supported
+//! (`xdp_features` says so): the frame is dropped and traced.
 
 use kernel::{
     dma::CoherentView,
@@ -27,7 +29,7 @@ use kernel::{
 use crate::{
     kernel_ext::{
         netdev::{Napi, NetDevice},
-        xdp::{XdpAction, XdpProg, XDP_HEADROOM},
+        xdp::{XdpAction, XdpBuf, XdpProg},
     },
     transport::Transport,
     virtqueue::{
@@ -44,9 +46,6 @@ const NUM_BUFFERS_OFFSET: usize = 10;
 /// The most buffers one packet may take: enough for the largest frame in 2 KiB buffers
 /// (`config::max_frame_mergeable`); a device claiming more is not believed.
 pub(crate) const MAX_BUFS_PER_PACKET: usize = 34;
-
-/// Size of the XDP buffer: a page, as XDP programs expect (`frame_sz`).
-pub(crate) const XDP_BUF_SIZE: usize = 4096;
 
 /// Where the packets of a poll go, and what they need on the way.
 pub(crate) struct Sink<'a> {
@@ -70,8 +69,8 @@ pub(crate) struct RxQueue {
     /// The largest frame the interface accepts (MTU and Ethernet header); a longer packet is
     /// a device error.
     max_frame: usize,
-    /// Where XDP programs run: a packet is copied here, after `XDP_HEADROOM` bytes.
-    xdp_buf: KVec<u8>,
+    /// Where XDP programs run: a packet is copied here.
+    xdp: XdpBuf,
 }
 
 impl RxQueue {
@@ -86,7 +85,7 @@ impl RxQueue {
             vq,
             mergeable,
             max_frame,
-            xdp_buf: KVec::from_elem(0, XDP_BUF_SIZE, GFP_KERNEL)?,
+            xdp: XdpBuf::new()?,
         })
     }
 
@@ -271,47 +270,36 @@ impl RxQueue {
     ) -> bool {
         let counters = sink.counters;
         counters.add(Counter::XdpPackets, 1);
-        let frame = XDP_HEADROOM..XDP_HEADROOM + pkt_len;
-        let Some(dst) = self.xdp_buf.get_mut(frame.clone()) else {
-            // Longer than an XDP buffer holds, and so than the MTU (`xdp_setup`): a peer with
-            // a larger one sent it; the C driver drops it too.
+        let loaded = self.xdp.load(pkt_len, prog.has_frags(), |at, dst| {
+            copy_range(&self.vq, bufs, sink.hdr_len, at, dst)
+        });
+        if loaded.is_err() {
+            // Longer than the program takes (no fragments) and so than the MTU (`xdp_setup`):
+            // a peer with a larger one sent it, and the C driver drops it too; or no page for
+            // the fragments.
             counters.add(Counter::RxDropped, 1);
             return false;
-        };
-        let copied = for_each_part(&self.vq, bufs, sink.hdr_len, |at, part| {
-            let to = dst.get_mut(at..at + part.len()).ok_or(EINVAL)?;
-            // PANIC: Both sides are `part.len()` bytes long.
-            part.copy_to_slice(to);
-            Ok(())
-        });
-        if copied.is_err() {
-            counters.add(Counter::RxErrors, 1);
-            return false;
         }
-        let Some((act, frame)) = prog.run(sink.dev, &mut self.xdp_buf, frame) else {
+        let Some(act) = self.xdp.run(prog, sink.dev) else {
             counters.add(Counter::XdpDrops, 1);
             return false;
         };
-        let Some(data) = self.xdp_buf.get(frame) else {
-            counters.add(Counter::XdpDrops, 1);
-            return false;
-        };
+        let xdp = &self.xdp;
         match act {
             XdpAction::Pass => {
-                let Some(mut skb) = u32::try_from(data.len())
-                    .ok()
-                    .and_then(|l| sink.napi.alloc_skb(l))
+                let len = xdp.len();
+                let Some(mut skb) = u32::try_from(len).ok().and_then(|l| sink.napi.alloc_skb(l))
                 else {
                     counters.add(Counter::RxDropped, 1);
                     return false;
                 };
-                if skb.put_slice(data).is_err() {
+                if xdp.for_each_chunk(|chunk| skb.put_slice(chunk)).is_err() {
                     counters.add(Counter::RxErrors, 1);
                     return false;
                 }
                 counters.add(Counter::RxPackets, 1);
                 // CAST: `usize` to `u64` is lossless on 64-bit machines.
-                counters.add(Counter::RxBytes, data.len() as u64);
+                counters.add(Counter::RxBytes, len as u64);
                 sink.napi.receive(skb);
                 false
             }
@@ -319,7 +307,7 @@ impl RxQueue {
                 if sink
                     .tx
                     .lock()
-                    .xdp_xmit(sink.dev, counters, data, sink.hdr_len)
+                    .xdp_xmit(sink.dev, counters, xdp, sink.hdr_len)
                 {
                     counters.add(Counter::XdpTx, 1);
                     true
@@ -366,6 +354,34 @@ fn for_each_part(
         start = 0;
     }
     Ok(())
+}
+
+/// Fills `dst` with the bytes of the packet in `bufs` (buffers of `vq`, after a header of
+/// `hdr_len` bytes) from packet offset `at` on.
+fn copy_range(
+    vq: &Virtqueue,
+    bufs: &[(u16, u32)],
+    hdr_len: usize,
+    at: usize,
+    dst: &mut [u8],
+) -> Result {
+    let want = at..at + dst.len();
+    let mut done = 0;
+    for_each_part(vq, bufs, hdr_len, |start, part| {
+        let (from, to) = (want.start.max(start), want.end.min(start + part.len()));
+        if from < to {
+            let into = dst.get_mut(from - at..to - at).ok_or(EINVAL)?;
+            // PANIC: Both sides are `to - from` bytes long.
+            io_project!(part, [try: from - start..to - start]).copy_to_slice(into);
+            done += to - from;
+        }
+        Ok(())
+    })?;
+    if done == dst.len() {
+        Ok(())
+    } else {
+        Err(EMSGSIZE)
+    }
 }
 
 /// The buffers of one received packet, as `(id, len)`.

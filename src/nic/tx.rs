@@ -24,7 +24,10 @@ use kernel::{
 };
 
 use crate::{
-    kernel_ext::netdev::{self, NetDevice, SkBuff, TxOutcome},
+    kernel_ext::{
+        netdev::{self, NetDevice, SkBuff, TxOutcome},
+        xdp::XdpBuf,
+    },
     transport::Transport,
     virtqueue::{
         ring::{BadDevice, Used},
@@ -187,7 +190,7 @@ impl TxQueue {
         TxOutcome::Consumed
     }
 
-    /// Queues `frame`, which an XDP program sent back (`XDP_TX`), after a header of `hdr_len`
+    /// Queues the frame in `xdp`, which its program sent back (`XDP_TX`), after a header of `hdr_len`
     /// bytes, without notifying the device: the caller kicks once for all the frames of a
     /// poll (`virtnet_xdp_xmit()`). Returns `false`, queueing nothing, when the ring has no
     /// room. Stops the queue when the frame fills the ring, as a packet from the stack does.
@@ -195,11 +198,12 @@ impl TxQueue {
         &mut self,
         dev: &NetDevice,
         counters: &Counters,
-        frame: &[u8],
+        xdp: &XdpBuf,
         hdr_len: usize,
     ) -> bool {
         self.reap(counters);
-        let total = hdr_len + frame.len();
+        let len = xdp.len();
+        let total = hdr_len + len;
         let descs = u16::try_from(total.div_ceil(self.vq.buf_size().max(1))).unwrap_or(u16::MAX);
         if descs > self.room {
             return false;
@@ -207,19 +211,16 @@ impl TxQueue {
         let Some(id) = self.vq.alloc_chain(descs) else {
             return false;
         };
-        let copied = self.fill(id, hdr_len, total, |at, dst| {
-            let src = frame.get(at..at + dst.len()).ok_or(EINVAL)?;
-            // PANIC: Both sides are `dst.len()` bytes long.
-            dst.copy_from_slice(src);
-            Ok(())
-        });
-        if copied.is_err() {
+        if self
+            .fill(id, hdr_len, total, |at, dst| xdp.copy_to(at, dst))
+            .is_err()
+        {
             self.vq.free(id);
             return false;
         }
         counters.add(Counter::TxPackets, 1);
         // CAST: `usize` to `u64` is lossless on 64-bit machines.
-        counters.add(Counter::TxBytes, frame.len() as u64);
+        counters.add(Counter::TxBytes, len as u64);
         if !self.has_room() && !dev.queue_stopped() && !self.reap(counters) {
             self.stop(dev, counters);
         }
