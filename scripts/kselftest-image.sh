@@ -308,9 +308,11 @@ trap 'rm -rf "$WORK"' EXIT
 collect_modules "$WORK/modules.dep" "${MODULES[@]}"
 
 # rvnet_xdp.sh's programs: one object per verdict (qemu/kselftest/rvnet_xdp.bpf.c).
-for prog in drop aborted redirect tx edit; do
-	"clang-$LLVM_VER" --target=bpf -O2 -g -isystem "$(uapi_headers)" \
-		-D"RVNET_XDP_${prog^^}" -c "$RVNET_ROOT/qemu/kselftest/rvnet_xdp.bpf.c" \
+for prog in drop aborted redirect tx edit tx_frags edit_frags; do
+	defs=(-D"RVNET_XDP_$(echo "${prog%_frags}" | tr a-z A-Z)")
+	[ "$prog" = "${prog%_frags}" ] || defs+=(-DRVNET_FRAGS)
+	"clang-$LLVM_VER" --target=bpf -O2 -g -isystem "$(uapi_headers)" "${defs[@]}" \
+		-c "$RVNET_ROOT/qemu/kselftest/rvnet_xdp.bpf.c" \
 		-o "$WORK/rvnet_xdp_$prog.bpf.o" >&2 || die "building rvnet_xdp_$prog.bpf.o failed"
 done
 [ -n "${ko_added[rvnet]:-}" ] ||

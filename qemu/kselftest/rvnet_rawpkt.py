@@ -8,8 +8,8 @@
       prints "src dst length first-payload-byte" for each frame of ETHERTYPE that IFACE
       receives within SECONDS, then "count N"
   rvnet_rawpkt.py echo IFACE DST_MAC ETHERTYPE COUNT LEN SECONDS
-      sends as "send" and counts the frames of ETHERTYPE addressed back to IFACE within
-      SECONDS; prints "count N"
+      sends as "send" and counts the frames of ETHERTYPE addressed back to IFACE, with the
+      payload it sent, within SECONDS; prints "count N"
 """
 
 import socket
@@ -58,7 +58,7 @@ def send(s, iface, dst, proto, count, length):
     frame = mac_bytes(dst) + mac_bytes(src) + proto.to_bytes(2, "big") + payload
     for _ in range(count):
         s.send(frame)
-    return src
+    return src, payload
 
 
 def main():
@@ -75,9 +75,10 @@ def main():
         print("count", n)
     elif cmd == "echo":
         proto, count = int(sys.argv[4], 16), int(sys.argv[5])
-        src = send(s, iface, sys.argv[3], proto, count, int(sys.argv[6]))
+        src, payload = send(s, iface, sys.argv[3], proto, count, int(sys.argv[6]))
         n = sum(1 for f in frames(s, iface, proto, float(sys.argv[7]))
-                if mac_str(f[0:6]) == src and mac_str(f[6:12]) == sys.argv[3].lower())
+                if mac_str(f[0:6]) == src and mac_str(f[6:12]) == sys.argv[3].lower()
+                and f[14:] == payload)
         print("count", n)
     else:
         sys.exit(f"rvnet_rawpkt.py: unknown command {cmd}")

@@ -6,12 +6,22 @@
  *
  * Built by scripts/kselftest-image.sh with clang --target=bpf against the kernel's UAPI
  * headers only (no libbpf headers: the one helper is declared here), once per program:
- * -DRVNET_XDP_DROP gives rvnet_xdp_drop.bpf.o, and so on, each with one program in "xdp".
+ * -DRVNET_XDP_DROP gives rvnet_xdp_drop.bpf.o, and so on, each with one program in "xdp";
+ * with -DRVNET_FRAGS too, the program is a multi-buffer one, in "xdp.frags".
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 
 #define SEC(name) __attribute__((section(name), used))
+
+#ifdef RVNET_FRAGS
+#define XDP_SEC SEC("xdp.frags")
+/* Cut enough to release the last fragment page or more of a 9000-byte frame. */
+#define EDIT_CUT 5000
+#else
+#define XDP_SEC SEC("xdp")
+#define EDIT_CUT 4
+#endif
 
 /* bpf_xdp_adjust_tail(), helper 65 (include/uapi/linux/bpf.h). */
 static long (*bpf_xdp_adjust_tail)(struct xdp_md *ctx, int delta) = (void *)65;
@@ -33,7 +43,7 @@ static int test_frame(struct xdp_md *ctx, unsigned short proto)
 
 /* Test frames are dropped. */
 #ifdef RVNET_XDP_DROP
-SEC("xdp")
+XDP_SEC
 int rvnet_drop(struct xdp_md *ctx)
 {
 	return test_frame(ctx, ETH_P_TEST_TX) ? XDP_DROP : XDP_PASS;
@@ -42,7 +52,7 @@ int rvnet_drop(struct xdp_md *ctx)
 
 /* Test frames abort the program. */
 #ifdef RVNET_XDP_ABORTED
-SEC("xdp")
+XDP_SEC
 int rvnet_aborted(struct xdp_md *ctx)
 {
 	return test_frame(ctx, ETH_P_TEST_TX) ? XDP_ABORTED : XDP_PASS;
@@ -51,7 +61,7 @@ int rvnet_aborted(struct xdp_md *ctx)
 
 /* Test frames ask for a redirect, with no target: rvnet does not support redirects. */
 #ifdef RVNET_XDP_REDIRECT
-SEC("xdp")
+XDP_SEC
 int rvnet_redirect(struct xdp_md *ctx)
 {
 	return test_frame(ctx, ETH_P_TEST_TX) ? XDP_REDIRECT : XDP_PASS;
@@ -60,7 +70,7 @@ int rvnet_redirect(struct xdp_md *ctx)
 
 /* Test frames go back where they came from, source and destination swapped. */
 #ifdef RVNET_XDP_TX
-SEC("xdp")
+XDP_SEC
 int rvnet_tx(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
@@ -78,11 +88,11 @@ int rvnet_tx(struct xdp_md *ctx)
 #endif
 
 /*
- * Edited frames: the first payload byte becomes 'X' and the last 4 bytes are cut off, then
- * the frame passes: the stack must see the edit.
+ * Edited frames: the first payload byte becomes 'X' and the last EDIT_CUT bytes are cut off,
+ * then the frame passes: the stack must see the edit.
  */
 #ifdef RVNET_XDP_EDIT
-SEC("xdp")
+XDP_SEC
 int rvnet_edit(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
@@ -92,7 +102,7 @@ int rvnet_edit(struct xdp_md *ctx)
 	if (!test_frame(ctx, ETH_P_TEST_EDIT) || (void *)(payload + 1) > end)
 		return XDP_PASS;
 	payload[0] = 'X';
-	if (bpf_xdp_adjust_tail(ctx, -4))
+	if (bpf_xdp_adjust_tail(ctx, -EDIT_CUT))
 		return XDP_ABORTED;
 	return XDP_PASS;
 }

@@ -13,7 +13,11 @@
 #   rvnet_xdp.drop       XDP_DROP, XDP_ABORTED, XDP_REDIRECT (unsupported): no test frame
 #                        reaches the stack, xdp_drops counts every one, IP traffic flows
 #   rvnet_xdp.mtu        with a program, the MTU stops at the XDP limit (3438); a program is
-#                        refused at MTU 9000 with the driver's message
+#                        refused at MTU 9000 with the driver's message, a multi-buffer one
+#                        (xdp.frags) is not
+#   rvnet_xdp.frags      multi-buffer XDP at MTU 9000: 8100-byte test frames come back intact
+#                        from XDP_TX; XDP_PASS after an edit that cuts 5000 bytes (releasing
+#                        fragment pages) gives the stack the edit; 8000-byte pings pass
 #   rvnet_xdp.detach     xdpdrv off removes it: test frames reach the stack again
 #
 # Usage: rvnet_xdp.sh IFACE_A IFACE_B NETNS     (B is the peer, in NETNS)
@@ -53,7 +57,7 @@ from_b() { ip netns exec "$NS" $RAW "$1" "$B" "${@:2}"; }
 MAC_B_NOW=$(ip netns exec "$NS" cat "/sys/class/net/$B/address")
 
 echo "TAP version 13"
-echo "1..6"
+echo "1..7"
 
 # native
 why=
@@ -134,10 +138,46 @@ out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_tx.bpf.o" sec xdp 2>&1) &&
 echo "attach at MTU 9000: $out" | diag
 echo "$out" | grep -q "MTU too large for XDP" || fail "no 'MTU too large for XDP' message"
 [ "$(xdp_mode)" = 0 ] || fail "a program is attached after the refusal"
+out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_tx_frags.bpf.o" sec xdp.frags 2>&1) ||
+	fail "a multi-buffer program was refused at MTU 9000: $out"
+[ "$(xdp_mode)" = 1 ] || fail "no multi-buffer program attached at MTU 9000"
+detach
 ip link set dev "$A" mtu 1500
 [ -n "$why" ] && echo "$why" | diag
 [ -z "$why" ]
 result $? mtu
+
+# frags
+why=
+ip link set dev "$A" mtu 9000 && ip -n "$NS" link set dev "$B" mtu 9000 || fail "MTU 9000 refused"
+out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_tx_frags.bpf.o" sec xdp.frags 2>&1) ||
+	fail "attach tx_frags: $out"
+tx0=$(counter xdp_tx)
+out=$(from_b echo "$MAC_A" 88b5 5 8100 8)
+echo "B sent 5 frames of 8114 bytes, got back intact: $out; xdp_tx +$(($(counter xdp_tx) - tx0))" |
+	diag
+[ "$out" = "count 5" ] || fail "$out came back intact, not 5"
+out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_edit_frags.bpf.o" sec xdp.frags 2>&1) ||
+	fail "attach edit_frags: $out"
+$RAW recv "$A" 88b6 12 >/tmp/rvnet_xdp_recv &
+rpid=$!
+sleep 4
+from_b send "$MAC_A" 88b6 5 8100
+wait $rpid
+cat /tmp/rvnet_xdp_recv | diag
+# 14 + 8100 - 5000 bytes, the first payload byte the program's.
+good=$(awk -v src="$MAC_B_NOW" '$1 == src && $3 == 3114 && $4 == "X"' /tmp/rvnet_xdp_recv | wc -l)
+[ "$good" = 5 ] || fail "$good of 5 frames arrived edited"
+out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_tx_frags.bpf.o" sec xdp.frags 2>&1) ||
+	fail "attach tx_frags: $out"
+ping -c 3 -i 0.2 -s 8000 -W 5 $REMOTE_V4 >/dev/null 2>&1 ||
+	fail "8000-byte ping failed with a multi-buffer program"
+detach
+ip link set dev "$A" mtu 1500
+ip -n "$NS" link set dev "$B" mtu 1500
+[ -n "$why" ] && echo "$why" | diag
+[ -z "$why" ]
+result $? frags
 
 # detach
 why=
