@@ -12,9 +12,10 @@
 //! - [`driver`]: the platform driver and probe;
 //! - [`transport`] and [`regs`]: the virtio-mmio registers, both layouts;
 //! - [`features`], [`nic::config`], [`nic::stats`]: pure logic, host-tested;
-//! - [`nic`]: the interface (`net_device_ops`), link state and counters;
+//! - [`nic`]: the interface (`net_device_ops`), link state, counters and XDP;
 //! - [`procfs`]: the statistics file;
-//! - [`kernel_ext`]: every FFI wrapper rvnet needs that the kernel crate lacks.
+//! - [`kernel_ext`]: every FFI wrapper rvnet needs that the kernel crate lacks (network
+//!   devices, XDP, procfs).
 //!
 //! To try it: `make run` (see README.md).
 
