@@ -288,6 +288,11 @@ impl RxQueue {
         match act {
             XdpAction::Pass => {
                 let len = xdp.len();
+                if len < ETH_HLEN {
+                    // The helpers keep a whole Ethernet header; `eth_type_trans()` needs one.
+                    counters.add(Counter::XdpDrops, 1);
+                    return false;
+                }
                 let Some(mut skb) = u32::try_from(len).ok().and_then(|l| sink.napi.alloc_skb(l))
                 else {
                     counters.add(Counter::RxDropped, 1);
