@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Raw Ethernet frames for rvnet_xdp.sh (AF_PACKET).
+"""Raw Ethernet frames for rvnet_xdp.sh (AF_PACKET), and a count of loaded BPF programs.
 
   rvnet_rawpkt.py send IFACE DST_MAC ETHERTYPE COUNT LEN
       sends COUNT frames of LEN payload bytes ('a'..'z' repeated), EtherType ETHERTYPE (hex)
@@ -10,9 +10,13 @@
   rvnet_rawpkt.py echo IFACE DST_MAC ETHERTYPE COUNT LEN SECONDS
       sends as "send" and counts the frames of ETHERTYPE addressed back to IFACE, with the
       payload it sent, within SECONDS; prints "count N"
+  rvnet_rawpkt.py progs
+      prints how many BPF programs the kernel holds (bpf(BPF_PROG_GET_NEXT_ID) from 0 on)
 """
 
+import ctypes
 import socket
+import struct
 import sys
 import time
 
@@ -61,7 +65,28 @@ def send(s, iface, dst, proto, count, length):
     return src, payload
 
 
+SYS_BPF = 321  # x86_64
+BPF_PROG_GET_NEXT_ID = 11
+
+
+def count_progs():
+    """Walks the kernel's program ids: the number of programs loaded."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    n, prog_id = 0, 0
+    while True:
+        # union bpf_attr: start_id, next_id, open_flags.
+        attr = ctypes.create_string_buffer(struct.pack("III", prog_id, 0, 0), 128)
+        if libc.syscall(SYS_BPF, BPF_PROG_GET_NEXT_ID, attr, 128) != 0:
+            return n
+        prog_id = struct.unpack_from("III", attr.raw)[1]
+        n += 1
+
+
 def main():
+    if sys.argv[1] == "progs":
+        print(count_progs())
+        return
     cmd, iface = sys.argv[1], sys.argv[2]
     s = open_socket(iface)
     if cmd == "send":

@@ -19,6 +19,8 @@
 #                        from XDP_TX; XDP_PASS after an edit that cuts 5000 bytes (releasing
 #                        fragment pages) gives the stack the edit; 8000-byte pings pass
 #   rvnet_xdp.detach     xdpdrv off removes it: test frames reach the stack again
+#   rvnet_xdp.unbind     a device unbound with a program attached releases it (the kernel
+#                        holds as many BPF programs as before), and binds again without one
 #
 # Usage: rvnet_xdp.sh IFACE_A IFACE_B NETNS     (B is the peer, in NETNS)
 . /rvnet/lib.sh
@@ -57,7 +59,7 @@ from_b() { ip netns exec "$NS" $RAW "$1" "$B" "${@:2}"; }
 MAC_B_NOW=$(ip netns exec "$NS" cat "/sys/class/net/$B/address")
 
 echo "TAP version 13"
-echo "1..7"
+echo "1..8"
 
 # native
 why=
@@ -197,6 +199,33 @@ echo "after detach the stack saw: $got; xdp_packets +$(($(counter xdp_packets) -
 [ -n "$why" ] && echo "$why" | diag
 [ -z "$why" ]
 result $? detach
+
+# unbind (last: A comes back under a new name, without its addresses)
+why=
+before=$($RAW progs)
+out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_tx.bpf.o" sec xdp 2>&1) || fail "attach: $out"
+during=$($RAW progs)
+pdev=$(basename "$(readlink -f "/sys/class/net/$A/device")")
+echo "$pdev" >/sys/bus/platform/drivers/rvnet/unbind || fail "unbind $pdev failed"
+[ -e "/sys/class/net/$A" ] && fail "$A still there after unbind"
+after=$($RAW progs)
+echo "BPF programs: $before before, $during attached, $after after unbind" | diag
+[ "$during" = $((before + 1)) ] || fail "attaching did not load one program"
+[ "$after" = "$before" ] || fail "the program outlived the device"
+echo "$pdev" >/sys/bus/platform/drivers/rvnet/bind || fail "bind $pdev failed"
+A=
+for i in $(seq 100); do
+	for f in /sys/class/net/*/address; do
+		[ "$(cat "$f")" = "$MAC_A" ] && { f=${f%/address}; A=${f##*/}; }
+	done
+	[ -n "$A" ] && break
+	sleep 0.1
+done
+[ -n "$A" ] || fail "no interface after bind"
+[ -n "$A" ] && [ "$(xdp_mode)" = 0 ] || fail "a program came back with the device"
+[ -n "$why" ] && echo "$why" | diag
+[ -z "$why" ]
+result $? unbind
 
 echo "# Totals: pass:$npass fail:$nfail xfail:0 xpass:0 skip:0 error:0"
 [ $nfail = 0 ]
