@@ -11,7 +11,7 @@
 //! Layout:
 //! - [`driver`]: the platform driver and probe;
 //! - [`transport`] and [`regs`]: the virtio-mmio registers, both layouts;
-//! - [`features`], [`nic::config`], [`nic::stats`]: pure logic, host-tested;
+//! - [`features`], [`nic::config`], [`nic::stats`], [`span`]: pure logic, host-tested;
 //! - [`nic`]: the interface (`net_device_ops`), link state, counters and XDP;
 //! - [`procfs`]: the statistics file;
 //! - [`kernel_ext`]: every FFI wrapper rvnet needs that the kernel crate lacks (network
@@ -25,6 +25,7 @@ mod kernel_ext;
 mod nic;
 mod procfs;
 mod regs;
+mod span;
 mod transport;
 mod virtqueue;
 

@@ -13,6 +13,9 @@ pub mod hostile;
 #[path = "../../src/features.rs"]
 mod features;
 
+#[path = "../../src/span.rs"]
+mod span;
+
 #[path = "../../src/virtqueue"]
 mod virtqueue {
     pub(crate) mod ring;

@@ -21,6 +21,7 @@ use kernel::{
 };
 
 use super::{ffi, netdev::NetDevice};
+use crate::span;
 
 pub(crate) use super::ffi::{XDP_BUF_SIZE, XDP_HEADROOM, XDP_MAX_FRAGS, XDP_TAILROOM};
 
@@ -348,17 +349,13 @@ impl XdpBuf {
         let want = at..at.checked_add(dst.len()).ok_or(EMSGSIZE)?;
         let (mut pos, mut done) = (0, 0);
         self.for_each_chunk(|chunk| {
-            let part = pos..pos + chunk.len();
-            pos = part.end;
-            let (from, to) = (want.start.max(part.start), want.end.min(part.end));
-            if from < to {
-                let src = chunk
-                    .get(from - part.start..to - part.start)
-                    .ok_or(EINVAL)?;
-                let into = from - want.start..to - want.start;
-                // PANIC: Both sides are `to - from` bytes long.
+            let part_at = pos;
+            pos += chunk.len();
+            if let Some((src, into)) = span::overlap(&want, part_at, chunk.len()) {
+                let src = chunk.get(src).ok_or(EINVAL)?;
+                done += src.len();
+                // PANIC: `overlap` gives ranges of the same length.
                 io_project!(dst, [try: into]).copy_from_slice(src);
-                done += to - from;
             }
             Ok(())
         })?;

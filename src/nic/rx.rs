@@ -28,9 +28,10 @@ use kernel::{
 
 use crate::{
     kernel_ext::{
-        netdev::{Napi, NetDevice},
+        netdev::{Napi, NetDevice, RxSkBuff},
         xdp::{XdpAction, XdpBuf, XdpProg},
     },
+    span,
     transport::Transport,
     virtqueue::{
         ring::{BadDevice, Used},
@@ -59,6 +60,26 @@ pub(crate) struct Sink<'a> {
     pub(crate) tx: &'a SpinLock<TxQueue>,
     /// Size of the `virtio_net_hdr` in front of each packet.
     pub(crate) hdr_len: usize,
+}
+
+impl Sink<'_> {
+    /// Hands a packet of `len` bytes, which `fill` writes into a socket buffer from the NAPI
+    /// cache, to the stack, and counts it: received, or dropped for want of memory, or an
+    /// error if `fill` fails.
+    fn deliver(&self, len: usize, fill: impl FnOnce(&mut RxSkBuff) -> Result) {
+        let Some(mut skb) = u32::try_from(len).ok().and_then(|l| self.napi.alloc_skb(l)) else {
+            self.counters.add(Counter::RxDropped, 1);
+            return;
+        };
+        if fill(&mut skb).is_err() {
+            self.counters.add(Counter::RxErrors, 1);
+            return;
+        }
+        self.counters.add(Counter::RxPackets, 1);
+        // CAST: `usize` to `u64` is lossless on 64-bit machines.
+        self.counters.add(Counter::RxBytes, len as u64);
+        self.napi.receive(skb);
+    }
 }
 
 /// The receive virtqueue.
@@ -239,22 +260,9 @@ impl RxQueue {
             return self.receive_xdp(sink, prog, bufs, pkt_len);
         }
         drop(guard);
-        let Some(mut skb) = u32::try_from(pkt_len)
-            .ok()
-            .and_then(|l| sink.napi.alloc_skb(l))
-        else {
-            counters.add(Counter::RxDropped, 1);
-            return false;
-        };
-        let copied = for_each_part(&self.vq, bufs, hdr_len, |_, part| skb.put_from(part));
-        if copied.is_err() {
-            counters.add(Counter::RxErrors, 1);
-            return false;
-        }
-        counters.add(Counter::RxPackets, 1);
-        // CAST: `usize` to `u64` is lossless on 64-bit machines.
-        counters.add(Counter::RxBytes, pkt_len as u64);
-        sink.napi.receive(skb);
+        sink.deliver(pkt_len, |skb| {
+            for_each_part(&self.vq, bufs, hdr_len, |_, part| skb.put_from(part))
+        });
         false
     }
 
@@ -293,19 +301,7 @@ impl RxQueue {
                     counters.add(Counter::XdpDrops, 1);
                     return false;
                 }
-                let Some(mut skb) = u32::try_from(len).ok().and_then(|l| sink.napi.alloc_skb(l))
-                else {
-                    counters.add(Counter::RxDropped, 1);
-                    return false;
-                };
-                if xdp.for_each_chunk(|chunk| skb.put_slice(chunk)).is_err() {
-                    counters.add(Counter::RxErrors, 1);
-                    return false;
-                }
-                counters.add(Counter::RxPackets, 1);
-                // CAST: `usize` to `u64` is lossless on 64-bit machines.
-                counters.add(Counter::RxBytes, len as u64);
-                sink.napi.receive(skb);
+                sink.deliver(len, |skb| xdp.for_each_chunk(|chunk| skb.put_slice(chunk)));
                 false
             }
             XdpAction::Tx => {
@@ -373,12 +369,11 @@ fn copy_range(
     let want = at..at + dst.len();
     let mut done = 0;
     for_each_part(vq, bufs, hdr_len, |start, part| {
-        let (from, to) = (want.start.max(start), want.end.min(start + part.len()));
-        if from < to {
-            let into = dst.get_mut(from - at..to - at).ok_or(EINVAL)?;
-            // PANIC: Both sides are `to - from` bytes long.
-            io_project!(part, [try: from - start..to - start]).copy_to_slice(into);
-            done += to - from;
+        if let Some((src, into)) = span::overlap(&want, start, part.len()) {
+            let into = dst.get_mut(into).ok_or(EINVAL)?;
+            done += into.len();
+            // PANIC: `overlap` gives ranges of the same length.
+            io_project!(part, [try: src]).copy_to_slice(into);
         }
         Ok(())
     })?;
