@@ -263,46 +263,45 @@ pub(crate) struct RxSkBuff {
 }
 
 impl RxSkBuff {
+    /// Extends the buffer by `len` bytes (`skb_put()`) and returns them, to be written.
+    ///
+    /// # Errors
+    ///
+    /// `EMSGSIZE` when `len` is more than the room the buffer was allocated with.
+    fn put(&mut self, len: usize) -> Result<&mut [u8]> {
+        let room = u32::try_from(len).map_err(|_| EMSGSIZE)?;
+        if room > self.room {
+            return Err(EMSGSIZE);
+        }
+        // SAFETY: By the type invariant, the skb has `self.room >= room` bytes of tail room,
+        // which `skb_put()` hands out.
+        let data = unsafe { ffi::skb_put(self.skb.as_ptr(), room) }.cast::<u8>();
+        self.room -= room;
+        // SAFETY: `skb_put()` returned `len` writable bytes that nothing else references; the
+        // slice borrows `self`, which owns the skb.
+        Ok(unsafe { core::slice::from_raw_parts_mut(data, len) })
+    }
+
     /// Appends `src`, a received packet in DMA memory, to the buffer (`skb_put()` + copy).
     ///
     /// # Errors
     ///
     /// `EMSGSIZE` when `src` is larger than the room the buffer was allocated with.
     pub(crate) fn put_from(&mut self, src: CoherentView<'_, [u8]>) -> Result {
-        let len = u32::try_from(src.len()).map_err(|_| EMSGSIZE)?;
-        if len > self.room {
-            return Err(EMSGSIZE);
-        }
-        // SAFETY: By the type invariant, the skb has `room >= len` bytes of tail room, which
-        // `skb_put()` hands out.
-        let data = unsafe { ffi::skb_put(self.skb.as_ptr(), len) }.cast::<u8>();
-        self.room -= len;
-        // SAFETY: `skb_put()` returned `len` writable bytes that nothing else references.
-        let data = unsafe { core::slice::from_raw_parts_mut(data, src.len()) };
-        // PANIC: Both sides are `len` bytes long.
+        let data = self.put(src.len())?;
+        // PANIC: Both sides are `src.len()` bytes long.
         src.copy_to_slice(data);
         Ok(())
     }
-}
 
-impl RxSkBuff {
     /// Appends `src` to the buffer (`skb_put_data()`).
     ///
     /// # Errors
     ///
     /// `EMSGSIZE` when `src` is larger than the room the buffer was allocated with.
     pub(crate) fn put_slice(&mut self, src: &[u8]) -> Result {
-        let len = u32::try_from(src.len()).map_err(|_| EMSGSIZE)?;
-        if len > self.room {
-            return Err(EMSGSIZE);
-        }
-        // SAFETY: By the type invariant, the skb has `room >= len` bytes of tail room, which
-        // `skb_put()` hands out.
-        let data = unsafe { ffi::skb_put(self.skb.as_ptr(), len) }.cast::<u8>();
-        self.room -= len;
-        // SAFETY: `skb_put()` returned `len` writable bytes that nothing else references, and
-        // `src` cannot overlap them.
-        unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), data, src.len()) };
+        // PANIC: Both sides are `src.len()` bytes long.
+        self.put(src.len())?.copy_from_slice(src);
         Ok(())
     }
 }

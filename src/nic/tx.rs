@@ -102,6 +102,11 @@ impl TxQueue {
         self.has_room()
     }
 
+    /// How many descriptors `total` bytes (header and packet) take.
+    fn descs_for(&self, total: usize) -> u16 {
+        u16::try_from(total.div_ceil(self.vq.buf_size().max(1))).unwrap_or(u16::MAX)
+    }
+
     /// Whether the largest packet fits in the free descriptors.
     fn has_room(&self) -> bool {
         self.vq.nr_free() >= self.room
@@ -154,7 +159,7 @@ impl TxQueue {
     ) -> TxOutcome {
         let len = skb.len();
         let total = hdr_len + usize::try_from(len).unwrap_or(usize::MAX);
-        let descs = u16::try_from(total.div_ceil(self.vq.buf_size().max(1))).unwrap_or(u16::MAX);
+        let descs = self.descs_for(total);
         if descs > self.room {
             // Larger than the MTU allows: the stack never sends that.
             counters.add(Counter::TxDropped, 1);
@@ -204,7 +209,7 @@ impl TxQueue {
         self.reap(counters);
         let len = xdp.len();
         let total = hdr_len + len;
-        let descs = u16::try_from(total.div_ceil(self.vq.buf_size().max(1))).unwrap_or(u16::MAX);
+        let descs = self.descs_for(total);
         if descs > self.room {
             return false;
         }
