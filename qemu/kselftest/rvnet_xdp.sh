@@ -57,6 +57,17 @@ xdp_mode() {
 # from_b CMD ARGS...: rvnet_rawpkt.py CMD on B, in the namespace.
 from_b() { ip netns exec "$NS" $RAW "$1" "$B" "${@:2}"; }
 MAC_B_NOW=$(ip netns exec "$NS" cat "/sys/class/net/$B/address")
+# b_to_a ETHERTYPE COUNT LEN SECONDS: B sends COUNT test frames of LEN payload bytes to A while
+# A listens for SECONDS (from before the first one); what A's stack saw is in
+# /tmp/rvnet_xdp_recv (rvnet_rawpkt.py recv).
+b_to_a() {
+	local rpid
+	$RAW recv "$A" "$1" "$4" >/tmp/rvnet_xdp_recv &
+	rpid=$!
+	sleep 4
+	from_b send "$MAC_A" "$1" "$2" "$3"
+	wait $rpid
+}
 
 echo "TAP version 13"
 echo "1..8"
@@ -90,11 +101,7 @@ result $? tx
 # pass_edit
 why=
 out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_edit.bpf.o" sec xdp 2>&1) || fail "attach: $out"
-$RAW recv "$A" 88b6 12 >/tmp/rvnet_xdp_recv &
-rpid=$!
-sleep 4
-from_b send "$MAC_A" 88b6 5 100
-wait $rpid
+b_to_a 88b6 5 100 12
 cat /tmp/rvnet_xdp_recv | diag
 # 14 + 100 - 4 bytes, the first payload byte the program's.
 good=$(awk -v src="$MAC_B_NOW" '$1 == src && $3 == 110 && $4 == "X"' /tmp/rvnet_xdp_recv | wc -l)
@@ -110,11 +117,7 @@ for prog in drop aborted redirect; do
 	out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_$prog.bpf.o" sec xdp 2>&1) ||
 		{ fail "attach $prog: $out"; continue; }
 	d0=$(counter xdp_drops)
-	$RAW recv "$A" 88b5 10 >/tmp/rvnet_xdp_recv &
-	rpid=$!
-	sleep 4
-	from_b send "$MAC_A" 88b5 10 100
-	wait $rpid
+	b_to_a 88b5 10 100 10
 	d=$(($(counter xdp_drops) - d0))
 	got=$(tail -n1 /tmp/rvnet_xdp_recv)
 	echo "$prog: xdp_drops +$d, the stack saw: $got" | diag
@@ -161,11 +164,7 @@ echo "B sent 5 frames of 8114 bytes, got back intact: $out; xdp_tx +$(($(counter
 [ "$out" = "count 5" ] || fail "$out came back intact, not 5"
 out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_edit_frags.bpf.o" sec xdp.frags 2>&1) ||
 	fail "attach edit_frags: $out"
-$RAW recv "$A" 88b6 12 >/tmp/rvnet_xdp_recv &
-rpid=$!
-sleep 4
-from_b send "$MAC_A" 88b6 5 8100
-wait $rpid
+b_to_a 88b6 5 8100 12
 cat /tmp/rvnet_xdp_recv | diag
 # 14 + 8100 - 5000 bytes, the first payload byte the program's.
 good=$(awk -v src="$MAC_B_NOW" '$1 == src && $3 == 3114 && $4 == "X"' /tmp/rvnet_xdp_recv | wc -l)
@@ -187,11 +186,7 @@ out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_drop.bpf.o" sec xdp 2>&1) |
 detach || fail "xdpdrv off failed"
 [ "$(xdp_mode)" = 0 ] || fail "a program is still attached"
 d0=$(counter xdp_packets)
-$RAW recv "$A" 88b5 10 >/tmp/rvnet_xdp_recv &
-rpid=$!
-sleep 4
-from_b send "$MAC_A" 88b5 5 100
-wait $rpid
+b_to_a 88b5 5 100 10
 got=$(tail -n1 /tmp/rvnet_xdp_recv)
 echo "after detach the stack saw: $got; xdp_packets +$(($(counter xdp_packets) - d0))" | diag
 [ "$got" = "count 5" ] || fail "the stack saw $got, not 5"
