@@ -28,7 +28,9 @@ TEST_KDIR := $(shell bash -c '$(LIB) && kbuild_dir test')
 KDIR ?= $(TEST_KDIR)
 LLVM ?= 1
 RUSTC ?= /usr/bin/rustc
-BINDGEN ?= $(HOME)/.cache/rvnet/cargo/bin/bindgen
+ifeq ($(origin BINDGEN),undefined)
+BINDGEN := $(shell bash -c '$(LIB) && echo $$BINDGEN')
+endif
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) BINDGEN=$(BINDGEN)
 
 .PHONY: all modules deps kernel run test check clean rust-analyzer print-kdir print-bzimage \
