@@ -68,11 +68,21 @@ fi
 
 echo "== clippy with the kernel's lints (make CLIPPY=1)"
 touch src/rvnet.rs
-if make -s CLIPPY=1 modules 2>&1 | grep -E '^(warning|error)'; then
+# The build's own status counts, not only what grep finds in its output: a build that fails
+# without a line starting "warning"/"error" (a linker or modpost error) is not clean either.
+clippy_log=$(mktemp)
+clippy_st=0
+make -s CLIPPY=1 modules >"$clippy_log" 2>&1 || clippy_st=$?
+if [ "$clippy_st" != 0 ]; then
+	grep -E -A8 '^(warning|error)|ERROR' "$clippy_log" | head -n 60 || tail -n 30 "$clippy_log"
+	echo "  the clippy build failed (status $clippy_st)"
+	bad=1
+elif grep -E -A8 '^(warning|error)' "$clippy_log"; then
 	bad=1
 else
 	echo "  clean"
 fi
+rm -f "$clippy_log"
 
 # faults.sh waits for an injected failure in each probe step it lists: a step the driver no
 # longer has would only show as a guest timeout.
