@@ -12,83 +12,99 @@ use core::fmt::{self, Write};
 
 use crate::features::{Features, Version};
 
-/// One device counter. The discriminant is its index in [`COUNTERS`] and in a [`Snapshot`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Counter {
-    /// Packets handed to the stack.
-    RxPackets,
-    /// Bytes handed to the stack.
-    RxBytes,
-    /// Received packets dropped by the driver (no buffer, no memory).
-    RxDropped,
-    /// Receive errors (bad length or bad entry from the device).
-    RxErrors,
-    /// Packets handed to the device (the socket buffer is freed then: see `nic/tx.rs`).
-    TxPackets,
-    /// Bytes handed to the device.
-    TxBytes,
-    /// Packets dropped on transmit.
-    TxDropped,
-    /// Transmit errors.
-    TxErrors,
-    /// Interrupts taken.
-    Interrupts,
-    /// NAPI polls run.
-    NapiPolls,
-    /// Times the transmit queue was stopped because the ring was full.
-    TxQueueStops,
-    /// Times it was woken again.
-    TxQueueWakes,
-    /// Values from the device that failed validation (used id, length or index); the entry
-    /// was dropped.
-    BadDeviceEntries,
-    /// Notifications of the device that new receive buffers are available.
-    RxKicks,
-    /// Notifications of the device that packets are queued for transmission.
-    TxKicks,
-    /// Received packets an XDP program ran on.
-    XdpPackets,
-    /// Of those, packets the program sent back out (`XDP_TX`).
-    XdpTx,
-    /// Of those, packets dropped: by the program (`XDP_DROP`, `XDP_ABORTED`), for a verdict
-    /// rvnet does not support (`XDP_REDIRECT`), or for want of room in the transmit ring.
-    XdpDrops,
+/// Declares [`Counter`] and [`COUNTERS`] from one table, so a counter cannot exist without its
+/// name and its place: each variant's discriminant is its row.
+macro_rules! counters {
+    ($($(#[$doc:meta])* $variant:ident => $name:literal,)*) => {
+        /// One device counter. The discriminant is its index in [`COUNTERS`] and in a
+        /// [`Snapshot`].
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(crate) enum Counter {
+            $($(#[$doc])* $variant,)*
+        }
+
+        /// Every counter with its name in the procfs file, in output order.
+        pub(crate) const COUNTERS: [(Counter, &str); [$($name),*].len()] =
+            [$((Counter::$variant, $name)),*];
+
+        /// The counters' names alone, in output order (`ethtool -S`).
+        pub(crate) const COUNTER_NAMES: [&str; NR_COUNTERS] = [$($name),*];
+    };
 }
 
-/// Every counter with its name in the procfs file, in output order.
-pub(crate) const COUNTERS: [(Counter, &str); 18] = [
-    (Counter::RxPackets, "rx_packets"),
-    (Counter::RxBytes, "rx_bytes"),
-    (Counter::RxDropped, "rx_dropped"),
-    (Counter::RxErrors, "rx_errors"),
-    (Counter::TxPackets, "tx_packets"),
-    (Counter::TxBytes, "tx_bytes"),
-    (Counter::TxDropped, "tx_dropped"),
-    (Counter::TxErrors, "tx_errors"),
-    (Counter::Interrupts, "interrupts"),
-    (Counter::NapiPolls, "napi_polls"),
-    (Counter::TxQueueStops, "tx_queue_stops"),
-    (Counter::TxQueueWakes, "tx_queue_wakes"),
-    (Counter::BadDeviceEntries, "bad_device_entries"),
-    (Counter::RxKicks, "rx_kicks"),
-    (Counter::TxKicks, "tx_kicks"),
-    (Counter::XdpPackets, "xdp_packets"),
-    (Counter::XdpTx, "xdp_tx"),
-    (Counter::XdpDrops, "xdp_drops"),
-];
+counters! {
+    /// Packets handed to the stack.
+    RxPackets => "rx_packets",
+    /// Bytes handed to the stack.
+    RxBytes => "rx_bytes",
+    /// Received packets dropped by the driver (no buffer, no memory).
+    RxDropped => "rx_dropped",
+    /// Receive errors (bad length or bad entry from the device).
+    RxErrors => "rx_errors",
+    /// Packets handed to the device (the socket buffer is freed then: see `nic/tx.rs`).
+    TxPackets => "tx_packets",
+    /// Bytes handed to the device.
+    TxBytes => "tx_bytes",
+    /// Packets dropped on transmit.
+    TxDropped => "tx_dropped",
+    /// Transmit errors.
+    TxErrors => "tx_errors",
+    /// Interrupts taken.
+    Interrupts => "interrupts",
+    /// NAPI polls run.
+    NapiPolls => "napi_polls",
+    /// Times the transmit queue was stopped because the ring was full.
+    TxQueueStops => "tx_queue_stops",
+    /// Times it was woken again.
+    TxQueueWakes => "tx_queue_wakes",
+    /// Values from the device that failed validation (used id, length or index); the entry
+    /// was dropped.
+    BadDeviceEntries => "bad_device_entries",
+    /// Notifications of the device that new receive buffers are available.
+    RxKicks => "rx_kicks",
+    /// Notifications of the device that packets are queued for transmission.
+    TxKicks => "tx_kicks",
+    /// Received packets an XDP program ran on.
+    XdpPackets => "xdp_packets",
+    /// Of those, packets the program sent back out (`XDP_TX`).
+    XdpTx => "xdp_tx",
+    /// Of those, packets dropped: by the program (`XDP_DROP`, `XDP_ABORTED`), for a verdict
+    /// rvnet does not support (`XDP_REDIRECT`), or for want of room in the transmit ring.
+    XdpDrops => "xdp_drops",
+}
 
 /// How many counters there are.
 pub(crate) const NR_COUNTERS: usize = COUNTERS.len();
 
-/// The counters' names alone, in output order (`ethtool -S`).
-pub(crate) const COUNTER_NAMES: [&str; NR_COUNTERS] = {
-    let mut names = [""; NR_COUNTERS];
+/// `ETH_GSTRING_LEN`: ethtool strings are 32 bytes with their NUL.
+const ETH_GSTRING_LEN: usize = 32;
+
+// Every name fits an ethtool string, is a procfs key (`[a-z_]+`), and appears once: checked when
+// the table is compiled, not only when a test runs.
+const _: () = {
     let mut i = 0;
     while i < NR_COUNTERS {
-        names[i] = COUNTERS[i].1;
+        let name = COUNTER_NAMES[i].as_bytes();
+        assert!(!name.is_empty() && name.len() < ETH_GSTRING_LEN);
+        let mut c = 0;
+        while c < name.len() {
+            assert!(name[c] == b'_' || name[c].is_ascii_lowercase());
+            c += 1;
+        }
+        let mut j = 0;
+        while j < i {
+            let other = COUNTER_NAMES[j].as_bytes();
+            let mut same = other.len() == name.len();
+            let mut c = 0;
+            while same && c < name.len() {
+                same = other[c] == name[c];
+                c += 1;
+            }
+            assert!(!same, "two counters with one name");
+            j += 1;
+        }
         i += 1;
     }
-    names
 };
 
 /// A copy of every counter, taken at one time.
@@ -98,8 +114,8 @@ pub(crate) struct Snapshot(pub(crate) [u64; NR_COUNTERS]);
 impl Snapshot {
     /// The value of `counter`.
     pub(crate) fn get(&self, counter: Counter) -> u64 {
-        // PANIC: `Counter` has exactly `NR_COUNTERS` variants, numbered from 0; the test
-        // `table_is_indexed_by_discriminant` checks that the table agrees.
+        // PANIC: `counters!` numbers the variants from 0 in table order, one per row of the
+        // `NR_COUNTERS`-entry table.
         self.0[counter as usize]
     }
 }
@@ -173,20 +189,18 @@ mod tests {
     use crate::features::{MAC, STATUS, VERSION_1};
 
     #[test]
-    fn table_is_indexed_by_discriminant() {
+    fn each_counter_reads_its_own_slot() {
+        // A snapshot whose slot i holds i: `get` must find each counter's own value, in the
+        // order procfs prints them.
+        let mut snap = Snapshot::default();
+        for (i, slot) in snap.0.iter_mut().enumerate() {
+            *slot = i as u64 + 100;
+        }
         for (i, (counter, _)) in COUNTERS.iter().enumerate() {
-            assert_eq!(*counter as usize, i);
+            assert_eq!(snap.get(*counter), i as u64 + 100, "{counter:?}");
         }
-    }
-
-    #[test]
-    fn ethtool_names_are_the_procfs_names_and_fit() {
-        for (name, (_, procfs)) in COUNTER_NAMES.iter().zip(COUNTERS.iter()) {
-            assert_eq!(name, procfs);
-            // ethtool strings are 32 bytes with their NUL (ETH_GSTRING_LEN).
-            assert!(name.len() < 32, "{name} is too long for ethtool");
-            assert!(name.is_ascii());
-        }
+        assert_eq!(snap.get(Counter::RxPackets), 100);
+        assert_eq!(snap.get(Counter::XdpDrops), 100 + NR_COUNTERS as u64 - 1);
     }
 
     #[test]
