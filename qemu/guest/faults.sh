@@ -43,10 +43,8 @@ setup_fault_injection() {
 		[ -x /bin/failnth ]
 }
 
-nr_bound() { ls -d $DRV/LNRO0005:* 2>/dev/null | wc -l; }
 nr_ifaces() { ls /sys/class/net | grep -vc '^lo$'; }
 nr_sections() { procfs_sections; }
-platform_dev() { basename "$(readlink -f "/sys/class/net/$(nic_by_mac "$1")/device")"; }
 
 problems=0
 problem() { echo "$*"; problems=$((problems + 1)); }
@@ -80,7 +78,7 @@ sweep() { # sweep [FIRST [LAST]]: fail point FIRST (default 1), FIRST + 1, ... L
 		injected=$((injected + 1))
 		errors=$(dmesg | grep -E "rvnet $DEV_A: .* failed: (E[A-Z0-9]+|-[0-9]+)$" || true)
 		nerr=$(printf '%s' "$errors" | grep -c . || true)
-		bound=$(nr_bound)
+		bound=$(bound_count)
 		[ "$bound" = "$(nr_ifaces)" ] && [ "$bound" = "$(nr_sections)" ] ||
 			problem "run $n: half-registered: $bound bound, $(nr_ifaces) interfaces, $(nr_sections) in procfs"
 		if [ "$nerr" -gt 0 ]; then
@@ -164,7 +162,7 @@ check "module init: some failures stopped insmod" test $init_failures -gt 0
 for d in /sys/bus/platform/devices/LNRO0005:*; do echo >"$d/driver_override"; done
 
 check "insmod afterwards binds both NICs" insmod /lib/modules/rvnet.ko
-check "both bound" test "$(nr_bound)" = 2
+check "both bound" test "$(bound_count)" = 2
 check "rmmod" rmmod rvnet
 check_dmesg_clean "no kernel warnings, lockdep, KASAN or DMA-API reports"
 kmemleak_scan "no kmemleak reports after $((injected + INIT_POINTS)) injected failures"

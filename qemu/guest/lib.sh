@@ -87,6 +87,41 @@ nic_by_mac() {
 	return 1
 }
 
+# platform_dev MAC: the platform device (LNRO0005:NN) of the interface with that address.
+platform_dev() {
+	local ifc
+	ifc=$(nic_by_mac "$1") || return 1
+	basename "$(readlink -f "/sys/class/net/$ifc/device")"
+}
+
+# bound_count: how many platform devices rvnet is bound to.
+bound_count() {
+	ls -d /sys/bus/platform/drivers/rvnet/LNRO0005:* 2>/dev/null | wc -l
+}
+
+# KTAP output, as the kernel's selftests print it (qemu/kselftest/rvnet_*.sh):
+# ktap_result STATUS NAME prints "ok N $KTAP_SUITE.NAME" when STATUS is 0, else "not ok ...";
+# ktap_diag turns its input into "# " diagnostic lines; ktap_totals prints the totals line
+# and fails if any case failed.
+KTAP_N=0
+KTAP_PASS=0
+KTAP_FAIL=0
+ktap_result() {
+	KTAP_N=$((KTAP_N + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $KTAP_N $KTAP_SUITE.$2"
+		KTAP_PASS=$((KTAP_PASS + 1))
+	else
+		echo "not ok $KTAP_N $KTAP_SUITE.$2"
+		KTAP_FAIL=$((KTAP_FAIL + 1))
+	fi
+}
+ktap_diag() { sed 's/^/# /'; }
+ktap_totals() {
+	echo "# Totals: pass:$KTAP_PASS fail:$KTAP_FAIL xfail:0 xpass:0 skip:0 error:0"
+	[ $KTAP_FAIL = 0 ]
+}
+
 # move_to_ns IFACE: move IFACE to the test's network namespace, which is created on
 # first use: it belongs to a sleeping process whose pid is in $RVNET_NS_PIDFILE.
 move_to_ns() {

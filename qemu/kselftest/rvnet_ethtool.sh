@@ -16,19 +16,7 @@
 . /rvnet/lib.sh
 
 A=$1
-n=0 npass=0 nfail=0
-# result STATUS NAME: ok when STATUS is 0
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n rvnet_ethtool.$2"
-		npass=$((npass + 1))
-	else
-		echo "not ok $n rvnet_ethtool.$2"
-		nfail=$((nfail + 1))
-	fi
-}
-diag() { sed 's/^/# /'; }
+KTAP_SUITE=rvnet_ethtool
 
 # procfs_counters MAC: "name value" per counter of that device's section, in file order.
 procfs_counters() {
@@ -47,9 +35,9 @@ echo "TAP version 13"
 echo "1..4"
 
 drv=$(ethtool -i "$A" 2>&1 | sed -n 's/^driver: //p')
-ethtool -i "$A" 2>&1 | diag
+ethtool -i "$A" 2>&1 | ktap_diag
 [ "$drv" = rvnet ]
-result $? driver
+ktap_result $? driver
 
 # Some traffic both ways, then quiet (nothing but the occasional neighbour message).
 ping -c 10 -i 0.1 -W 5 192.0.2.2 >/dev/null 2>&1
@@ -60,7 +48,7 @@ p=$(procfs_counters "$MAC_A")
 e2=$(ethtool_counters "$A")
 paste -d' ' <(echo "$e1") <(echo "$p") <(echo "$e2") |
 	awk 'BEGIN { print "counter: ethtool -S, procfs, ethtool -S" }
-		{ printf "%s: %s %s %s\n", $1, $2, $4, $6 }' | diag
+		{ printf "%s: %s %s %s\n", $1, $2, $4, $6 }' | ktap_diag
 why=
 if [ -z "$e1" ] || [ -z "$p" ]; then
 	why="ethtool -S or the procfs section is empty"
@@ -73,28 +61,27 @@ else
 	[ "$(echo "$p" | awk '$1 == "rx_packets" || $1 == "tx_packets" { print $2 }' |
 		grep -c '^[1-9]')" = 2 ] || why="${why:+$why; }no traffic counted"
 fi
-[ -n "$why" ] && echo "$why" | diag
+[ -n "$why" ] && echo "$why" | ktap_diag
 [ -z "$why" ]
-result $? stats
+ktap_result $? stats
 
 out=$(ethtool -l "$A" 2>&1)
 st=$?
-echo "$out" | diag
+echo "$out" | ktap_diag
 combined=$(echo "$out" | awk '/^Current hardware settings/ { cur = 1 } cur && /^Combined:/ { print $2 }')
 [ $st = 0 ] && [ "$combined" = 1 ]
-result $? channels
+ktap_result $? channels
 
 out=$(ethtool -g "$A" 2>&1)
 st=$?
-echo "$out" | diag
+echo "$out" | ktap_diag
 rings=$(echo "$out" | awk '/^Pre-set maximums/ { s = "max" } /^Current hardware settings/ { s = "cur" }
 	/^(RX|TX):/ { v[s, $1] = $2 }
 	END { if (v["cur", "RX:"] > 0 && v["cur", "TX:"] > 0 &&
 		v["cur", "RX:"] <= v["max", "RX:"] && v["cur", "TX:"] <= v["max", "TX:"])
 		print "RX " v["cur", "RX:"] " TX " v["cur", "TX:"] }')
-echo "current ring sizes: ${rings:-not found or out of range}" | diag
+echo "current ring sizes: ${rings:-not found or out of range}" | ktap_diag
 [ $st = 0 ] && [ -n "$rings" ]
-result $? rings
+ktap_result $? rings
 
-echo "# Totals: pass:$npass fail:$nfail xfail:0 xpass:0 skip:0 error:0"
-[ $nfail = 0 ]
+ktap_totals

@@ -30,18 +30,7 @@ OBJ=/kselftest/rvnet_xdp
 RAW="python3 /kselftest/rvnet_rawpkt.py"
 XDP_MAX_MTU=3438
 REMOTE_V4=192.0.2.2
-n=0 npass=0 nfail=0
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n rvnet_xdp.$2"
-		npass=$((npass + 1))
-	else
-		echo "not ok $n rvnet_xdp.$2"
-		nfail=$((nfail + 1))
-	fi
-}
-diag() { sed 's/^/# /'; }
+KTAP_SUITE=rvnet_xdp
 # fail WHY: record why the current case fails.
 fail() { why="${why:+$why; }$*"; }
 # counter NAME: A's counter in /proc/driver/network_stats.
@@ -77,39 +66,39 @@ why=
 out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_tx.bpf.o" sec xdp 2>&1) || fail "attach: $out"
 mode=$(xdp_mode)
 [ "$mode" = 1 ] || fail "XDP mode $mode, not 1 (native)"
-ip link show dev "$A" | diag
-[ -n "$why" ] && echo "$why" | diag
+ip link show dev "$A" | ktap_diag
+[ -n "$why" ] && echo "$why" | ktap_diag
 [ -z "$why" ]
-result $? native
+ktap_result $? native
 
 # tx
 why=
 tx0=$(counter xdp_tx) p0=$(counter tx_packets) x0=$(counter xdp_packets)
 out=$(from_b echo "$MAC_A" 88b5 20 100 5)
-echo "B sent 20 frames, got back: $out" | diag
+echo "B sent 20 frames, got back: $out" | ktap_diag
 [ "$out" = "count 20" ] || fail "$out frames came back, not 20"
 d_tx=$(($(counter xdp_tx) - tx0)) d_p=$(($(counter tx_packets) - p0))
 d_x=$(($(counter xdp_packets) - x0))
-echo "xdp_tx +$d_tx, tx_packets +$d_p, xdp_packets +$d_x" | diag
+echo "xdp_tx +$d_tx, tx_packets +$d_p, xdp_packets +$d_x" | ktap_diag
 [ $d_tx = 20 ] || fail "xdp_tx +$d_tx, not 20"
 [ $d_p -ge 20 ] || fail "tx_packets +$d_p, under 20"
 [ $d_x -ge 20 ] || fail "xdp_packets +$d_x, under 20"
-[ -n "$why" ] && echo "$why" | diag
+[ -n "$why" ] && echo "$why" | ktap_diag
 [ -z "$why" ]
-result $? tx
+ktap_result $? tx
 
 # pass_edit
 why=
 out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_edit.bpf.o" sec xdp 2>&1) || fail "attach: $out"
 b_to_a 88b6 5 100 12
-cat /tmp/rvnet_xdp_recv | diag
+cat /tmp/rvnet_xdp_recv | ktap_diag
 # 14 + 100 - 4 bytes, the first payload byte the program's.
 good=$(awk -v src="$MAC_B_NOW" '$1 == src && $3 == 110 && $4 == "X"' /tmp/rvnet_xdp_recv | wc -l)
 [ "$good" = 5 ] || fail "$good of 5 frames arrived edited"
 ping -c 3 -i 0.2 -W 5 $REMOTE_V4 >/dev/null 2>&1 || fail "ping failed with the program attached"
-[ -n "$why" ] && echo "$why" | diag
+[ -n "$why" ] && echo "$why" | ktap_diag
 [ -z "$why" ]
-result $? pass_edit
+ktap_result $? pass_edit
 
 # drop: three programs that each leave no test frame for the stack
 why=
@@ -120,27 +109,27 @@ for prog in drop aborted redirect; do
 	b_to_a 88b5 10 100 10
 	d=$(($(counter xdp_drops) - d0))
 	got=$(tail -n1 /tmp/rvnet_xdp_recv)
-	echo "$prog: xdp_drops +$d, the stack saw: $got" | diag
+	echo "$prog: xdp_drops +$d, the stack saw: $got" | ktap_diag
 	[ $d = 10 ] || fail "$prog: xdp_drops +$d, not 10"
 	[ "$got" = "count 0" ] || fail "$prog: test frames reached the stack ($got)"
 	ping -c 2 -i 0.2 -W 5 $REMOTE_V4 >/dev/null 2>&1 || fail "$prog: ping failed"
 done
-[ -n "$why" ] && echo "$why" | diag
+[ -n "$why" ] && echo "$why" | ktap_diag
 [ -z "$why" ]
-result $? drop
+ktap_result $? drop
 
 # mtu
 why=
-ip link set dev "$A" mtu $XDP_MAX_MTU 2>&1 | diag
+ip link set dev "$A" mtu $XDP_MAX_MTU 2>&1 | ktap_diag
 [ "$(cat /sys/class/net/$A/mtu)" = $XDP_MAX_MTU ] || fail "MTU $XDP_MAX_MTU refused with a program"
 out=$(ip link set dev "$A" mtu $((XDP_MAX_MTU + 1)) 2>&1) &&
 	fail "MTU $((XDP_MAX_MTU + 1)) accepted with a program"
-echo "mtu $((XDP_MAX_MTU + 1)): $out" | diag
+echo "mtu $((XDP_MAX_MTU + 1)): $out" | ktap_diag
 detach
 ip link set dev "$A" mtu 9000 || fail "MTU 9000 refused without a program"
 out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_tx.bpf.o" sec xdp 2>&1) &&
 	fail "a program was attached at MTU 9000"
-echo "attach at MTU 9000: $out" | diag
+echo "attach at MTU 9000: $out" | ktap_diag
 echo "$out" | grep -q "MTU too large for XDP" || fail "no 'MTU too large for XDP' message"
 [ "$(xdp_mode)" = 0 ] || fail "a program is attached after the refusal"
 out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_tx_frags.bpf.o" sec xdp.frags 2>&1) ||
@@ -148,9 +137,9 @@ out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_tx_frags.bpf.o" sec xdp.fra
 [ "$(xdp_mode)" = 1 ] || fail "no multi-buffer program attached at MTU 9000"
 detach
 ip link set dev "$A" mtu 1500
-[ -n "$why" ] && echo "$why" | diag
+[ -n "$why" ] && echo "$why" | ktap_diag
 [ -z "$why" ]
-result $? mtu
+ktap_result $? mtu
 
 # frags
 why=
@@ -160,12 +149,12 @@ out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_tx_frags.bpf.o" sec xdp.fra
 tx0=$(counter xdp_tx)
 out=$(from_b echo "$MAC_A" 88b5 5 8100 8)
 echo "B sent 5 frames of 8114 bytes, got back intact: $out; xdp_tx +$(($(counter xdp_tx) - tx0))" |
-	diag
+	ktap_diag
 [ "$out" = "count 5" ] || fail "$out came back intact, not 5"
 out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_edit_frags.bpf.o" sec xdp.frags 2>&1) ||
 	fail "attach edit_frags: $out"
 b_to_a 88b6 5 8100 12
-cat /tmp/rvnet_xdp_recv | diag
+cat /tmp/rvnet_xdp_recv | ktap_diag
 # 14 + 8100 - 5000 bytes, the first payload byte the program's.
 good=$(awk -v src="$MAC_B_NOW" '$1 == src && $3 == 3114 && $4 == "X"' /tmp/rvnet_xdp_recv | wc -l)
 [ "$good" = 5 ] || fail "$good of 5 frames arrived edited"
@@ -176,9 +165,9 @@ ping -c 3 -i 0.2 -s 8000 -W 5 $REMOTE_V4 >/dev/null 2>&1 ||
 detach
 ip link set dev "$A" mtu 1500
 ip -n "$NS" link set dev "$B" mtu 1500
-[ -n "$why" ] && echo "$why" | diag
+[ -n "$why" ] && echo "$why" | ktap_diag
 [ -z "$why" ]
-result $? frags
+ktap_result $? frags
 
 # detach
 why=
@@ -188,12 +177,12 @@ detach || fail "xdpdrv off failed"
 d0=$(counter xdp_packets)
 b_to_a 88b5 5 100 10
 got=$(tail -n1 /tmp/rvnet_xdp_recv)
-echo "after detach the stack saw: $got; xdp_packets +$(($(counter xdp_packets) - d0))" | diag
+echo "after detach the stack saw: $got; xdp_packets +$(($(counter xdp_packets) - d0))" | ktap_diag
 [ "$got" = "count 5" ] || fail "the stack saw $got, not 5"
 [ "$(counter xdp_packets)" = "$d0" ] || fail "a program still ran"
-[ -n "$why" ] && echo "$why" | diag
+[ -n "$why" ] && echo "$why" | ktap_diag
 [ -z "$why" ]
-result $? detach
+ktap_result $? detach
 
 # unbind (last: A comes back under a new name, without its addresses)
 why=
@@ -204,7 +193,7 @@ pdev=$(basename "$(readlink -f "/sys/class/net/$A/device")")
 echo "$pdev" >/sys/bus/platform/drivers/rvnet/unbind || fail "unbind $pdev failed"
 [ -e "/sys/class/net/$A" ] && fail "$A still there after unbind"
 after=$($RAW progs)
-echo "BPF programs: $before before, $during attached, $after after unbind" | diag
+echo "BPF programs: $before before, $during attached, $after after unbind" | ktap_diag
 [ "$during" = $((before + 1)) ] || fail "attaching did not load one program"
 [ "$after" = "$before" ] || fail "the program outlived the device"
 echo "$pdev" >/sys/bus/platform/drivers/rvnet/bind || fail "bind $pdev failed"
@@ -218,9 +207,8 @@ for i in $(seq 100); do
 done
 [ -n "$A" ] || fail "no interface after bind"
 [ -n "$A" ] && [ "$(xdp_mode)" = 0 ] || fail "a program came back with the device"
-[ -n "$why" ] && echo "$why" | diag
+[ -n "$why" ] && echo "$why" | ktap_diag
 [ -z "$why" ]
-result $? unbind
+ktap_result $? unbind
 
-echo "# Totals: pass:$npass fail:$nfail xfail:0 xpass:0 skip:0 error:0"
-[ $nfail = 0 ]
+ktap_totals
