@@ -10,8 +10,14 @@
 
 use kernel::{
     acpi,
-    device::{self, Core},
-    dma::{Device as _, DmaMask},
+    device::{
+        self,
+        Core, //
+    },
+    dma::{
+        Device as _,
+        DmaMask, //
+    },
     of, platform,
     prelude::*,
     str::CStrExt,
@@ -19,20 +25,54 @@ use kernel::{
 };
 
 use crate::{
-    features::{self, NegotiationError, Version},
-    kernel_ext::{
-        netdev,
-        xdp::{XDP_BUF_SIZE, XDP_HEADROOM, XDP_TAILROOM},
+    failed::{
+        During,
+        Failed, //
+    },
+    features::{
+        self,
+        NegotiationError,
+        Version, //
+    },
+    kernel_ext::net::{
+        registration::{
+            self,
+            Registration, //
+        },
+        xdp::{
+            XDP_BUF_SIZE,
+            XDP_HEADROOM,
+            XDP_TAILROOM, //
+        },
     },
     nic::{
-        config::{self, Link, NetConfig},
-        rx::{self, RxQueue},
+        self,
+        config::{
+            self,
+            Link,
+            NetConfig,
+            BUF_SIZE,
+            MAX_BUFS_PER_PACKET, //
+        },
+        rx::RxQueue,
         tx::TxQueue,
-        Counters, Nic, RvnetNetdev,
+        Counters,
+        Nic,
+        RvnetNetdev, //
     },
-    procfs::{Entry, Listed},
-    transport::{DeviceType, IdentifyError, Transport},
-    virtqueue::{Direction, Virtqueue},
+    procfs::{
+        Entry,
+        Listed, //
+    },
+    regs::DeviceType,
+    transport::{
+        IdentifyError,
+        Transport, //
+    },
+    virtqueue::{
+        Direction,
+        Virtqueue, //
+    },
 };
 
 /// The rvnet platform driver.
@@ -64,45 +104,6 @@ impl platform::Driver for RvnetDriver {
     }
 }
 
-/// A probe step that failed, and how.
-struct Failed {
-    /// What the driver was doing, for the log.
-    step: &'static str,
-    /// The error probe returns.
-    err: Error,
-}
-
-impl Failed {
-    /// Logs the failure, the one message a failed probe leaves, and returns its error: the
-    /// errno's name where the kernel knows names (`CONFIG_SYMBOLIC_ERRNAME`), else its number.
-    fn log(self, dev: &device::Device) -> Error {
-        match self.err.name().and_then(|name| name.to_str().ok()) {
-            Some(name) => dev_err!(dev, "{} failed: {}\n", self.step, name),
-            None => dev_err!(dev, "{} failed: {}\n", self.step, self.err.to_errno()),
-        }
-        self.err
-    }
-}
-
-/// Names the probe step a [`Result`] comes from.
-trait During<T> {
-    /// Tags an error with `step`.
-    fn during(self, step: &'static str) -> Result<T, Failed>;
-}
-
-impl<T, E: Into<Error>> During<T> for Result<T, E> {
-    fn during(self, step: &'static str) -> Result<T, Failed> {
-        self.map_err(|e| Failed {
-            step,
-            err: e.into(),
-        })
-    }
-}
-
-/// Size of every receive and transmit buffer: a header and a standard Ethernet frame with a
-/// VLAN tag fit in one; larger frames take several ([`config::max_frame`]).
-const BUF_SIZE: usize = 2048;
-
 /// Virtqueue indices of a virtio-net device (virtio 1.2 §5.1.2).
 const RX_QUEUE: u16 = 0;
 /// See [`RX_QUEUE`].
@@ -116,7 +117,7 @@ const TX_QUEUE: u16 = 1;
 /// the device before the queues' memory goes) and frees the `net_device`.
 pub(crate) struct RvnetDevice<'bound> {
     _listed: Listed,
-    _netdev: netdev::Registration<'bound, RvnetNetdev>,
+    _netdev: Registration<'bound, RvnetNetdev>,
 }
 
 impl<'bound> RvnetDevice<'bound> {
@@ -135,12 +136,17 @@ impl<'bound> RvnetDevice<'bound> {
                 );
                 return Err(ENODEV);
             }
-            Err(IdentifyError::Failed(step, err)) => return Err(Failed { step, err }.log(dev)),
+            Err(IdentifyError::Failed(failed)) => return Err(failed.log(dev)),
         };
         Self::init(pdev, transport).map_err(|failed| failed.log(dev))
     }
 
     /// Initialises an identified device, registers its interface and requests its interrupt.
+    ///
+    /// Every step that can fail without the registered interface (the rings, the interrupt
+    /// lookup, the procfs name) comes before `DRIVER_OK` and the first notification, as in
+    /// `virtnet_probe()`: only registering the interface and listing it follow, and a failure
+    /// of theirs resets the device (the transport's `Drop`).
     fn init(
         pdev: &'bound platform::Device<Core<'_>>,
         transport: Transport<'bound>,
@@ -161,15 +167,14 @@ impl<'bound> RvnetDevice<'bound> {
             },
         })?;
         // The MTU must be checked before the features are final (`virtnet_validate()`).
-        let raw = transport
-            .read_net_config()
+        let raw = nic::read_net_config(&transport)
             .map_err(|_| EIO)
             .during("reading the configuration (generation never settled)")?;
         let accepted = config::validate_mtu_feature(accepted, raw.mtu);
         transport.set_driver_features(accepted);
         if version == Version::Modern {
             transport.add_status(|s| s.with_features_ok(true));
-            if !transport.status().features_ok().into_bool() {
+            if !transport.status().features_ok() {
                 return Err(ENODEV).during("setting FEATURES_OK (the device refused the features)");
             }
         }
@@ -209,7 +214,7 @@ impl<'bound> RvnetDevice<'bound> {
             accepted.has(features::MRG_RXBUF),
             BUF_SIZE,
             hdr_len,
-            rx::MAX_BUFS_PER_PACKET,
+            MAX_BUFS_PER_PACKET,
             tx_vq.num(),
         );
         let max_mtu = config::max_mtu(cfg.max_mtu, max_frame);
@@ -220,11 +225,17 @@ impl<'bound> RvnetDevice<'bound> {
         let tx = TxQueue::new(tx_vq, max_frame, hdr_len);
 
         let counters = Arc::new(Counters::new(), GFP_KERNEL).during("allocating counters")?;
-        let nd_config = netdev::Config {
+        let nd_config = registration::Config {
             mac: cfg.mac,
             mtu: cfg.initial_mtu().min(max_mtu).into(),
             max_mtu: max_mtu.into(),
         };
+        let irq = bound.irq_by_index(0).during("finding the interrupt")?;
+        let name = dev
+            .name()
+            .to_cstring()
+            .during("allocating the procfs entry")?;
+
         // The device is ready before its interface can be opened (`virtio_device_ready()`),
         // and learns of the receive buffers.
         transport.add_status(|s| s.with_driver_ok(true));
@@ -238,18 +249,13 @@ impl<'bound> RvnetDevice<'bound> {
             xdp_max_mtu.min(max_mtu),
             counters.clone(),
         );
-        let irq = bound.irq_by_index(0).during("finding the interrupt")?;
         // SAFETY: The registration is stored in the driver data and dropped at unbind; it is
         // never forgotten.
-        let registration = unsafe { netdev::Registration::new(dev, irq, &nd_config, nic) }
+        let registration = unsafe { Registration::new(dev, irq, &nd_config, nic) }
             .during("registering the network device and its interrupt")?;
         let netdev = registration.device();
         netdev.set_carrier(cfg.link == Link::Up);
 
-        let name = dev
-            .name()
-            .to_cstring()
-            .during("allocating the procfs entry")?;
         let listed = Listed::add(Entry::new(name, netdev.into(), version, accepted, counters))
             .during("adding the device to procfs")?;
 
@@ -258,7 +264,7 @@ impl<'bound> RvnetDevice<'bound> {
             dev,
             "{}: virtio-mmio v{}, MAC {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}{}, MTU {} (max {}), \
              link {}, features {}\n",
-            netdev.name().to_str().unwrap_or("?"),
+            netdev.name().as_str(),
             version.number(),
             m[0],
             m[1],

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Kernel abstractions that mainline 7.3 lacks and rvnet needs: network devices, XDP and
-//! procfs.
+//! Kernel abstractions that mainline 7.3 lacks and rvnet needs: network devices (with NAPI,
+//! socket buffers, ethtool, statistics and XDP) and procfs.
 //!
-//! All of rvnet's FFI lives here, written like `rust/kernel`: each type documents its
-//! invariants, each `unsafe fn` its safety contract, and each `unsafe` block says why it holds.
-//! The C side is `kernel_ext/shim.c` (static-inline helpers and the `net_device_ops` table),
-//! declared in [`ffi`]. Code outside this module uses only the safe interfaces.
+//! All of rvnet's FFI lives here, written like `rust/kernel`: one concept per file, each type
+//! documents its invariants, each `unsafe fn` its safety contract, and each `unsafe` block says
+//! why it holds. The C side is `kernel_ext/shim.c` (static-inline helpers, and the ops tables
+//! that bindgen cannot express), declared in [`ffi`], a leaf. Code outside this module uses
+//! only the safe interfaces.
+//!
+//! Import order (no circles): `ffi` <- `net::{skb, stats}` <- `net::napi` <- `net::device` <-
+//! `net::xdp` <- `net::ops` <- `net::ethtool` <- `net::registration`.
 
 mod ffi;
-pub(crate) mod netdev;
+pub(crate) mod net;
 pub(crate) mod procfs;
-pub(crate) mod xdp;

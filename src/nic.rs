@@ -34,32 +34,92 @@ pub(crate) mod stats;
 pub(crate) mod tx;
 
 use kernel::{
+    io::register::Array,
     irq::IrqReturn,
     new_spinlock, new_spinlock_irq,
     prelude::*,
     sync::{
-        atomic::{Atomic, Relaxed},
-        Arc, SpinLock, SpinLockIrq,
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Arc,
+        SpinLock,
+        SpinLockIrq, //
     },
 };
 
 use crate::{
     features::Features,
-    kernel_ext::{
-        netdev::{
-            self, Channels, LinkStats, Napi, NetDevice, QueueStats, Rings, SkBuff, TxOutcome,
+    kernel_ext::net::{
+        device::NetDevice,
+        ethtool::{
+            Channels,
+            EthtoolOps,
+            Rings, //
         },
-        xdp::{XdpProg, XdpRefusal},
+        napi::NapiPoll,
+        ops::{
+            export_ops,
+            Operations,
+            TxOutcome, //
+        },
+        skb::SkBuff,
+        stats::{
+            LinkStats,
+            QueueStats, //
+        },
+        xdp::{
+            XdpProg,
+            XdpRefusal, //
+        },
+    },
+    regs::{
+        NET_MAC,
+        NET_MTU,
+        NET_STATUS, //
     },
     transport::Transport,
 };
 
 use self::{
-    config::{Link, NetConfig},
-    rx::{RxQueue, Sink},
-    stats::{Counter, Snapshot, COUNTER_NAMES, NR_COUNTERS},
+    config::{
+        Link,
+        NetConfig,
+        RawNetConfig,
+        Unstable, //
+    },
+    rx::{
+        RxQueue,
+        Sink, //
+    },
+    stats::{
+        Counter,
+        Snapshot,
+        COUNTER_NAMES,
+        NR_COUNTERS, //
+    },
     tx::TxQueue,
 };
+
+/// Reads the virtio-net configuration fields as one consistent snapshot: inside one
+/// configuration generation, retried a bounded number of times (`config::read_consistent`).
+///
+/// # Errors
+///
+/// [`Unstable`] when the device changed its configuration on every try.
+pub(crate) fn read_net_config(transport: &Transport<'_>) -> Result<RawNetConfig, Unstable> {
+    config::read_consistent(
+        || transport.config_generation(),
+        || RawNetConfig {
+            mac: core::array::from_fn(|i| {
+                NET_MAC::try_at(i).map_or(0, |reg| u8::from(transport.read_config(reg)))
+            }),
+            link_up: transport.read_config(NET_STATUS).link_up(),
+            mtu: transport.read_config(NET_MTU).mtu(),
+        },
+    )
+}
 
 /// The device counters, shared by `ndo_get_stats64` and `/proc/driver/network_stats`.
 ///
@@ -85,7 +145,7 @@ impl Counters {
     }
 }
 
-/// Per-device driver data, owned by the netdev [`netdev::Registration`]; see the module
+/// Per-device driver data, owned by the netdev registration; see the module
 /// documentation for what each lock guards.
 ///
 /// Field order is teardown order: `transport` resets the device, which then stops using the
@@ -148,7 +208,7 @@ impl<'a> Nic<'a> {
     /// A configuration that cannot be read consistently leaves the carrier as it is.
     pub(crate) fn update_carrier(&self, dev: &NetDevice) {
         let _link = self.link.lock();
-        if let Ok(raw) = self.transport.read_net_config() {
+        if let Ok(raw) = read_net_config(&self.transport) {
             let link = NetConfig::parse(self.features, &raw).link;
             dev.set_carrier(link == Link::Up);
         }
@@ -177,29 +237,30 @@ impl<'a> Nic<'a> {
     /// The interrupt (`vm_interrupt()`): acknowledge, then NAPI for used buffers and the
     /// carrier for a configuration change.
     fn interrupt(&self, dev: &NetDevice) -> IrqReturn {
-        let cause = self.transport.ack_interrupt();
-        if !cause.any() {
+        let status = self.transport.ack_interrupt();
+        let (used, config) = (status.used_buffer(), status.config_changed());
+        if !used && !config {
             return IrqReturn::None;
         }
         self.counters.add(Counter::Interrupts, 1);
-        if cause.used_buffer {
+        if used {
             dev.napi().schedule();
         }
-        if cause.config_changed {
+        if config {
             self.update_carrier(dev);
         }
         IrqReturn::Handled
     }
 }
 
-/// rvnet's `net_device_ops` and NAPI poll.
+/// rvnet's `net_device_ops`, NAPI poll and ethtool operations.
 pub(crate) struct RvnetNetdev;
 
-impl netdev::Operations for RvnetNetdev {
+impl Operations for RvnetNetdev {
     type Data<'a> = Nic<'a>;
 
+    /// NAPI is on (the adapter enabled it): the carrier, the queue, and a first poll.
     fn open(dev: &NetDevice, nic: &Nic<'_>) -> Result {
-        dev.napi().enable();
         nic.update_carrier(dev);
         dev.start_queue();
         // Whatever arrived while the interface was down was not announced to anyone.
@@ -207,9 +268,8 @@ impl netdev::Operations for RvnetNetdev {
         Ok(())
     }
 
+    /// NAPI is off (the adapter disabled it), so no poll can wake the queue again.
     fn stop(dev: &NetDevice, _nic: &Nic<'_>) -> Result {
-        // No poll runs after this, so none can wake the queue again.
-        dev.napi().disable();
         dev.stop_queue();
         Ok(())
     }
@@ -236,7 +296,7 @@ impl netdev::Operations for RvnetNetdev {
 
     /// `virtnet_poll()`: transmit completions first (even with a zero budget, as netpoll
     /// needs), then up to `budget` packets, then interrupts back on without losing a wake-up.
-    fn poll(dev: &NetDevice, nic: &Nic<'_>, napi: &Napi, budget: u32) -> u32 {
+    fn poll(dev: &NetDevice, nic: &Nic<'_>, poll: &NapiPoll<'_>, budget: u32) -> u32 {
         nic.counters.add(Counter::NapiPolls, 1);
         nic.tx_complete(dev);
         if budget == 0 {
@@ -244,7 +304,7 @@ impl netdev::Operations for RvnetNetdev {
         }
         let sink = Sink {
             dev,
-            napi,
+            poll,
             counters: &nic.counters,
             tx: &nic.tx,
             hdr_len: nic.hdr_len,
@@ -253,8 +313,8 @@ impl netdev::Operations for RvnetNetdev {
         let done = rx.receive(&sink, &nic.transport, budget);
         // Packets that arrive between the last look and re-enabling interrupts would wait for
         // the next interrupt, which does not come: look again after enabling them.
-        if done < budget && napi.complete_done(done) && rx.enable_cb() {
-            napi.schedule();
+        if done < budget && poll.complete_done(done) && rx.enable_cb() {
+            poll.napi().schedule();
         }
         done
     }
@@ -264,34 +324,8 @@ impl netdev::Operations for RvnetNetdev {
     }
 
     /// One queue pair: rvnet does not negotiate `VIRTIO_NET_F_MQ`.
-    fn channels(_nic: &Nic<'_>) -> Channels {
-        Channels {
-            max_combined: 1,
-            combined: 1,
-        }
-    }
-
-    /// The core has checked `combined` against the one pair there is: nothing changes.
-    fn set_channels(_dev: &NetDevice, _nic: &Nic<'_>, combined: u32) -> Result {
-        if combined == 1 {
-            Ok(())
-        } else {
-            Err(EINVAL)
-        }
-    }
-
-    fn rings(nic: &Nic<'_>) -> Rings {
-        nic.rings
-    }
-
-    /// `ethtool -S` lists the counters of `/proc/driver/network_stats`, by the same names.
-    const ETHTOOL_STATS: &'static [&'static str] = &COUNTER_NAMES;
-
-    fn ethtool_stats(nic: &Nic<'_>, values: &mut [u64]) {
-        let s = nic.counters.snapshot();
-        for (value, counter) in values.iter_mut().zip(s.0) {
-            *value = counter;
-        }
+    fn queue_pairs(_nic: &Nic<'_>) -> u32 {
+        1
     }
 
     /// Queue pair 0 has carried every packet since probe.
@@ -330,4 +364,40 @@ impl netdev::Operations for RvnetNetdev {
     }
 }
 
-netdev::export_ops!(RvnetNetdev);
+#[vtable]
+impl EthtoolOps for RvnetNetdev {
+    const DRIVER_NAME: &'static CStr = c"rvnet";
+
+    /// `ethtool -S` lists the counters of `/proc/driver/network_stats`, by the same names.
+    const STATS: &'static [&'static str] = &COUNTER_NAMES;
+
+    fn channels(nic: &Nic<'_>) -> Channels {
+        let pairs = <Self as Operations>::queue_pairs(nic);
+        Channels {
+            max_combined: pairs,
+            combined: pairs,
+        }
+    }
+
+    /// The core has checked `combined` against the one pair there is: nothing changes.
+    fn set_channels(_dev: &NetDevice, nic: &Nic<'_>, combined: u32) -> Result {
+        if combined == <Self as Operations>::queue_pairs(nic) {
+            Ok(())
+        } else {
+            Err(EINVAL)
+        }
+    }
+
+    fn rings(nic: &Nic<'_>) -> Rings {
+        nic.rings
+    }
+
+    fn stats(nic: &Nic<'_>, values: &mut [u64]) {
+        let s = nic.counters.snapshot();
+        for (value, counter) in values.iter_mut().zip(s.0) {
+            *value = counter;
+        }
+    }
+}
+
+export_ops!(RvnetNetdev);

@@ -21,7 +21,10 @@ use kernel::{
 
 use crate::{
     features::{Features, Version},
-    kernel_ext::{netdev::NetDevice, procfs::SeqShow},
+    kernel_ext::{
+        net::device::NetDevice,
+        procfs::SeqShow, //
+    },
     nic::{
         stats::{self, DeviceInfo},
         Counters,
@@ -114,9 +117,10 @@ impl SeqShow for NetworkStats {
         let mut w = SeqWriter(m);
         seq_print!(m, "{}", stats::HEADER);
         for e in DEVICES.lock().iter() {
+            let name = e.netdev.name();
             let info = DeviceInfo {
                 device: e.device.to_str().unwrap_or("?"),
-                name: e.netdev.name().to_str().unwrap_or("?"),
+                name: name.as_str(),
                 mac: e.netdev.mac(),
                 version: e.version,
                 features: e.features,

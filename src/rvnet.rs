@@ -2,24 +2,25 @@
 
 //! rvnet: a virtio-net driver for the virtio-mmio transport, in Rust.
 //!
-//! A platform driver for the network card of QEMU's `microvm` machine and of Firecracker and
-//! Cloud Hypervisor microVMs: what `drivers/virtio/virtio_mmio.c` and `drivers/net/virtio_net.c`
-//! do together for such a device. It matches ACPI `LNRO0005` and OF `virtio,mmio` devices,
+//! A platform driver for the network card of QEMU's `microvm` machine and of Firecracker
+//! microVMs (the virtio-mmio transport): what `drivers/virtio/virtio_mmio.c` and
+//! `drivers/net/virtio_net.c` do together for such a device. It matches ACPI `LNRO0005` and OF `virtio,mmio` devices,
 //! binds to those whose virtio device type is network (1), and registers an `eth%d` interface
 //! for each. `/proc/driver/network_stats` lists the bound devices and their counters.
 //!
 //! Layout:
-//! - [`driver`]: the platform driver and probe;
+//! - [`driver`]: the platform driver and probe, whose steps fail with a [`failed::Failed`];
 //! - [`transport`] and [`regs`]: the virtio-mmio registers, both layouts;
 //! - [`features`], [`nic::config`], [`nic::stats`], [`span`]: pure logic, host-tested;
 //! - [`nic`]: the interface (`net_device_ops`), link state, counters and XDP;
 //! - [`procfs`]: the statistics file;
 //! - [`kernel_ext`]: every FFI wrapper rvnet needs that the kernel crate lacks (network
-//!   devices, XDP, procfs).
+//!   devices with NAPI, socket buffers, ethtool and XDP; procfs).
 //!
 //! To try it: `make run` (see README.md).
 
 mod driver;
+mod failed;
 mod features;
 mod kernel_ext;
 mod nic;

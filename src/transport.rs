@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Typed operations on a virtio-mmio device: identification, reset, status handshake, feature
-//! negotiation and configuration reads, for both register layouts.
+//! negotiation, queue setup, notifications, interrupts, and raw reads of the device-specific
+//! configuration, for both register layouts. It knows nothing of virtio-net: `nic` reads the
+//! network card's configuration through [`Transport::read_config`].
 //!
 //! Mirrors `drivers/virtio/virtio_mmio.c` (`virtio_mmio_probe()`, `vm_reset()`,
 //! `vm_get_features()`, `vm_finalize_features()`, `vm_get()`, `vm_generation()`); virtio 1.2
@@ -13,8 +15,11 @@ use kernel::{
     io::{
         mem::ExclusiveIoMem,
         poll::read_poll_timeout,
-        register::Array,
-        Io, //
+        Io,
+        IoCapable,
+        IoLoc,
+        MmioBackend,
+        Region, //
     },
     page::PAGE_SIZE,
     platform,
@@ -23,65 +28,31 @@ use kernel::{
 };
 
 use crate::{
-    features::{Features, Version},
-    nic::config::{self, RawNetConfig, Unstable},
-    regs::{self, *}, //
+    failed::Failed,
+    features::{
+        Features,
+        Version, //
+    },
+    regs::{
+        self,
+        *, //
+    },
 };
 
 /// The register window of one device.
 type IoMem<'a> = ExclusiveIoMem<'a, { regs::REGION_SIZE }>;
-
-/// Virtio device types (virtio 1.2 §5), as `DeviceID` reports them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum DeviceType {
-    /// 0: a placeholder slot with no device behind it.
-    Empty,
-    /// 1: a network card, the only type rvnet drives.
-    Network,
-    /// 2: a block device.
-    Block,
-    /// 3: a console.
-    Console,
-    /// 4: an entropy source.
-    Entropy,
-    /// Any other type.
-    Other(u32),
-}
-
-impl From<u32> for DeviceType {
-    fn from(id: u32) -> Self {
-        match id {
-            0 => Self::Empty,
-            1 => Self::Network,
-            2 => Self::Block,
-            3 => Self::Console,
-            4 => Self::Entropy,
-            other => Self::Other(other),
-        }
-    }
-}
 
 /// Why [`Transport::new`] did not take a device.
 pub(crate) enum IdentifyError {
     /// Not a virtio-net device: someone else's business, left untouched.
     NotNetwork(DeviceType),
     /// The device cannot be used; the step and the error say why.
-    Failed(&'static str, Error),
+    Failed(Failed),
 }
 
-/// Why the device interrupted: `InterruptStatus`, decoded.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct InterruptCause {
-    /// A queue has new used buffers.
-    pub(crate) used_buffer: bool,
-    /// The configuration space changed.
-    pub(crate) config_changed: bool,
-}
-
-impl InterruptCause {
-    /// Whether the interrupt was this device's.
-    pub(crate) fn any(self) -> bool {
-        self.used_buffer || self.config_changed
+impl IdentifyError {
+    fn failed(step: &'static str, err: Error) -> Self {
+        Self::Failed(Failed { step, err })
     }
 }
 
@@ -120,7 +91,7 @@ impl<'a> Transport<'a> {
     pub(crate) fn new(pdev: &'a platform::Device<device::Bound>) -> Result<Self, IdentifyError> {
         let io = pdev
             .io_request_by_index(0)
-            .ok_or(IdentifyError::Failed("finding the register region", ENODEV))?
+            .ok_or(IdentifyError::failed("finding the register region", ENODEV))?
             .iomap_exclusive_sized::<{ regs::REGION_SIZE }>()
             .map_err(|e| {
                 let step = if e == EBUSY {
@@ -128,15 +99,17 @@ impl<'a> Transport<'a> {
                 } else {
                     "claiming and mapping the register region"
                 };
-                IdentifyError::Failed(step, e)
+                IdentifyError::failed(step, e)
             })?;
 
         if io.read(MAGIC_VALUE).value() != VIRTIO_MMIO_MAGIC {
-            return Err(IdentifyError::Failed("checking the magic value", ENODEV));
+            return Err(IdentifyError::failed("checking the magic value", ENODEV));
         }
-        let version = Version::try_from(u32::from(io.read(VERSION)))
-            .map_err(|_| IdentifyError::Failed("checking the version (not 1 or 2)", ENODEV))?;
-        match DeviceType::from(u32::from(io.read(DEVICE_ID))) {
+        let version = io
+            .read(VERSION)
+            .version()
+            .map_err(|_| IdentifyError::failed("checking the version (not 1 or 2)", ENODEV))?;
+        match io.read(DEVICE_ID).device_id() {
             DeviceType::Network => {}
             other => return Err(IdentifyError::NotNetwork(other)),
         }
@@ -219,7 +192,7 @@ impl<'a> Transport<'a> {
         self.io.write_reg(QUEUE_SEL::from(u32::from(index)));
         let in_use = match self.version {
             Version::Legacy => u32::from(self.io.read(QUEUE_PFN)) != 0,
-            Version::Modern => self.io.read(QUEUE_READY).ready().into_bool(),
+            Version::Modern => self.io.read(QUEUE_READY).ready(),
         };
         if in_use {
             return Err(EBUSY);
@@ -276,42 +249,32 @@ impl<'a> Transport<'a> {
     /// was reset with an interrupt pending raised with the status at 0; without the write, the
     /// level-triggered line fired 10,000 times in a row after an unbind/bind under traffic,
     /// until the kernel disabled it ("irq N: nobody cared").
-    pub(crate) fn ack_interrupt(&self) -> InterruptCause {
+    pub(crate) fn ack_interrupt(&self) -> INTERRUPT_STATUS {
         let status = self.io.read(INTERRUPT_STATUS);
         self.io.write_reg(INTERRUPT_ACK::from(u32::from(status)));
-        InterruptCause {
-            used_buffer: status.used_buffer().into_bool(),
-            config_changed: status.config_changed().into_bool(),
-        }
+        status
     }
 
-    /// The configuration generation; legacy devices have none, so it never changes.
-    fn config_generation(&self) -> u32 {
+    /// The configuration generation (`ConfigGeneration`); legacy devices have none, so it
+    /// never changes. A reader of several configuration fields compares it before and after.
+    pub(crate) fn config_generation(&self) -> u32 {
         match self.version {
             Version::Legacy => 0,
             Version::Modern => u32::from(self.io.read(CONFIG_GENERATION)),
         }
     }
 
-    /// Reads the virtio-net configuration fields as one consistent snapshot.
+    /// Reads a field of the device-specific configuration space, a register of [`regs`] from
+    /// `0x100` on (`vm_get()`).
     ///
     /// Legacy configuration space is guest-endian, version 2 little-endian: the same on the
     /// little-endian machines (x86, arm64) that have virtio-mmio NICs.
-    ///
-    /// # Errors
-    ///
-    /// [`Unstable`] when the device changed its configuration on every try.
-    pub(crate) fn read_net_config(&self) -> Result<RawNetConfig, Unstable> {
-        config::read_consistent(
-            || self.config_generation(),
-            || RawNetConfig {
-                mac: core::array::from_fn(|i| {
-                    NET_MAC::try_at(i).map_or(0, |reg| u8::from(self.io.read(reg)))
-                }),
-                status: u16::from(self.io.read(NET_STATUS)),
-                mtu: u16::from(self.io.read(NET_MTU)),
-            },
-        )
+    pub(crate) fn read_config<T, L>(&self, field: L) -> T
+    where
+        L: IoLoc<Region<{ regs::REGION_SIZE }>, T>,
+        MmioBackend: IoCapable<L::IoType>,
+    {
+        self.io.read(field)
     }
 }
 

@@ -26,3 +26,11 @@ mod nic {
     pub(crate) mod config;
     pub(crate) mod stats;
 }
+
+#[path = "../../src/kernel_ext"]
+mod kernel_ext {
+    #[path = "net"]
+    pub(crate) mod net {
+        pub(crate) mod xdp_layout;
+    }
+}

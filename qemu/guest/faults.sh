@@ -27,8 +27,8 @@ ALLOCATING_STEPS="claiming and mapping the register region
 setting up the receive queue
 setting up the transmit queue
 allocating counters
-registering the network device and its interrupt
 allocating the procfs entry
+registering the network device and its interrupt
 adding the device to procfs"
 
 setup_fault_injection() {

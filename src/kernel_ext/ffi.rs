@@ -2,15 +2,25 @@
 
 //! Declarations of the C functions rvnet calls that `kernel::bindings` does not carry: the
 //! helpers of `shim.c`, and exported kernel functions from headers bindgen does not see
-//! (`linux/netdevice.h`, `linux/proc_fs.h`).
+//! (`linux/netdevice.h`, `linux/proc_fs.h`), with the few C layouts they share with Rust.
 //!
-//! The structures are opaque here: Rust only ever holds pointers to them and every field access
-//! goes through a C helper, so their layout can change without this file changing.
+//! A leaf: it uses nothing else of `kernel_ext`. The structures behind the opaque types are
+//! never built or read by Rust, so their layout can change without this file changing; the
+//! shared layouts at the end are UAPI or `shim.h`'s, and `shim.c` asserts them.
 
-use core::marker::{PhantomData, PhantomPinned};
+use core::marker::{
+    PhantomData,
+    PhantomPinned, //
+};
+
 use kernel::{
     bindings,
-    ffi::{c_char, c_int, c_uint, c_void},
+    ffi::{
+        c_char,
+        c_int,
+        c_uint,
+        c_void, //
+    },
 };
 
 /// Declares opaque C structure types: never built or moved by Rust, not `Send`/`Sync`/`Unpin`.
@@ -41,20 +51,50 @@ opaque_types! {
     page;
 }
 
-/// Where the frame starts in an XDP buffer: `RVNET_XDP_HEADROOM` of `shim.h`, at least
-/// `XDP_PACKET_HEADROOM` (asserted in `shim.c`).
-pub(crate) const XDP_HEADROOM: usize = 256;
-/// What an XDP buffer keeps free after the frame: `RVNET_XDP_TAILROOM` of `shim.h`, at least
-/// the `skb_shared_info` that `xdp_data_hard_end()` reserves (asserted in `shim.c`).
-pub(crate) const XDP_TAILROOM: usize = 384;
-/// The size of an XDP buffer and of each fragment page (`RVNET_XDP_BUF_SIZE`, the page size).
-pub(crate) const XDP_BUF_SIZE: usize = 4096;
-/// How many fragment pages an XDP frame may have (`RVNET_XDP_MAX_FRAGS`, within
-/// `MAX_SKB_FRAGS`).
-pub(crate) const XDP_MAX_FRAGS: usize = 16;
+/// The prefix of `struct rtnl_link_stats64` (UAPI, `include/uapi/linux/if_link.h`) that rvnet
+/// fills in `ndo_get_stats64`; `shim.c` asserts the offsets.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct rtnl_link_stats64_head {
+    /// Packets received.
+    pub(crate) rx_packets: u64,
+    /// Packets transmitted.
+    pub(crate) tx_packets: u64,
+    /// Bytes received.
+    pub(crate) rx_bytes: u64,
+    /// Bytes transmitted.
+    pub(crate) tx_bytes: u64,
+    /// Receive errors.
+    pub(crate) rx_errors: u64,
+    /// Transmit errors.
+    pub(crate) tx_errors: u64,
+    /// Received packets dropped.
+    pub(crate) rx_dropped: u64,
+    /// Transmitted packets dropped.
+    pub(crate) tx_dropped: u64,
+}
 
-/// The prefix of `struct rtnl_link_stats64` that rvnet fills.
-pub(crate) use super::netdev::LinkStats as rtnl_link_stats64_head;
+/// `struct rvnet_queue_stats` of `shim.h`: the counters of one queue pair that the
+/// `netdev_stat_ops` of `shim.c` report (fields of `struct netdev_queue_stats_rx`/`_tx`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct rvnet_queue_stats {
+    /// Packets received.
+    pub(crate) rx_packets: u64,
+    /// Bytes received.
+    pub(crate) rx_bytes: u64,
+    /// Packets transmitted.
+    pub(crate) tx_packets: u64,
+    /// Bytes transmitted.
+    pub(crate) tx_bytes: u64,
+    /// Times the transmit queue was stopped.
+    pub(crate) tx_stop: u64,
+    /// Times it was woken.
+    pub(crate) tx_wake: u64,
+}
+
+// `shim.c` asserts the same size for its definition.
+const _: () = assert!(size_of::<rvnet_queue_stats>() == 6 * 8);
 
 /// `NETDEV_TX_OK`.
 pub(crate) const NETDEV_TX_OK: c_int = 0;
@@ -63,10 +103,14 @@ pub(crate) const NETDEV_TX_BUSY: c_int = 0x10;
 
 extern "C" {
     // shim.c
-    pub(crate) fn rvnet_alloc_netdev(parent: *mut c_void) -> *mut net_device;
+    pub(crate) fn rvnet_alloc_netdev(
+        parent: *mut c_void,
+        ethtool_ops: *const bindings::ethtool_ops,
+    ) -> *mut net_device;
     pub(crate) fn rvnet_netdev_set_drvdata(dev: *mut net_device, data: *mut c_void);
     pub(crate) fn rvnet_netdev_drvdata(dev: *mut net_device) -> *mut c_void;
-    pub(crate) fn rvnet_netdev_name(dev: *mut net_device) -> *const c_char;
+    pub(crate) fn rvnet_netdev_copy_name(dev: *mut net_device, name: *mut c_char);
+    pub(crate) fn rvnet_netdev_parent(dev: *mut net_device) -> *mut c_void;
     pub(crate) fn rvnet_netdev_addr(dev: *mut net_device) -> *const u8;
     pub(crate) fn rvnet_netdev_set_addr(dev: *mut net_device, addr: *const u8);
     pub(crate) fn rvnet_netdev_random_addr(dev: *mut net_device);

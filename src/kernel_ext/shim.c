@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * rvnet C shim: the kernel's static-inline helpers and macros as functions Rust can call, and
- * the net_device_ops table, whose entries are Rust functions (src/kernel_ext/netdev.rs).
+ * the ops tables that bindgen cannot express (net_device_ops, netdev_stat_ops), whose entries
+ * are Rust functions (src/kernel_ext/net/ops.rs). The ethtool_ops table is built in Rust
+ * (src/kernel_ext/net/ethtool.rs) and handed to rvnet_alloc_netdev().
  *
  * Glue only: no logic, no state. Everything here is declared in src/kernel_ext/ffi.rs.
  */
@@ -54,54 +56,6 @@ static const struct net_device_ops rvnet_netdev_ops = {
 	.ndo_validate_addr = eth_validate_addr,
 	.ndo_change_mtu = rvnet_ndo_change_mtu,
 	.ndo_bpf = rvnet_ndo_bpf,
-};
-
-/* The module and the platform device, as virtnet_get_drvinfo() reports them. */
-static void rvnet_get_drvinfo(struct net_device *dev, struct ethtool_drvinfo *info)
-{
-	strscpy(info->driver, KBUILD_MODNAME, sizeof(info->driver));
-	strscpy(info->bus_info, dev_name(dev->dev.parent), sizeof(info->bus_info));
-}
-
-static void rvnet_get_channels(struct net_device *dev, struct ethtool_channels *ch)
-{
-	struct rvnet_channels c;
-
-	rvnet_ethtool_channels(dev, &c);
-	ch->max_combined = c.max_combined;
-	ch->combined_count = c.combined;
-}
-
-static int rvnet_set_channels(struct net_device *dev, struct ethtool_channels *ch)
-{
-	if (ch->rx_count || ch->tx_count || ch->other_count)
-		return -EINVAL;
-	return rvnet_ethtool_set_channels(dev, ch->combined_count);
-}
-
-static void rvnet_get_ringparam(struct net_device *dev, struct ethtool_ringparam *ring,
-				struct kernel_ethtool_ringparam *kring,
-				struct netlink_ext_ack *extack)
-{
-	struct rvnet_rings r;
-
-	rvnet_ethtool_rings(dev, &r);
-	ring->rx_max_pending = r.rx_max;
-	ring->rx_pending = r.rx;
-	ring->tx_max_pending = r.tx_max;
-	ring->tx_pending = r.tx;
-}
-
-static const struct ethtool_ops rvnet_ethtool_ops = {
-	.get_drvinfo = rvnet_get_drvinfo,
-	.get_link = ethtool_op_get_link,
-	.get_ts_info = ethtool_op_get_ts_info,
-	.get_channels = rvnet_get_channels,
-	.set_channels = rvnet_set_channels,
-	.get_ringparam = rvnet_get_ringparam,
-	.get_sset_count = rvnet_ethtool_sset_count,
-	.get_strings = rvnet_ethtool_strings,
-	.get_ethtool_stats = rvnet_ethtool_stats,
 };
 
 /*
@@ -158,21 +112,11 @@ static_assert(offsetof(struct rtnl_link_stats64, rx_dropped) == 6 * 8);
 static_assert(offsetof(struct rtnl_link_stats64, tx_dropped) == 7 * 8);
 static_assert(NETDEV_TX_OK == 0);
 static_assert(NETDEV_TX_BUSY == 0x10);
-/* The layouts Rust shares with this file (kernel_ext::netdev::{Channels, Rings, QueueStats}). */
-static_assert(sizeof(struct rvnet_channels) == 2 * 4);
-static_assert(sizeof(struct rvnet_rings) == 4 * 4);
+/* The layout Rust shares with this file (kernel_ext::ffi::rvnet_queue_stats). */
 static_assert(sizeof(struct rvnet_queue_stats) == 6 * 8);
-static_assert(ETH_SS_STATS == 1);
-/* The buffer geometry Rust gives XDP programs (kernel_ext::xdp). */
-static_assert(RVNET_XDP_HEADROOM >= XDP_PACKET_HEADROOM);
-static_assert(RVNET_XDP_TAILROOM >= SKB_DATA_ALIGN(sizeof(struct skb_shared_info)));
-static_assert(RVNET_XDP_MAX_FRAGS <= MAX_SKB_FRAGS);
-static_assert(RVNET_XDP_BUF_SIZE == PAGE_SIZE);
-static_assert(XDP_ABORTED == 0 && XDP_DROP == 1 && XDP_PASS == 2 && XDP_TX == 3 &&
-	      XDP_REDIRECT == 4);
-static_assert(ETH_GSTRING_LEN == 32);
 
-struct net_device *rvnet_alloc_netdev(struct device *parent)
+struct net_device *rvnet_alloc_netdev(struct device *parent,
+				      const struct ethtool_ops *ethtool_ops)
 {
 	struct net_device *dev = alloc_etherdev(sizeof(struct rvnet_netdev_priv));
 
@@ -180,7 +124,7 @@ struct net_device *rvnet_alloc_netdev(struct device *parent)
 		return NULL;
 	SET_NETDEV_DEV(dev, parent);
 	dev->netdev_ops = &rvnet_netdev_ops;
-	dev->ethtool_ops = &rvnet_ethtool_ops;
+	dev->ethtool_ops = ethtool_ops;
 	dev->stat_ops = &rvnet_stat_ops;
 	/* XDP_ABORTED, XDP_DROP, XDP_PASS and XDP_TX; frames in fragments for xdp.frags. */
 	dev->xdp_features = NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_RX_SG;
@@ -257,11 +201,17 @@ void rvnet_xdp_rxq_unreg(struct net_device *dev)
 
 /*
  * Runs prog on the frame at buf + *off (*len bytes; buf is frame_sz bytes) and, with
- * *nr_frags > 0, its rest in pages[i] (lens[i] bytes each, from offset 0). While the program
- * runs, each fragment page carries a reference of its own: a helper that releases a fragment
- * (bpf_xdp_adjust_tail() shrinking; MEM_TYPE_PAGE_ORDER0) puts that one, never the owner's.
- * On return *off and *len give the linear part the program left, and pages, offs, lens and
- * *nr_frags its fragments.
+ * *nr_frags > 0, its rest in pages[i] (lens[i] bytes each, from offset 0). On return *off and
+ * *len give the linear part the program left, and pages, offs, lens and *nr_frags its
+ * fragments.
+ *
+ * Page references: the caller (kernel_ext::net::xdp::XdpBuf) owns one reference on each
+ * fragment page and keeps it across the run; it never hands a page to the program. While the
+ * program runs, each fragment carries one more reference, taken here: a helper that releases
+ * a fragment (bpf_xdp_adjust_tail() shrinking the frame, with the MEM_TYPE_PAGE_ORDER0
+ * memory model of rvnet_xdp_rxq_reg()) puts that one. After the run this puts the extra
+ * reference of every fragment that is left, so each page is back to the caller's one
+ * reference, whatever the program did.
  */
 u32 rvnet_xdp_run(struct bpf_prog *prog, struct net_device *dev, u8 *buf, u32 frame_sz,
 		  u32 *off, u32 *len, struct page **pages, u32 *offs, u32 *lens, u32 *nr_frags)
@@ -326,9 +276,21 @@ void *rvnet_netdev_drvdata(struct net_device *dev)
 	return rvnet_priv(dev)->drvdata;
 }
 
-const char *rvnet_netdev_name(struct net_device *dev)
+/*
+ * A copy of dev->name, taken under RTNL, which dev_change_name() holds while it rewrites the
+ * name in place (netdev_copy_name() does the same with a seqlock that is not exported).
+ * Process context only: may sleep.
+ */
+void rvnet_netdev_copy_name(struct net_device *dev, char *name)
 {
-	return dev->name;
+	rtnl_lock();
+	strscpy(name, dev->name, IFNAMSIZ);
+	rtnl_unlock();
+}
+
+struct device *rvnet_netdev_parent(struct net_device *dev)
+{
+	return dev->dev.parent;
 }
 
 const u8 *rvnet_netdev_addr(struct net_device *dev)

@@ -1,26 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The interface between rvnet's C shim and its Rust code (src/kernel_ext/ffi.rs declares the
- * same functions for Rust).
+ * same functions for Rust). The ethtool_ops table is Rust's (kernel_ext::net::ethtool): the
+ * bindings carry struct ethtool_ops, but not struct net_device_ops or netdev_stat_ops.
  */
 #ifndef RVNET_SHIM_H
 #define RVNET_SHIM_H
 
 #include <linux/netdevice.h>
 
-/* Values Rust hands to the ops tables; the same layouts as kernel_ext::netdev's. */
-struct rvnet_channels {
-	u32 max_combined;
-	u32 combined;
-};
-
-struct rvnet_rings {
-	u32 rx_max;
-	u32 rx;
-	u32 tx_max;
-	u32 tx;
-};
-
+/* The counters of one queue pair that Rust reports (kernel_ext::ffi::rvnet_queue_stats). */
 struct rvnet_queue_stats {
 	u64 rx_packets;
 	u64 rx_bytes;
@@ -30,21 +19,16 @@ struct rvnet_queue_stats {
 	u64 tx_wake;
 };
 
-/* Where XDP frames start in, and what they leave free at the end of, rvnet's XDP buffer. */
-#define RVNET_XDP_HEADROOM 256
-#define RVNET_XDP_TAILROOM 384
-/* The size of an XDP buffer and of each fragment page; how many fragments a frame may have. */
-#define RVNET_XDP_BUF_SIZE 4096
-#define RVNET_XDP_MAX_FRAGS 16
-
 struct bpf_prog;
 struct netlink_ext_ack;
 
 /* C helpers, called from Rust. */
-struct net_device *rvnet_alloc_netdev(struct device *parent);
+struct net_device *rvnet_alloc_netdev(struct device *parent,
+				      const struct ethtool_ops *ethtool_ops);
 void rvnet_netdev_set_drvdata(struct net_device *dev, void *data);
 void *rvnet_netdev_drvdata(struct net_device *dev);
-const char *rvnet_netdev_name(struct net_device *dev);
+void rvnet_netdev_copy_name(struct net_device *dev, char *name);
+struct device *rvnet_netdev_parent(struct net_device *dev);
 const u8 *rvnet_netdev_addr(struct net_device *dev);
 void rvnet_netdev_set_addr(struct net_device *dev, const u8 *addr);
 void rvnet_netdev_random_addr(struct net_device *dev);
@@ -80,7 +64,7 @@ unsigned int rvnet_skb_len(struct sk_buff *skb);
 void rvnet_kfree_skb_any(struct sk_buff *skb);
 void rvnet_consume_skb_any(struct sk_buff *skb);
 
-/* Rust callbacks (kernel_ext::netdev::export_ops!), called from the ops table. */
+/* Rust callbacks (kernel_ext::net::ops::export_ops!), called from the ops tables. */
 int rvnet_ndo_open(struct net_device *dev);
 int rvnet_ndo_stop(struct net_device *dev);
 netdev_tx_t rvnet_ndo_start_xmit(struct sk_buff *skb, struct net_device *dev);
@@ -89,12 +73,6 @@ int rvnet_napi_poll(struct napi_struct *napi, int budget);
 int rvnet_ndo_change_mtu(struct net_device *dev, int new_mtu);
 int rvnet_ndo_xdp_setup(struct net_device *dev, struct bpf_prog *prog,
 			struct netlink_ext_ack *extack);
-void rvnet_ethtool_channels(struct net_device *dev, struct rvnet_channels *ch);
-int rvnet_ethtool_set_channels(struct net_device *dev, u32 combined);
-void rvnet_ethtool_rings(struct net_device *dev, struct rvnet_rings *rings);
-int rvnet_ethtool_sset_count(struct net_device *dev, int sset);
-void rvnet_ethtool_strings(struct net_device *dev, u32 sset, u8 *data);
-void rvnet_ethtool_stats(struct net_device *dev, struct ethtool_stats *stats, u64 *data);
 void rvnet_queue_stats(struct net_device *dev, int idx, struct rvnet_queue_stats *stats);
 
 #endif /* RVNET_SHIM_H */

@@ -2,23 +2,22 @@
 
 //! The virtio-net device configuration space: layout, validation, and consistent reads.
 //!
-//! Pure logic, tested on the host. Layout from virtio 1.2 §5.1.4 (`struct virtio_net_config`);
-//! validation mirrors `virtnet_validate()` and `virtnet_probe()` in `drivers/net/virtio_net.c`;
-//! the generation loop is virtio 1.2 §2.5.1 (`virtio_cread_bytes()` in C).
+//! Pure logic, tested on the host. The fields are those of `struct virtio_net_config` (virtio
+//! 1.2 §5.1.4; where they lie is `regs.rs`'s business); validation mirrors `virtnet_validate()`
+//! and `virtnet_probe()` in `drivers/net/virtio_net.c`; the generation loop is virtio 1.2
+//! §2.5.1 (`virtio_cread_bytes()` in C). Also the sizes the rings and buffers are built with.
 
 #![forbid(unsafe_code)]
 
 use crate::features::{self, Features};
 
-/// Offset of `mac[6]` in the configuration space.
-pub(crate) const MAC_OFFSET: usize = 0;
-/// Offset of `le16 status`.
-pub(crate) const STATUS_OFFSET: usize = 6;
-/// Offset of `le16 mtu`.
-pub(crate) const MTU_OFFSET: usize = 10;
+/// Size of every receive and transmit buffer: a header and a standard Ethernet frame with a
+/// VLAN tag fit in one; larger frames take several ([`max_frame`]).
+pub(crate) const BUF_SIZE: usize = 2048;
 
-/// `VIRTIO_NET_S_LINK_UP` in `status`.
-const VIRTIO_NET_S_LINK_UP: u16 = 1;
+/// The most buffers one received packet may take: enough for the largest frame in
+/// [`BUF_SIZE`] buffers ([`max_frame`]); a device claiming more is not believed.
+pub(crate) const MAX_BUFS_PER_PACKET: usize = 34;
 
 /// Smallest MTU an Ethernet device may have (`ETH_MIN_MTU`).
 pub(crate) const ETH_MIN_MTU: u16 = 68;
@@ -97,10 +96,10 @@ pub(crate) enum Link {
 }
 
 impl Link {
-    /// Decodes `status`. Without `VIRTIO_NET_F_STATUS` the link is assumed up (virtio 1.2
-    /// §5.1.4.2), as the C driver does.
-    pub(crate) fn from_status(negotiated: Features, status: u16) -> Self {
-        if !negotiated.has(features::STATUS) || status & VIRTIO_NET_S_LINK_UP != 0 {
+    /// Decodes the `VIRTIO_NET_S_LINK_UP` bit of `status`. Without `VIRTIO_NET_F_STATUS` the
+    /// link is assumed up (virtio 1.2 §5.1.4.2), as the C driver does.
+    pub(crate) fn from_status(negotiated: Features, link_up: bool) -> Self {
+        if !negotiated.has(features::STATUS) || link_up {
             Self::Up
         } else {
             Self::Down
@@ -125,8 +124,8 @@ pub(crate) struct NetConfig {
 pub(crate) struct RawNetConfig {
     /// `mac`.
     pub(crate) mac: [u8; 6],
-    /// `status`.
-    pub(crate) status: u16,
+    /// `VIRTIO_NET_S_LINK_UP` of `status`.
+    pub(crate) link_up: bool,
     /// `mtu`.
     pub(crate) mtu: u16,
 }
@@ -158,7 +157,7 @@ impl NetConfig {
         };
         Self {
             mac,
-            link: Link::from_status(negotiated, raw.status),
+            link: Link::from_status(negotiated, raw.link_up),
             max_mtu,
         }
     }
@@ -198,18 +197,23 @@ pub(crate) fn read_consistent<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{
+        features::{MAC, MTU, STATUS},
+        kernel_ext::net::xdp_layout::{XDP_BUF_SIZE, XDP_HEADROOM, XDP_LINEAR_MAX, XDP_TAILROOM},
+        virtqueue::ring::MAX_QUEUE_SIZE,
+    };
+    use core::cell::Cell;
 
     #[test]
     fn xdp_mtu_leaves_room_for_the_frame() {
-        // A page, XDP_PACKET_HEADROOM and a 384-byte tailroom: 3456 bytes of frame.
-        let mtu = xdp_max_mtu(4096, 256, 384);
+        // The driver's XDP buffer: a page less XDP's headroom and the tailroom for
+        // `skb_shared_info` holds 3456 bytes of frame, so an MTU of 3438.
+        let mtu = xdp_max_mtu(XDP_BUF_SIZE, XDP_HEADROOM, XDP_TAILROOM);
         assert_eq!(mtu, 3438);
-        assert_eq!(frame_len(mtu), 4096 - 256 - 384);
+        assert_eq!(frame_len(mtu), XDP_LINEAR_MAX);
         assert!(mtu >= ETH_DATA_LEN);
-        assert_eq!(xdp_max_mtu(100, 256, 384), 0);
+        assert_eq!(xdp_max_mtu(100, XDP_HEADROOM, XDP_TAILROOM), 0);
     }
-    use crate::features::{MAC, MTU, STATUS};
-    use core::cell::Cell;
 
     const MAC_A: [u8; 6] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x01];
 
@@ -221,7 +225,7 @@ mod tests {
     fn mac_used_only_when_offered_and_valid() {
         let raw = RawNetConfig {
             mac: MAC_A,
-            status: 1,
+            link_up: true,
             mtu: 0,
         };
         assert_eq!(NetConfig::parse(feats(&[MAC]), &raw).mac, Some(MAC_A));
@@ -237,10 +241,15 @@ mod tests {
 
     #[test]
     fn link_follows_status_bit_only_with_status_feature() {
-        assert_eq!(Link::from_status(feats(&[STATUS]), 1), Link::Up);
-        assert_eq!(Link::from_status(feats(&[STATUS]), 0), Link::Down);
-        assert_eq!(Link::from_status(feats(&[STATUS]), 2), Link::Down);
-        assert_eq!(Link::from_status(feats(&[]), 0), Link::Up);
+        assert_eq!(Link::from_status(feats(&[STATUS]), true), Link::Up);
+        assert_eq!(Link::from_status(feats(&[STATUS]), false), Link::Down);
+        assert_eq!(Link::from_status(feats(&[]), false), Link::Up);
+        let down = RawNetConfig {
+            link_up: false,
+            ..Default::default()
+        };
+        assert_eq!(NetConfig::parse(feats(&[STATUS]), &down).link, Link::Down);
+        assert_eq!(NetConfig::parse(feats(&[]), &down).link, Link::Up);
     }
 
     #[test]
@@ -271,20 +280,25 @@ mod tests {
 
     #[test]
     fn max_mtu_is_what_the_buffers_hold() {
-        // One 2 KiB buffer per packet.
-        let small = max_frame(false, 2048, 12, 34, 256);
+        let (buf, max_bufs, ring) = (BUF_SIZE, MAX_BUFS_PER_PACKET, MAX_QUEUE_SIZE);
+        // One 2 KiB buffer per packet, after a 12-byte header (10 for legacy devices).
+        let small = max_frame(false, buf, 12, max_bufs, ring);
         assert_eq!(max_mtu(9000, small), 2018);
         assert_eq!(max_mtu(1500, small), 1500);
-        assert_eq!(max_mtu(9000, max_frame(false, 2048, 10, 34, 256)), 2020);
-        assert_eq!(max_mtu(1500, max_frame(false, 20, 12, 34, 256)), 0);
-        // Mergeable buffers: the device's limit, up to the largest MTU there is.
-        let big = max_frame(true, 2048, 12, 34, 256);
+        assert_eq!(
+            max_mtu(9000, max_frame(false, buf, 10, max_bufs, ring)),
+            2020
+        );
+        assert_eq!(max_mtu(1500, max_frame(false, 20, 12, max_bufs, ring)), 0);
+        // Mergeable buffers: the device's limit, up to the largest MTU there is, which the
+        // driver's buffers must hold.
+        let big = max_frame(true, buf, 12, max_bufs, ring);
         assert_eq!(max_mtu(9000, big), 9000);
         assert_eq!(max_mtu(ETH_MAX_MTU, big), ETH_MAX_MTU);
         assert!(frame_len(ETH_MAX_MTU) <= big);
         // A small transmit ring must hold two chained frames.
-        assert_eq!(max_frame(true, 2048, 12, 34, 8), 4 * 2048 - 12);
-        assert_eq!(max_frame(true, 2048, 12, 34, 1), 2048 - 12);
+        assert_eq!(max_frame(true, buf, 12, max_bufs, 8), 4 * buf - 12);
+        assert_eq!(max_frame(true, buf, 12, max_bufs, 1), buf - 12);
     }
 
     #[test]

@@ -27,9 +27,15 @@ use kernel::{
 };
 
 use crate::{
-    kernel_ext::{
-        netdev::{Napi, NetDevice, RxSkBuff},
-        xdp::{XdpAction, XdpBuf, XdpProg},
+    kernel_ext::net::{
+        device::NetDevice,
+        napi::NapiPoll,
+        skb::RxSkBuff,
+        xdp::{
+            XdpAction,
+            XdpBuf,
+            XdpProg, //
+        },
     },
     span,
     transport::Transport,
@@ -39,21 +45,25 @@ use crate::{
     },
 };
 
-use super::{config::ETH_HLEN, stats::Counter, tx::TxQueue, Counters};
+use super::{
+    config::{
+        ETH_HLEN,
+        MAX_BUFS_PER_PACKET, //
+    },
+    stats::Counter,
+    tx::TxQueue,
+    Counters,
+};
 
 /// Offset of `num_buffers` in `struct virtio_net_hdr_mrg_rxbuf`.
 const NUM_BUFFERS_OFFSET: usize = 10;
-
-/// The most buffers one packet may take: enough for the largest frame in 2 KiB buffers
-/// (`config::max_frame_mergeable`); a device claiming more is not believed.
-pub(crate) const MAX_BUFS_PER_PACKET: usize = 34;
 
 /// Where the packets of a poll go, and what they need on the way.
 pub(crate) struct Sink<'a> {
     /// The receiving device.
     pub(crate) dev: &'a NetDevice,
-    /// Its NAPI context, polling.
-    pub(crate) napi: &'a Napi,
+    /// The poll that runs, for socket buffers and GRO.
+    pub(crate) poll: &'a NapiPoll<'a>,
     /// Its counters.
     pub(crate) counters: &'a Counters,
     /// Its transmit queue, for `XDP_TX`; taken after the receive queue, never before.
@@ -67,7 +77,7 @@ impl Sink<'_> {
     /// cache, to the stack, and counts it: received, or dropped for want of memory, or an
     /// error if `fill` fails.
     fn deliver(&self, len: usize, fill: impl FnOnce(&mut RxSkBuff) -> Result) {
-        let Some(mut skb) = u32::try_from(len).ok().and_then(|l| self.napi.alloc_skb(l)) else {
+        let Some(mut skb) = u32::try_from(len).ok().and_then(|l| self.poll.alloc_skb(l)) else {
             self.counters.add(Counter::RxDropped, 1);
             return;
         };
@@ -78,7 +88,7 @@ impl Sink<'_> {
         self.counters.add(Counter::RxPackets, 1);
         // CAST: `usize` to `u64` is lossless on 64-bit machines.
         self.counters.add(Counter::RxBytes, len as u64);
-        self.napi.receive(skb);
+        self.poll.receive(skb);
     }
 }
 

@@ -24,8 +24,13 @@ use kernel::{
 };
 
 use crate::{
-    kernel_ext::{
-        netdev::{self, NetDevice, SkBuff, TxOutcome},
+    kernel_ext::net::{
+        device::{
+            self,
+            NetDevice, //
+        },
+        ops::TxOutcome,
+        skb::SkBuff,
         xdp::XdpBuf,
     },
     transport::Transport,
@@ -48,12 +53,12 @@ const ZERO_HDR: [u8; 12] = [0; 12];
 ///
 /// # Invariants
 ///
-/// `room` is at least 1 and at most the ring size.
+/// `stop_threshold` is at least 1 and at most the ring size.
 pub(crate) struct TxQueue {
     vq: Virtqueue,
-    /// Free descriptors the largest packet takes: with fewer, the queue is stopped
+    /// The descriptors the largest packet takes: with fewer free, the queue is stopped
     /// (`virtio_net` stops below `MAX_SKB_FRAGS + 2`).
-    room: u16,
+    stop_threshold: u16,
 }
 
 impl TxQueue {
@@ -61,12 +66,12 @@ impl TxQueue {
     /// `hdr_len` bytes, with its interrupts off until the ring first fills.
     pub(crate) fn new(mut vq: Virtqueue, max_frame: usize, hdr_len: usize) -> Self {
         vq.disable_cb();
-        let room = (hdr_len + max_frame).div_ceil(vq.buf_size().max(1));
+        let descs = (hdr_len + max_frame).div_ceil(vq.buf_size().max(1));
         // INVARIANT: Clamped to 1..=num; probe limits the MTU so that a frame fits anyway.
-        let room = u16::try_from(room)
+        let stop_threshold = u16::try_from(descs)
             .unwrap_or(u16::MAX)
             .clamp(1, vq.num().max(1));
-        Self { vq, room }
+        Self { vq, stop_threshold }
     }
 
     /// Number of ring entries.
@@ -109,7 +114,7 @@ impl TxQueue {
 
     /// Whether the largest packet fits in the free descriptors.
     fn has_room(&self) -> bool {
-        self.vq.nr_free() >= self.room
+        self.vq.nr_free() >= self.stop_threshold
     }
 
     /// For a stopped queue: recycles what the device finished and returns `true` when
@@ -160,7 +165,7 @@ impl TxQueue {
         let len = skb.len();
         let total = hdr_len + usize::try_from(len).unwrap_or(usize::MAX);
         let descs = self.descs_for(total);
-        if descs > self.room {
+        if descs > self.stop_threshold {
             // Larger than the MTU allows: the stack never sends that.
             counters.add(Counter::TxDropped, 1);
             drop(skb);
@@ -189,7 +194,7 @@ impl TxQueue {
         if !self.has_room() && !self.reap(counters) {
             self.stop(dev, counters);
         }
-        if (!netdev::xmit_more() || dev.queue_stopped()) && self.vq.kick(transport) {
+        if (!device::xmit_more() || dev.queue_stopped()) && self.vq.kick(transport) {
             counters.add(Counter::TxKicks, 1);
         }
         TxOutcome::Consumed
@@ -210,7 +215,7 @@ impl TxQueue {
         let len = xdp.len();
         let total = hdr_len + len;
         let descs = self.descs_for(total);
-        if descs > self.room {
+        if descs > self.stop_threshold {
             return false;
         }
         let Some(id) = self.vq.alloc_chain(descs) else {

@@ -6,27 +6,43 @@
 //! [`include/net/xdp.h`](srctree/include/net/xdp.h).
 //!
 //! The device's private area (`shim.c`) holds the program as an RCU pointer: `ndo_bpf` replaces
-//! it under RTNL ([`netdev::Adapter`](super::netdev::Adapter)), the NAPI poll reads it inside an
+//! it under RTNL ([`ops::Adapter`](super::ops::Adapter)), the NAPI poll reads it inside an
 //! RCU read-side critical section ([`NetDevice::xdp_prog`]). `bpf_prog_put()` frees a replaced
 //! program only after a grace period, so a poll that still runs it is safe.
 
 use core::ops::Range;
 
 use kernel::{
+    bindings,
     dma::CoherentView,
     io::{io_project, Io},
-    page::Page,
+    page::{Page, PAGE_SIZE},
     prelude::*,
     sync::rcu, //
 };
 
-use super::{ffi, netdev::NetDevice};
-use crate::span;
+use super::device::NetDevice;
+use crate::{kernel_ext::ffi, span};
 
-pub(crate) use super::ffi::{XDP_BUF_SIZE, XDP_HEADROOM, XDP_MAX_FRAGS, XDP_TAILROOM};
+pub(crate) use super::xdp_layout::{
+    XDP_BUF_SIZE, XDP_HEADROOM, XDP_LINEAR_MAX, XDP_MAX_FRAGS, XDP_TAILROOM,
+};
 
-/// The most bytes of a frame the linear part of an [`XdpBuf`] holds.
-pub(crate) const XDP_LINEAR_MAX: usize = XDP_BUF_SIZE - XDP_HEADROOM - XDP_TAILROOM;
+/// `SKB_DATA_ALIGN()`: sizes rounded up to the cache line, as `skb_shared_info` is reserved.
+const fn skb_data_align(size: usize) -> usize {
+    let align = bindings::SMP_CACHE_BYTES as usize;
+    size.div_ceil(align) * align
+}
+
+// The layout of `xdp_layout.rs` against the kernel's values: what `xdp_prepare_buff()` and the
+// helpers assume about a buffer.
+const _: () = {
+    assert!(XDP_HEADROOM >= bindings::XDP_PACKET_HEADROOM as usize);
+    assert!(XDP_TAILROOM >= skb_data_align(size_of::<bindings::skb_shared_info>()));
+    assert!(XDP_MAX_FRAGS <= bindings::MAX_SKB_FRAGS as usize);
+    assert!(XDP_BUF_SIZE == PAGE_SIZE);
+    assert!(XDP_HEADROOM + XDP_TAILROOM < XDP_BUF_SIZE);
+};
 
 /// Why a driver refuses a program: the error `ndo_bpf` returns, and the message the user sees
 /// (netlink extended ack, e.g. from `ip link set ... xdp`).

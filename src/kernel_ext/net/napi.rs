@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! NAPI: a device's polling context (`struct napi_struct`), and what only a running poll may
+//! do with it.
+//!
+//! C header: [`include/linux/netdevice.h`](srctree/include/linux/netdevice.h).
+
+use core::ptr::NonNull;
+
+use kernel::{
+    ffi::c_int,
+    types::Opaque, //
+};
+
+use super::skb::RxSkBuff;
+use crate::kernel_ext::ffi;
+
+/// A NAPI context (`struct napi_struct`), as anyone may use it: to schedule a poll.
+///
+/// # Invariants
+///
+/// A `&Napi` points to a valid, initialised `struct napi_struct` (added to its device with
+/// `netif_napi_add()`) for its lifetime.
+#[repr(transparent)]
+pub(crate) struct Napi(Opaque<ffi::napi_struct>);
+
+impl Napi {
+    /// Creates a reference to a [`Napi`] from a valid pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a NAPI context added to a device, valid for `'a`.
+    pub(super) unsafe fn from_raw<'a>(ptr: *mut ffi::napi_struct) -> &'a Self {
+        // SAFETY: Transparent wrapper; validity from the caller.
+        unsafe { &*ptr.cast() }
+    }
+
+    pub(super) fn as_raw(&self) -> *mut ffi::napi_struct {
+        self.0.get()
+    }
+
+    /// Schedules a poll, unless one is pending or NAPI is disabled (`napi_schedule()`). May be
+    /// called from interrupt context.
+    pub(crate) fn schedule(&self) {
+        // SAFETY: By the type invariant, the NAPI context is valid.
+        unsafe { ffi::rvnet_napi_schedule(self.as_raw()) };
+    }
+
+    /// Enables polling (`napi_enable()`). Only the `ndo_open` adapter calls it.
+    ///
+    /// # Safety
+    ///
+    /// NAPI must be disabled, and no other `enable`/`disable` may run concurrently (RTNL).
+    pub(super) unsafe fn enable(&self) {
+        // SAFETY: By the type invariant, the NAPI context is valid; disabled by the safety
+        // requirements.
+        unsafe { ffi::napi_enable(self.as_raw()) };
+    }
+
+    /// Disables polling and waits for a running poll to finish (`napi_disable()`). May
+    /// sleep. Only the `ndo_stop` adapter (and a failing `ndo_open`) calls it.
+    ///
+    /// # Safety
+    ///
+    /// NAPI must be enabled, and no other `enable`/`disable` may run concurrently (RTNL).
+    pub(super) unsafe fn disable(&self) {
+        // SAFETY: By the type invariant, the NAPI context is valid; enabled by the safety
+        // requirements.
+        unsafe { ffi::napi_disable(self.as_raw()) };
+    }
+}
+
+// SAFETY: The methods of `Napi` may be called from any thread.
+unsafe impl Send for Napi {}
+// SAFETY: `napi_schedule()` may race with itself and with polls; `enable`/`disable` are
+// serialised by RTNL (their safety requirements).
+unsafe impl Sync for Napi {}
+
+/// A running NAPI poll: the only way to complete it, allocate socket buffers from the NAPI
+/// cache and hand packets to GRO. The poll adapter makes one for each poll call.
+///
+/// # Invariants
+///
+/// `napi` is being polled on this CPU, in softirq context, for the lifetime `'a`.
+pub(crate) struct NapiPoll<'a> {
+    napi: &'a Napi,
+}
+
+impl<'a> NapiPoll<'a> {
+    /// The context of the poll running `napi`.
+    ///
+    /// # Safety
+    ///
+    /// The caller must be `napi`'s poll function, for the duration of `'a`.
+    pub(super) unsafe fn new(napi: &'a Napi) -> Self {
+        // INVARIANT: By the safety requirements.
+        Self { napi }
+    }
+
+    /// The NAPI context, e.g. to schedule another poll.
+    pub(crate) fn napi(&self) -> &'a Napi {
+        self.napi
+    }
+
+    /// Ends a poll that did `work` (less than its budget) units of work
+    /// (`napi_complete_done()`). Returns whether the poll is really over: if not, the core
+    /// polls again and interrupts must stay off.
+    pub(crate) fn complete_done(&self, work: u32) -> bool {
+        let work = c_int::try_from(work).unwrap_or(c_int::MAX);
+        // SAFETY: By the type invariant, the context is valid and being polled here.
+        unsafe { ffi::napi_complete_done(self.napi.as_raw(), work) }
+    }
+
+    /// Allocates a socket buffer for `len` bytes of received packet, from the NAPI cache
+    /// (`napi_alloc_skb()`). `None` when memory is short.
+    pub(crate) fn alloc_skb(&self, len: u32) -> Option<RxSkBuff> {
+        // SAFETY: By the type invariant, the context is valid and being polled here, in
+        // softirq context, as `napi_alloc_skb()` requires.
+        let skb = NonNull::new(unsafe { ffi::napi_alloc_skb(self.napi.as_raw(), len) })?;
+        // SAFETY: A new `sk_buff` with `len` bytes of tail room, owned by nobody else.
+        Some(unsafe { RxSkBuff::from_raw(skb, len) })
+    }
+
+    /// Hands a received packet to the stack: `eth_type_trans()`, then GRO
+    /// (`napi_gro_receive()`).
+    pub(crate) fn receive(&self, skb: RxSkBuff) {
+        let skb = skb.into_raw();
+        // SAFETY: By the type invariants, the context is being polled here and its device is
+        // valid; `skb` was owned, and its ownership passes to the stack.
+        unsafe { ffi::rvnet_napi_receive(self.napi.as_raw(), skb.as_ptr()) };
+    }
+}

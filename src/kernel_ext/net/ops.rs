@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The driver side of a network device: its `net_device_ops`, its NAPI poll and its
+//! per-queue statistics.
+//!
+//! Shaped like `rust/kernel/net/phy.rs`: a driver implements [`Operations`]; [`Adapter`] has one
+//! `extern "C"` callback per entry; [`export_ops!`] gives them the names the C tables in
+//! `shim.c` use (bindgen cannot express `struct net_device_ops` or `struct netdev_stat_ops`,
+//! so those tables stay in C, and only they).
+
+use core::{
+    marker::PhantomData,
+    ptr::NonNull, //
+};
+
+use kernel::{
+    error::{
+        from_result,
+        to_result, //
+    },
+    ffi::c_int,
+    irq,
+    prelude::*,
+    str::CStrExt, //
+};
+
+use super::{
+    device::NetDevice,
+    napi::{
+        Napi,
+        NapiPoll, //
+    },
+    skb::SkBuff,
+    stats::{
+        LinkStats,
+        QueueStats, //
+    },
+    xdp::{
+        XdpProg,
+        XdpRefusal, //
+    },
+};
+use crate::kernel_ext::ffi;
+
+/// What `ndo_start_xmit` did with a packet.
+pub(crate) enum TxOutcome {
+    /// The packet was consumed: queued to the device, or dropped and counted
+    /// (`NETDEV_TX_OK`).
+    Consumed,
+    /// The ring is full and the queue was stopped; the core keeps the packet and retries
+    /// (`NETDEV_TX_BUSY`). The packet is given back.
+    Busy(SkBuff),
+}
+
+/// The driver side of a network device: its `net_device_ops` and NAPI poll.
+///
+/// The implementing type is a marker; the per-device state is [`Operations::Data`], owned by the
+/// [`Registration`](super::registration::Registration) and handed to every callback.
+pub(crate) trait Operations: 'static {
+    /// The driver's per-device data. It may borrow from the bound device (`'a`).
+    type Data<'a>: Send + Sync + 'a;
+
+    /// `ndo_open`: the interface is brought up. NAPI is enabled just before (and disabled
+    /// again if this fails).
+    fn open(dev: &NetDevice, data: &Self::Data<'_>) -> Result;
+
+    /// `ndo_stop`: the interface is brought down. NAPI is disabled just before: no poll runs.
+    fn stop(dev: &NetDevice, data: &Self::Data<'_>) -> Result;
+
+    /// `ndo_start_xmit`: transmit `skb`.
+    fn start_xmit(dev: &NetDevice, data: &Self::Data<'_>, skb: SkBuff) -> TxOutcome;
+
+    /// `ndo_get_stats64`: report the interface counters.
+    fn get_stats64(dev: &NetDevice, data: &Self::Data<'_>, stats: &mut LinkStats);
+
+    /// The NAPI poll: do at most `budget` units of receive work and return how many were done.
+    /// A budget of 0 (netpoll) allows transmit completions only.
+    fn poll(dev: &NetDevice, data: &Self::Data<'_>, poll: &NapiPoll<'_>, budget: u32) -> u32;
+
+    /// The device's interrupt, in hard interrupt context. It may come before the device is
+    /// registered, and until it is unregistered.
+    fn interrupt(dev: &NetDevice, data: &Self::Data<'_>) -> irq::IrqReturn;
+
+    /// How many queue pairs are in use.
+    fn queue_pairs(data: &Self::Data<'_>) -> u32;
+
+    /// The counters of queue pair `queue` (netdev netlink `qstats`), which is below
+    /// [`Self::queue_pairs`].
+    fn queue_stats(data: &Self::Data<'_>, queue: u32) -> QueueStats;
+
+    /// `ndo_change_mtu`: the core has checked `mtu` against the device's range; the driver may
+    /// still refuse it (the device's MTU is then unchanged) or prepare for it.
+    fn change_mtu(dev: &NetDevice, data: &Self::Data<'_>, mtu: u32) -> Result;
+
+    /// `ndo_bpf` with `XDP_SETUP_PROG`: may `prog` (or, with `None`, no program) be attached,
+    /// replacing the current one? Detaching must always be allowed. On `Ok`, the adapter
+    /// attaches it; the poll then finds it with [`NetDevice::xdp_prog`].
+    fn xdp_setup(
+        dev: &NetDevice,
+        data: &Self::Data<'_>,
+        prog: Option<&XdpProg>,
+    ) -> Result<(), XdpRefusal>;
+}
+
+/// The `extern "C"` callbacks of the `net_device_ops` table, for driver `T`.
+pub(crate) struct Adapter<T: Operations>(PhantomData<T>);
+
+impl<T: Operations> Adapter<T> {
+    /// Returns the device and its driver data.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be a `net_device` of a live [`Registration<T>`] (every `net_device_ops`
+    /// callback is called only between `register_netdev()` and the return of
+    /// `unregister_netdev()`, which the registration brackets).
+    ///
+    /// [`Registration<T>`]: super::registration::Registration
+    pub(super) unsafe fn from_raw<'a>(
+        dev: *mut ffi::net_device,
+    ) -> (&'a NetDevice, &'a T::Data<'a>) {
+        // SAFETY: By the safety requirements, `dev` is a valid rvnet device for the call.
+        let netdev = unsafe { NetDevice::from_raw(dev) };
+        // SAFETY: `Registration::new` stored a pointer to the pinned `T::Data` before
+        // registering, and frees it only after `unregister_netdev()` has returned.
+        let data = unsafe { &*netdev.drvdata().cast::<T::Data<'a>>() };
+        (netdev, data)
+    }
+
+    /// `ndo_open`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`]; called by the core under RTNL.
+    pub(crate) unsafe fn open_callback(dev: *mut ffi::net_device) -> c_int {
+        // SAFETY: Forwarded from the caller.
+        let (netdev, data) = unsafe { Self::from_raw(dev) };
+        from_result(|| {
+            // The receive queue is described to XDP programs before a poll can run one
+            // (`virtnet_enable_queue_pair()`).
+            // SAFETY: `ndo_open` runs under RTNL, the queue is not registered (it is
+            // unregistered at every `ndo_stop` and when `ndo_open` fails) and no poll runs.
+            to_result(unsafe { ffi::rvnet_xdp_rxq_reg(dev) })?;
+            // SAFETY: Under RTNL; NAPI is disabled while the interface is down (allocation, and
+            // every `ndo_stop` or failed `ndo_open`).
+            unsafe { netdev.napi().enable() };
+            if let Err(e) = T::open(netdev, data) {
+                // SAFETY: Under RTNL; enabled just above.
+                unsafe { netdev.napi().disable() };
+                // SAFETY: Registered above, and NAPI is off: no poll runs a program.
+                unsafe { ffi::rvnet_xdp_rxq_unreg(dev) };
+                return Err(e);
+            }
+            // The queue pair is served by the device's NAPI context: netdev netlink lists it
+            // with the queues (`virtnet_napi_enable()`).
+            // SAFETY: `ndo_open` runs under RTNL, which `netif_queue_set_napi()` needs; the
+            // NAPI context is the device's own.
+            unsafe { ffi::rvnet_queues_set_napi(dev, netdev.napi().as_raw()) };
+            Ok(0)
+        })
+    }
+
+    /// `ndo_stop`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`]; called by the core under RTNL, for an open device.
+    pub(crate) unsafe fn stop_callback(dev: *mut ffi::net_device) -> c_int {
+        // SAFETY: Forwarded from the caller.
+        let (netdev, data) = unsafe { Self::from_raw(dev) };
+        // SAFETY: `ndo_stop` runs under RTNL; a null NAPI unlinks the queues.
+        unsafe { ffi::rvnet_queues_set_napi(dev, core::ptr::null_mut()) };
+        // No poll runs after this, so none can wake the queue or run a program again.
+        // SAFETY: Under RTNL; `ndo_open` enabled NAPI for the open device.
+        unsafe { netdev.napi().disable() };
+        let ret = from_result(|| T::stop(netdev, data).map(|()| 0));
+        // SAFETY: Registered by the `ndo_open` this closes; NAPI is disabled, so no poll runs
+        // a program on the queue any more.
+        unsafe { ffi::rvnet_xdp_rxq_unreg(dev) };
+        ret
+    }
+
+    /// `ndo_change_mtu`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`]; called under RTNL.
+    pub(crate) unsafe fn change_mtu_callback(dev: *mut ffi::net_device, mtu: c_int) -> c_int {
+        // SAFETY: Forwarded from the caller.
+        let (netdev, data) = unsafe { Self::from_raw(dev) };
+        from_result(|| {
+            let mtu = u32::try_from(mtu).map_err(|_| EINVAL)?;
+            T::change_mtu(netdev, data, mtu)?;
+            // SAFETY: `dev` is valid; RTNL serialises MTU changes, readers use `READ_ONCE()`.
+            unsafe { ffi::rvnet_netdev_write_mtu(dev, mtu) };
+            Ok(0)
+        })
+    }
+
+    /// `ndo_bpf` with `XDP_SETUP_PROG`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`]; called under RTNL. `prog` is null or a valid program whose
+    /// reference passes to the driver if, and only if, this returns 0 (`dev_xdp_install()`).
+    /// `extack` is null or valid for writing.
+    pub(crate) unsafe fn xdp_setup_callback(
+        dev: *mut ffi::net_device,
+        prog: *mut ffi::bpf_prog,
+        extack: *mut ffi::netlink_ext_ack,
+    ) -> c_int {
+        // SAFETY: Forwarded from the caller.
+        let (netdev, data) = unsafe { Self::from_raw(dev) };
+        // SAFETY: The caller holds a reference to a non-null `prog` for the call.
+        let new = (!prog.is_null()).then(|| unsafe { XdpProg::from_raw(prog) });
+        if let Err(refusal) = T::xdp_setup(netdev, data, new) {
+            // SAFETY: `extack` is null (which the helper checks) or valid; the message is a
+            // static string, copied.
+            unsafe { ffi::rvnet_set_err_msg(extack, refusal.msg.as_char_ptr()) };
+            return refusal.err.to_errno();
+        }
+        // SAFETY: Under RTNL, which serialises writers of the pointer; the reference of `prog`
+        // passes to the device, and the old program's reference comes back.
+        let old = unsafe { ffi::rvnet_xdp_swap(dev, prog) };
+        if !old.is_null() {
+            // SAFETY: The reference the device held on `old`, which no reader can find any
+            // more; `bpf_prog_put()` frees it after an RCU grace period, when polls that still
+            // run it are done.
+            unsafe { ffi::bpf_prog_put(old) };
+        }
+        0
+    }
+
+    /// `ndo_start_xmit`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`]; `skb` is a valid `sk_buff` whose ownership passes to the
+    /// driver.
+    pub(crate) unsafe fn start_xmit_callback(
+        skb: *mut ffi::sk_buff,
+        dev: *mut ffi::net_device,
+    ) -> c_int {
+        // SAFETY: Forwarded from the caller.
+        let (netdev, data) = unsafe { Self::from_raw(dev) };
+        let Some(skb) = NonNull::new(skb) else {
+            return ffi::NETDEV_TX_OK;
+        };
+        // SAFETY: The stack hands over a valid `sk_buff` (safety requirements).
+        let skb = unsafe { SkBuff::from_raw(skb) };
+        match T::start_xmit(netdev, data, skb) {
+            TxOutcome::Consumed => ffi::NETDEV_TX_OK,
+            TxOutcome::Busy(skb) => {
+                // The core still owns the packet after `NETDEV_TX_BUSY`.
+                let _ = skb.into_raw();
+                ffi::NETDEV_TX_BUSY
+            }
+        }
+    }
+
+    /// `ndo_get_stats64`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`]; `stats` points to a writable `struct rtnl_link_stats64`.
+    pub(crate) unsafe fn get_stats64_callback(dev: *mut ffi::net_device, stats: *mut LinkStats) {
+        // SAFETY: Forwarded from the caller.
+        let (netdev, data) = unsafe { Self::from_raw(dev) };
+        let mut s = LinkStats::default();
+        T::get_stats64(netdev, data, &mut s);
+        // SAFETY: `stats` is a valid `rtnl_link_stats64`, whose head has the layout of
+        // `LinkStats` (checked in `shim.c`); the rest of the structure is left as the caller
+        // zeroed it.
+        unsafe { stats.write(s) };
+    }
+
+    /// The NAPI poll.
+    ///
+    /// # Safety
+    ///
+    /// Called by the core only, as the poll of the NAPI context of a live
+    /// [`Registration<T>`](super::registration::Registration)'s device.
+    pub(crate) unsafe fn poll_callback(napi: *mut ffi::napi_struct, budget: c_int) -> c_int {
+        // SAFETY: `napi->dev` of a valid context is its device, a live registration's
+        // (safety requirements).
+        let (netdev, data) = unsafe { Self::from_raw(ffi::rvnet_napi_dev(napi)) };
+        // SAFETY: `napi` is valid for the call (safety requirements).
+        let napi = unsafe { Napi::from_raw(napi) };
+        // SAFETY: This is the context's poll function, running for the rest of this call.
+        let poll = unsafe { NapiPoll::new(napi) };
+        let budget = u32::try_from(budget).unwrap_or(0);
+        let done = T::poll(netdev, data, &poll, budget).min(budget);
+        // CAST: `done <= budget`, which came from a `c_int`.
+        done as c_int
+    }
+
+    /// `get_queue_stats_rx`/`_tx` of `netdev_stat_ops`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`]; `out` is valid for writing.
+    pub(crate) unsafe fn queue_stats_callback(
+        dev: *mut ffi::net_device,
+        queue: c_int,
+        out: *mut QueueStats,
+    ) {
+        // SAFETY: Forwarded from the caller.
+        let (_, data) = unsafe { Self::from_raw(dev) };
+        // The core asks only for active queues; anything else reads as zero.
+        let stats = match u32::try_from(queue) {
+            Ok(queue) if queue < T::queue_pairs(data) => T::queue_stats(data, queue),
+            _ => QueueStats::default(),
+        };
+        // SAFETY: `out` is valid for writing (safety requirements).
+        unsafe { out.write(stats) };
+    }
+}
+
+/// Exports the [`Adapter`] callbacks of driver `$t` under the names `shim.c`'s tables call:
+/// `rvnet_ndo_*`, `rvnet_napi_poll` and `rvnet_queue_stats`. Invoke once, in the driver.
+macro_rules! export_ops {
+    ($t:ty) => {
+        const _: () = {
+            use $crate::kernel_ext::net::ops::{Adapter, RawNapi, RawNetDevice};
+
+            /// `ndo_open` of the `net_device_ops` table in `shim.c`.
+            ///
+            /// # Safety
+            ///
+            /// Called by the networking core only, as `ndo_open`.
+            #[no_mangle]
+            unsafe extern "C" fn rvnet_ndo_open(dev: *mut RawNetDevice) -> ::kernel::ffi::c_int {
+                // SAFETY: The core calls `ndo_open` under RTNL with a registered device of this
+                // driver.
+                unsafe { Adapter::<$t>::open_callback(dev) }
+            }
+
+            /// `ndo_stop` of the `net_device_ops` table in `shim.c`.
+            ///
+            /// # Safety
+            ///
+            /// Called by the networking core only, as `ndo_stop`.
+            #[no_mangle]
+            unsafe extern "C" fn rvnet_ndo_stop(dev: *mut RawNetDevice) -> ::kernel::ffi::c_int {
+                // SAFETY: The core calls `ndo_stop` under RTNL with an open device of this
+                // driver.
+                unsafe { Adapter::<$t>::stop_callback(dev) }
+            }
+
+            /// `ndo_start_xmit` of the `net_device_ops` table in `shim.c`.
+            ///
+            /// # Safety
+            ///
+            /// Called by the networking core only, as `ndo_start_xmit`.
+            #[no_mangle]
+            unsafe extern "C" fn rvnet_ndo_start_xmit(
+                skb: *mut $crate::kernel_ext::net::ops::RawSkBuff,
+                dev: *mut RawNetDevice,
+            ) -> ::kernel::ffi::c_int {
+                // SAFETY: The core hands over a packet for a registered device of this driver.
+                unsafe { Adapter::<$t>::start_xmit_callback(skb, dev) }
+            }
+
+            /// `ndo_get_stats64` of the `net_device_ops` table in `shim.c`.
+            ///
+            /// # Safety
+            ///
+            /// Called by the networking core only, as `ndo_get_stats64`.
+            #[no_mangle]
+            unsafe extern "C" fn rvnet_ndo_get_stats64(
+                dev: *mut RawNetDevice,
+                stats: *mut $crate::kernel_ext::net::stats::LinkStats,
+            ) {
+                // SAFETY: The core calls `ndo_get_stats64` with a registered device of this
+                // driver and a valid `rtnl_link_stats64`.
+                unsafe { Adapter::<$t>::get_stats64_callback(dev, stats) }
+            }
+
+            /// The NAPI poll function `shim.c` registers with `netif_napi_add()`.
+            ///
+            /// # Safety
+            ///
+            /// Called by the networking core only, as the poll of an rvnet device's NAPI context.
+            #[no_mangle]
+            unsafe extern "C" fn rvnet_napi_poll(
+                napi: *mut RawNapi,
+                budget: ::kernel::ffi::c_int,
+            ) -> ::kernel::ffi::c_int {
+                // SAFETY: The core polls only enabled contexts of registered rvnet devices.
+                unsafe { Adapter::<$t>::poll_callback(napi, budget) }
+            }
+
+            /// `ndo_change_mtu` of the `net_device_ops` table in `shim.c`.
+            ///
+            /// # Safety
+            ///
+            /// Called by the networking core only, as `ndo_change_mtu`.
+            #[no_mangle]
+            unsafe extern "C" fn rvnet_ndo_change_mtu(
+                dev: *mut RawNetDevice,
+                new_mtu: ::kernel::ffi::c_int,
+            ) -> ::kernel::ffi::c_int {
+                // SAFETY: The core calls `ndo_change_mtu` under RTNL with a registered device of
+                // this driver.
+                unsafe { Adapter::<$t>::change_mtu_callback(dev, new_mtu) }
+            }
+
+            /// `ndo_bpf` (`XDP_SETUP_PROG`) of the `net_device_ops` table in `shim.c`.
+            ///
+            /// # Safety
+            ///
+            /// Called by `shim.c` only, from `ndo_bpf`.
+            #[no_mangle]
+            unsafe extern "C" fn rvnet_ndo_xdp_setup(
+                dev: *mut RawNetDevice,
+                prog: *mut $crate::kernel_ext::net::ops::RawBpfProg,
+                extack: *mut $crate::kernel_ext::net::ops::RawExtack,
+            ) -> ::kernel::ffi::c_int {
+                // SAFETY: The core calls `ndo_bpf` under RTNL with a registered device of this
+                // driver, a program it holds a reference to (or none), and its extack.
+                unsafe { Adapter::<$t>::xdp_setup_callback(dev, prog, extack) }
+            }
+
+            /// The per-queue counters behind the `netdev_stat_ops` table in `shim.c`.
+            ///
+            /// # Safety
+            ///
+            /// Called by `shim.c` only, from the netdev netlink core, with a registered rvnet
+            /// device and a writable result.
+            #[no_mangle]
+            unsafe extern "C" fn rvnet_queue_stats(
+                dev: *mut RawNetDevice,
+                queue: ::kernel::ffi::c_int,
+                out: *mut $crate::kernel_ext::net::stats::QueueStats,
+            ) {
+                // SAFETY: A registered device of this driver and a writable result.
+                unsafe { Adapter::<$t>::queue_stats_callback(dev, queue, out) }
+            }
+        };
+    };
+}
+pub(crate) use export_ops;
+
+/// The C `struct net_device`, for [`export_ops!`].
+pub(crate) type RawNetDevice = ffi::net_device;
+/// The C `struct sk_buff`, for [`export_ops!`].
+pub(crate) type RawSkBuff = ffi::sk_buff;
+/// The C `struct napi_struct`, for [`export_ops!`].
+pub(crate) type RawNapi = ffi::napi_struct;
+/// The C `struct bpf_prog`, for [`export_ops!`].
+pub(crate) type RawBpfProg = ffi::bpf_prog;
+/// The C `struct netlink_ext_ack`, for [`export_ops!`].
+pub(crate) type RawExtack = ffi::netlink_ext_ack;

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Registering a network device: the `net_device`, its driver data and its interrupt, from
+//! `register_netdev()` to `free_netdev()`.
+//!
+//! Shaped like `rust/kernel/irq/request.rs` and `rust/kernel/drm/driver.rs` (`Registration`):
+//! the registration hands C a pointer back to Rust data, so `new` is `unsafe` and its value
+//! must never be forgotten; `Drop` unregisters.
+
+use core::{
+    marker::PhantomData,
+    mem::ManuallyDrop,
+    ptr::NonNull, //
+};
+
+use kernel::{
+    device::{
+        Bound,
+        Device, //
+    },
+    error::to_result,
+    ffi::{
+        c_int,
+        c_void, //
+    },
+    irq::{
+        self,
+        IrqRequest, //
+    },
+    prelude::*,
+};
+
+use super::{
+    device::NetDevice,
+    ethtool::{
+        EthtoolOps,
+        EthtoolVTable, //
+    },
+    ops::{
+        Adapter,
+        Operations, //
+    },
+};
+use crate::kernel_ext::ffi;
+
+/// What a network device starts with.
+pub(crate) struct Config {
+    /// The hardware address, or `None` for a random locally administered one.
+    pub(crate) mac: Option<[u8; 6]>,
+    /// The initial MTU.
+    pub(crate) mtu: u32,
+    /// The largest MTU (`dev->max_mtu`).
+    pub(crate) max_mtu: u32,
+}
+
+/// A registered Ethernet device (`eth%d`) with driver `T`, and its interrupt.
+///
+/// Dropping it frees the interrupt (after which the handler does not run), unregisters the
+/// device (after which no other callback runs), drops the driver data, and frees the
+/// `net_device`, in that order: each step removes a user of what the next one frees.
+///
+/// # Invariants
+///
+/// `dev` is a `net_device` allocated by `rvnet_alloc_netdev()` and registered; its private
+/// area points to `*data`, which stays pinned and valid until after `unregister_netdev()`;
+/// `irq` is a requested interrupt whose handler is an [`IrqTrampoline`] for `dev`.
+pub(crate) struct Registration<'a, T: EthtoolOps> {
+    dev: NonNull<ffi::net_device>,
+    irq: ManuallyDrop<Pin<KBox<irq::Registration<'a, IrqTrampoline<T>>>>>,
+    data: ManuallyDrop<Pin<KBox<T::Data<'a>>>>,
+}
+
+impl<'a, T: EthtoolOps> Registration<'a, T> {
+    /// Allocates and configures a network device whose parent is `parent`, with the carrier
+    /// off and `data` as driver data, requests its interrupt `irq` (shared: the handler must
+    /// tell whether the interrupt was its device's), and registers it.
+    ///
+    /// # Errors
+    ///
+    /// `ENOMEM` when the device or the data cannot be allocated, the error of `data`'s
+    /// initialiser, of `request_irq()` or of `register_netdev()`. Nothing stays allocated,
+    /// requested or registered.
+    ///
+    /// # Safety
+    ///
+    /// The returned value must not be forgotten (`mem::forget`) or leaked: the device would
+    /// stay registered, calling into `data` after `'a` ends.
+    pub(crate) unsafe fn new(
+        parent: &'a Device<Bound>,
+        irq: IrqRequest<'a>,
+        config: &Config,
+        data: impl PinInit<T::Data<'a>, Error>,
+    ) -> Result<Self> {
+        let data = KBox::pin_init(data, GFP_KERNEL)?;
+
+        // CAST: `Device` is a transparent wrapper of `struct device` (its type invariant).
+        let parent = core::ptr::from_ref(parent).cast::<c_void>().cast_mut();
+        // SAFETY: `parent` is a valid, bound device, which outlives the registration (`'a`);
+        // the ethtool table is a constant that lives as long as the module.
+        let dev =
+            NonNull::new(unsafe { ffi::rvnet_alloc_netdev(parent, EthtoolVTable::<T>::build()) })
+                .ok_or(ENOMEM)?;
+        let raw = dev.as_ptr();
+
+        // SAFETY: `raw` is a freshly allocated, unregistered Ethernet device: setting its address,
+        // MTU and carrier and its driver data needs no lock yet. `data` is pinned in its box
+        // and outlives the registration (see `Drop`).
+        unsafe {
+            match config.mac {
+                Some(mac) => ffi::rvnet_netdev_set_addr(raw, mac.as_ptr()),
+                None => ffi::rvnet_netdev_random_addr(raw),
+            }
+            ffi::rvnet_netdev_set_mtu(raw, config.mtu, config.max_mtu);
+            ffi::netif_carrier_off(raw);
+            ffi::rvnet_netdev_set_drvdata(
+                raw,
+                core::ptr::from_ref::<T::Data<'a>>(&data)
+                    .cast_mut()
+                    .cast::<c_void>(),
+            );
+        }
+
+        // netdev netlink lists the interrupt with the NAPI context it schedules.
+        let irq_nr = c_int::try_from(irq.irq()).unwrap_or(-1);
+        // SAFETY: `raw` is a valid, unregistered device, whose NAPI context was added at
+        // allocation.
+        unsafe { ffi::rvnet_napi_set_irq(ffi::rvnet_netdev_napi(raw), irq_nr) };
+
+        // INVARIANT: The handler is for `dev`, whose data outlives the interrupt registration
+        // (see `Drop`).
+        let handler = IrqTrampoline::<T> {
+            dev,
+            _ops: PhantomData,
+        };
+        let handler = Ok::<_, Error>(handler);
+        // SAFETY: The interrupt registration is owned by the returned `Registration`, which drops
+        // it first; it is never forgotten (safety requirements).
+        let irq = unsafe { irq::Registration::new(irq, irq::Flags::SHARED, c"rvnet", handler) };
+        let irq = match KBox::pin_init(irq, GFP_KERNEL) {
+            Ok(irq) => irq,
+            Err(e) => {
+                // SAFETY: Not registered, and no handler runs: nothing else knows `raw`.
+                unsafe { ffi::free_netdev(raw) };
+                return Err(e);
+            }
+        };
+
+        // SAFETY: `raw` is fully set up; from here on the core may call the ops.
+        if let Err(e) = to_result(unsafe { ffi::register_netdev(raw) }) {
+            drop(irq);
+            // SAFETY: Registration failed and the interrupt is freed: nothing knows `raw`.
+            unsafe { ffi::free_netdev(raw) };
+            return Err(e);
+        }
+
+        // INVARIANT: `dev` is registered with its private area pointing to `data`, and `irq`
+        // calls the trampoline for `dev`.
+        Ok(Self {
+            dev,
+            irq: ManuallyDrop::new(irq),
+            data: ManuallyDrop::new(data),
+        })
+    }
+
+    /// The registered device.
+    pub(crate) fn device(&self) -> &NetDevice {
+        // SAFETY: By the type invariant, `dev` is valid while `self` lives.
+        unsafe { NetDevice::from_raw(self.dev.as_ptr()) }
+    }
+}
+
+/// The interrupt handler of a [`Registration`]: calls [`Operations::interrupt`].
+///
+/// # Invariants
+///
+/// `dev` is the device of the [`Registration<T>`] that owns this handler's interrupt
+/// registration; it and its driver data outlive that interrupt registration.
+struct IrqTrampoline<T: Operations> {
+    dev: NonNull<ffi::net_device>,
+    _ops: PhantomData<fn() -> T>,
+}
+
+impl<T: Operations> irq::Handler for IrqTrampoline<T> {
+    fn handle(&self) -> irq::IrqReturn {
+        // SAFETY: By the type invariant, the device and its driver data outlive the interrupt
+        // registration, and so every call of this handler.
+        let (netdev, data) = unsafe { Adapter::<T>::from_raw(self.dev.as_ptr()) };
+        T::interrupt(netdev, data)
+    }
+}
+
+// SAFETY: The handler only passes the device to `T::interrupt`, which may run on any CPU.
+unsafe impl<T: Operations> Send for IrqTrampoline<T> {}
+// SAFETY: `T::Data` is `Sync`, and `NetDevice` methods may be called concurrently.
+unsafe impl<T: Operations> Sync for IrqTrampoline<T> {}
+
+impl<T: EthtoolOps> Drop for Registration<'_, T> {
+    fn drop(&mut self) {
+        let raw = self.dev.as_ptr();
+        // SAFETY: `raw` is valid; the NAPI context no longer names the interrupt about to go.
+        unsafe { ffi::rvnet_napi_set_irq(ffi::rvnet_netdev_napi(raw), -1) };
+        // SAFETY: Dropped once, here: `free_irq()` waits for a running handler, and no handler
+        // runs after it.
+        unsafe { ManuallyDrop::drop(&mut self.irq) };
+        // SAFETY: By the type invariant, `raw` is registered. Once this returns, the core has
+        // stopped the device and calls none of its ops any more.
+        unsafe { ffi::unregister_netdev(raw) };
+        // SAFETY: `data` is dropped once, here; no callback can reach it any more.
+        unsafe { ManuallyDrop::drop(&mut self.data) };
+        // SAFETY: The device is unregistered and its driver data gone: nothing uses it.
+        unsafe { ffi::free_netdev(raw) };
+    }
+}
+
+// SAFETY: The registration may be dropped on any thread; `T::Data` is `Send`.
+unsafe impl<T: EthtoolOps> Send for Registration<'_, T> {}
+// SAFETY: `&Registration` gives `&NetDevice` and `&T::Data`, both `Sync`.
+unsafe impl<T: EthtoolOps> Sync for Registration<'_, T> {}

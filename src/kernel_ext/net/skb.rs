@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Socket buffers (`struct sk_buff`): one handed to the driver for transmission, and one the
+//! driver fills with a received packet.
+//!
+//! C header: [`include/linux/skbuff.h`](srctree/include/linux/skbuff.h).
+
+use core::{
+    mem::ManuallyDrop,
+    ptr::NonNull, //
+};
+
+use kernel::{
+    dma::CoherentView,
+    error::to_result,
+    ffi::{
+        c_int,
+        c_void, //
+    },
+    io::Io,
+    prelude::*,
+};
+
+use crate::kernel_ext::ffi;
+
+/// A socket buffer being filled with a received packet; freed when dropped. Only a NAPI poll
+/// makes one (`NapiPoll::alloc_skb`) and hands it up (`NapiPoll::receive`).
+///
+/// # Invariants
+///
+/// `skb` is a valid `struct sk_buff` owned by this value, with at least `room` bytes of tail
+/// room.
+pub(crate) struct RxSkBuff {
+    skb: NonNull<ffi::sk_buff>,
+    room: u32,
+}
+
+impl RxSkBuff {
+    /// Takes ownership of a new `skb` with `room` bytes of tail room.
+    ///
+    /// # Safety
+    ///
+    /// `skb` must be a valid `struct sk_buff` with at least `room` bytes of tail room, whose
+    /// ownership passes to the returned value.
+    pub(super) unsafe fn from_raw(skb: NonNull<ffi::sk_buff>, room: u32) -> Self {
+        // INVARIANT: By the safety requirements.
+        Self { skb, room }
+    }
+
+    /// Gives up ownership of the buffer, e.g. to the stack.
+    pub(super) fn into_raw(self) -> NonNull<ffi::sk_buff> {
+        ManuallyDrop::new(self).skb
+    }
+
+    /// Extends the buffer by `len` bytes (`skb_put()`) and returns them, to be written.
+    ///
+    /// # Errors
+    ///
+    /// `EMSGSIZE` when `len` is more than the room the buffer was allocated with.
+    fn put(&mut self, len: usize) -> Result<&mut [u8]> {
+        let room = u32::try_from(len).map_err(|_| EMSGSIZE)?;
+        if room > self.room {
+            return Err(EMSGSIZE);
+        }
+        // SAFETY: By the type invariant, the skb has `self.room >= room` bytes of tail room,
+        // which `skb_put()` hands out.
+        let data = unsafe { ffi::skb_put(self.skb.as_ptr(), room) }.cast::<u8>();
+        self.room -= room;
+        // SAFETY: `skb_put()` returned `len` writable bytes that nothing else references; the
+        // slice borrows `self`, which owns the skb.
+        Ok(unsafe { core::slice::from_raw_parts_mut(data, len) })
+    }
+
+    /// Appends `src`, a received packet in DMA memory, to the buffer (`skb_put()` + copy).
+    ///
+    /// # Errors
+    ///
+    /// `EMSGSIZE` when `src` is larger than the room the buffer was allocated with.
+    pub(crate) fn put_from(&mut self, src: CoherentView<'_, [u8]>) -> Result {
+        let data = self.put(src.len())?;
+        // PANIC: Both sides are `src.len()` bytes long.
+        src.copy_to_slice(data);
+        Ok(())
+    }
+
+    /// Appends `src` to the buffer (`skb_put_data()`).
+    ///
+    /// # Errors
+    ///
+    /// `EMSGSIZE` when `src` is larger than the room the buffer was allocated with.
+    pub(crate) fn put_slice(&mut self, src: &[u8]) -> Result {
+        // PANIC: Both sides are `src.len()` bytes long.
+        self.put(src.len())?.copy_from_slice(src);
+        Ok(())
+    }
+}
+
+impl Drop for RxSkBuff {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant, the `sk_buff` is owned and valid.
+        unsafe { ffi::rvnet_kfree_skb_any(self.skb.as_ptr()) };
+    }
+}
+
+// SAFETY: An owned `sk_buff` may be used or freed on any thread.
+unsafe impl Send for RxSkBuff {}
+
+/// A socket buffer handed to the driver for transmission; freed when dropped.
+///
+/// # Invariants
+///
+/// `self.0` is a valid `struct sk_buff` owned by this value.
+pub(crate) struct SkBuff(NonNull<ffi::sk_buff>);
+
+impl SkBuff {
+    /// Takes ownership of `skb`.
+    ///
+    /// # Safety
+    ///
+    /// `skb` must be a valid `struct sk_buff` whose ownership passes to the returned value.
+    pub(super) unsafe fn from_raw(skb: NonNull<ffi::sk_buff>) -> Self {
+        // INVARIANT: By the safety requirements.
+        Self(skb)
+    }
+
+    /// Gives up ownership of the buffer, e.g. back to the core after `NETDEV_TX_BUSY`.
+    pub(super) fn into_raw(self) -> NonNull<ffi::sk_buff> {
+        ManuallyDrop::new(self).0
+    }
+
+    /// Length of the packet in bytes (`skb->len`).
+    pub(crate) fn len(&self) -> u32 {
+        // SAFETY: By the type invariant, `self.0` is a valid `sk_buff`.
+        unsafe { ffi::rvnet_skb_len(self.0.as_ptr()) }
+    }
+
+    /// Fills `dst` with the packet's bytes from `offset` on, linear part and fragments alike
+    /// (`skb_copy_bits()`).
+    ///
+    /// # Errors
+    ///
+    /// `EMSGSIZE` when the packet has fewer than `dst.len()` bytes past `offset`.
+    pub(crate) fn copy_to(&self, offset: usize, dst: CoherentView<'_, [u8]>) -> Result {
+        let len = usize::try_from(self.len()).map_err(|_| EMSGSIZE)?;
+        if offset.checked_add(dst.len()).is_none_or(|end| end > len) {
+            return Err(EMSGSIZE);
+        }
+        let offset = c_int::try_from(offset).map_err(|_| EMSGSIZE)?;
+        let count = c_int::try_from(dst.len()).map_err(|_| EMSGSIZE)?;
+        let to = dst.as_sys_mem().as_ptr().cast::<c_void>();
+        // SAFETY: `to` is valid for writing `count` bytes of DMA memory that the device does
+        // not own (the caller posts it only afterwards); `self.0` is a valid skb with at least
+        // `offset + count` bytes.
+        to_result(unsafe { ffi::skb_copy_bits(self.0.as_ptr(), offset, to, count) })
+    }
+
+    /// Frees the buffer after a successful transmission (`dev_consume_skb_any()`: not counted
+    /// as a drop).
+    pub(crate) fn consume(self) {
+        let skb = self.into_raw();
+        // SAFETY: By the type invariant, the `sk_buff` was owned and valid; it is not used
+        // again.
+        unsafe { ffi::rvnet_consume_skb_any(skb.as_ptr()) };
+    }
+}
+
+impl Drop for SkBuff {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant, the `sk_buff` is owned and valid; `dev_kfree_skb_any()`
+        // may be called in any context.
+        unsafe { ffi::rvnet_kfree_skb_any(self.0.as_ptr()) };
+    }
+}
+
+// SAFETY: An owned `sk_buff` may be freed or used on any thread.
+unsafe impl Send for SkBuff {}
