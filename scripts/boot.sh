@@ -32,6 +32,11 @@
 # the guest numbers the LNRO0005 devices in that order.) The NICs are the only
 # ports of one QEMU hub, a wire between them; nothing leaves the VM (QEMU warns that the
 # hub "is not connected to host network").
+#
+# Link control: a guest line "RVNET-HOST set_link n0|n1 on|off" on the console makes the host
+# send that command to QEMU's monitor (n0 is NIC A's backend, n1 NIC B's): the device then
+# flips its link status bit and raises a configuration-change interrupt, as a cable would.
+# Nothing else a guest prints reaches the monitor.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -102,11 +107,36 @@ for dev in ${DEVICES//,/ }; do
 	esac
 done
 
+# The monitor, for the guest's link commands (see above), on a socket of our own.
+MON_DIR=$(mktemp -d "${TMPDIR:-/tmp}/rvnet-mon.XXXXXX")
+MON=$MON_DIR/monitor.sock
+QEMU+=(-monitor "unix:$MON,server=on,wait=off")
+: >"$LOG"
+# relay_link_commands: follows the log, and sends each whitelisted command to the monitor.
+relay_link_commands() {
+	tail --pid=$$ -n +1 -F "$LOG" 2>/dev/null |
+		grep --line-buffered -oE 'RVNET-HOST set_link n[01] (on|off)' |
+		while read -r _ cmd nic state; do
+			python3 - "$MON" "$cmd $nic $state" <<'PY' || log "boot: monitor command '$cmd $nic $state' failed"
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+time.sleep(0.3)
+s.close()
+PY
+		done
+}
+relay_link_commands &
+relay=$!
+trap 'rm -rf "$MON_DIR"; pkill -P $relay 2>/dev/null || true; kill $relay 2>/dev/null || true' EXIT
+
 log "boot: $SCRIPT ($LAYOUT layout${NIC_OPTS:+, $NIC_OPTS}, timeout ${TIMEOUT}s), log in $LOG"
 start=$(date +%s)
 # The serial console ends its lines with \r\n: keep the log plain text.
 set +e
-timeout --foreground -k 10 "$TIMEOUT" "${QEMU[@]}" </dev/null 2>&1 | sed -u 's/\r$//' | tee "$LOG"
+timeout --foreground -k 10 "$TIMEOUT" "${QEMU[@]}" </dev/null 2>&1 | sed -u 's/\r$//' | tee -a "$LOG"
 qemu_status=${PIPESTATUS[0]}
 set -e
 elapsed=$(( $(date +%s) - start ))
