@@ -25,7 +25,7 @@
 //! `tx`, and nothing takes `rx` while holding `tx`. So the handler cannot deadlock with
 //! `ndo_start_xmit`, and the only two locks ever held at once are taken in one order.
 //!
-//! The XDP program is an RCU pointer in the device (`kernel_ext::xdp`): `ndo_bpf` replaces it
+//! The XDP program is an RCU pointer in the device (`kernel_ext::net::xdp`): `ndo_bpf` replaces it
 //! under RTNL, the poll reads it under the RCU read lock, and neither needs a driver lock.
 
 pub(crate) mod config;

@@ -12,7 +12,7 @@
 //! without losing the ring slot.
 //!
 //! With an XDP program attached, the packet is copied instead into the queue's XDP buffer
-//! (`kernel_ext::xdp::XdpBuf`): a page with the head- and tailroom XDP expects (as
+//! (`kernel_ext::net::xdp::XdpBuf`): a page with the head- and tailroom XDP expects (as
 //! `xdp_linearize_page()` does for merged packets) and, for a frame larger than that and a
 //! program that takes fragments (`xdp.frags`), pages for the rest. The program runs on that:
 //! `XDP_PASS` copies the frame it leaves into a socket buffer, `XDP_TX` into the transmit
@@ -180,7 +180,8 @@ impl RxQueue {
             counters.add(Counter::RxKicks, 1);
         }
         if xdp_tx && sink.tx.lock().kick(transport) {
-            // One notification for the frames of the whole poll (`virtnet_xdp_flush()`).
+            // One notification for the frames of the whole poll, as `virtnet_poll()` kicks
+            // once for `VIRTIO_XDP_TX`.
             counters.add(Counter::TxKicks, 1);
         }
         done
@@ -323,7 +324,7 @@ impl RxQueue {
                     counters.add(Counter::XdpTx, 1);
                     true
                 } else {
-                    // `virtnet_xdp_xmit()` failed: as the C driver, an exception.
+                    // `__virtnet_xdp_xmit_one()` failed: as the C driver, an exception.
                     prog.exception(sink.dev, act);
                     counters.add(Counter::XdpDrops, 1);
                     false

@@ -202,7 +202,7 @@ impl TxQueue {
 
     /// Queues the frame in `xdp`, which its program sent back (`XDP_TX`), after a header of `hdr_len`
     /// bytes, without notifying the device: the caller kicks once for all the frames of a
-    /// poll (`virtnet_xdp_xmit()`). Returns `false`, queueing nothing, when the ring has no
+    /// poll (`__virtnet_xdp_xmit_one()`). Returns `false`, queueing nothing, when the ring has no
     /// room. Stops the queue when the frame fills the ring, as a packet from the stack does.
     pub(crate) fn xdp_xmit(
         &mut self,

@@ -95,11 +95,11 @@ impl<'a, T: EthtoolOps> Registration<'a, T> {
 
         // CAST: `Device` is a transparent wrapper of `struct device` (its type invariant).
         let parent = core::ptr::from_ref(parent).cast::<c_void>().cast_mut();
+        let ethtool_ops = EthtoolVTable::<T>::build();
         // SAFETY: `parent` is a valid, bound device, which outlives the registration (`'a`);
         // the ethtool table is a constant that lives as long as the module.
-        let dev =
-            NonNull::new(unsafe { ffi::rvnet_alloc_netdev(parent, EthtoolVTable::<T>::build()) })
-                .ok_or(ENOMEM)?;
+        let dev = unsafe { ffi::rvnet_alloc_netdev(parent, ethtool_ops) };
+        let dev = NonNull::new(dev).ok_or(ENOMEM)?;
         let raw = dev.as_ptr();
 
         // SAFETY: `raw` is a freshly allocated, unregistered Ethernet device: setting its address,
