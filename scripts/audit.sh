@@ -93,4 +93,19 @@ while IFS= read -r step; do
 done < <(sed -n '/^ALLOCATING_STEPS="/,/"$/p' qemu/guest/faults.sh | sed 's/^ALLOCATING_STEPS="//; s/"$//')
 [ $missing = 0 ] && echo "  all $(sed -n '/^ALLOCATING_STEPS="/,/"$/p' qemu/guest/faults.sh | wc -l) found"
 
+# The bench kernel measures the drivers on the test kernel's networking features, checkers
+# aside: every option of test.config's networking block must be in bench.config too.
+echo "== the bench kernel has the test kernel's networking options"
+net_opts=$(sed -n '/^# The kernel.s own netdev driver selftests/,$p' qemu/test.config | grep '^CONFIG_')
+missing_opts=$(echo "$net_opts" | while read -r opt; do grep -qx "$opt" qemu/bench.config || echo "$opt"; done)
+if [ -z "$net_opts" ]; then
+	echo "  no networking block found in qemu/test.config"
+	bad=1
+elif [ -n "$missing_opts" ]; then
+	echo "  missing from qemu/bench.config: $(echo $missing_opts)"
+	bad=1
+else
+	echo "  all $(echo "$net_opts" | wc -l) present"
+fi
+
 [ $bad = 0 ] && echo "audit: passed" || { echo "audit: FAILED"; exit 1; }
