@@ -140,6 +140,7 @@ extern "C" {
         lens: *mut u32,
         nr_frags: *mut u32,
     ) -> u32;
+    pub(crate) fn rvnet_bpf_prog_put(prog: *mut bpf_prog);
     pub(crate) fn rvnet_xdp_exception(prog: *mut bpf_prog, dev: *mut net_device, act: u32);
     pub(crate) fn rvnet_napi_set_irq(napi: *mut napi_struct, irq: c_int);
     pub(crate) fn rvnet_queues_set_napi(dev: *mut net_device, napi: *mut napi_struct);
@@ -156,7 +157,7 @@ extern "C" {
     pub(crate) fn rvnet_kfree_skb_any(skb: *mut sk_buff);
     pub(crate) fn rvnet_consume_skb_any(skb: *mut sk_buff);
 
-    // Exported by net/core/dev.c, net/sched/sch_generic.c, kernel/bpf/syscall.c and
+    // Exported by net/core/dev.c, net/sched/sch_generic.c, net/core/skbuff.c and
     // fs/proc/generic.c.
     pub(crate) fn register_netdev(dev: *mut net_device) -> c_int;
     pub(crate) fn unregister_netdev(dev: *mut net_device);
@@ -181,6 +182,5 @@ extern "C" {
         show: Option<unsafe extern "C" fn(*mut bindings::seq_file, *mut c_void) -> c_int>,
         data: *mut c_void,
     ) -> *mut bindings::proc_dir_entry;
-    pub(crate) fn bpf_prog_put(prog: *mut bpf_prog);
     pub(crate) fn proc_remove(entry: *mut bindings::proc_dir_entry);
 }

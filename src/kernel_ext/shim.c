@@ -37,7 +37,12 @@ static struct rvnet_netdev_priv *rvnet_priv(struct net_device *dev)
 	return netdev_priv(dev);
 }
 
-/* ndo_bpf: native XDP programs only (no offload, no AF_XDP pools). */
+#ifdef CONFIG_BPF_SYSCALL
+/*
+ * ndo_bpf: native XDP programs only (no offload, no AF_XDP pools). Without the bpf() system
+ * call no program can be loaded, so a kernel without it gets no ndo_bpf and no XDP features,
+ * as in-tree drivers end up with; the rest of the XDP path is then never reached.
+ */
 static int rvnet_ndo_bpf(struct net_device *dev, struct netdev_bpf *bpf)
 {
 	switch (bpf->command) {
@@ -47,6 +52,7 @@ static int rvnet_ndo_bpf(struct net_device *dev, struct netdev_bpf *bpf)
 		return -EINVAL;
 	}
 }
+#endif
 
 static const struct net_device_ops rvnet_netdev_ops = {
 	.ndo_open = rvnet_ndo_open,
@@ -55,7 +61,9 @@ static const struct net_device_ops rvnet_netdev_ops = {
 	.ndo_get_stats64 = rvnet_ndo_get_stats64,
 	.ndo_validate_addr = eth_validate_addr,
 	.ndo_change_mtu = rvnet_ndo_change_mtu,
+#ifdef CONFIG_BPF_SYSCALL
 	.ndo_bpf = rvnet_ndo_bpf,
+#endif
 };
 
 /*
@@ -126,8 +134,10 @@ struct net_device *rvnet_alloc_netdev(struct device *parent,
 	dev->netdev_ops = &rvnet_netdev_ops;
 	dev->ethtool_ops = ethtool_ops;
 	dev->stat_ops = &rvnet_stat_ops;
+#ifdef CONFIG_BPF_SYSCALL
 	/* XDP_ABORTED, XDP_DROP, XDP_PASS and XDP_TX; frames in fragments for xdp.frags. */
 	dev->xdp_features = NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_RX_SG;
+#endif
 	/*
 	 * With a persistent configuration (index 0: the one queue pair), the NAPI ID and its
 	 * settings survive a down/up, as virtio_net's do. free_netdev() deletes it.
@@ -246,6 +256,12 @@ u32 rvnet_xdp_run(struct bpf_prog *prog, struct net_device *dev, u8 *buf, u32 fr
 	}
 	*nr_frags = n;
 	return act;
+}
+
+/* bpf_prog_put(), or the kernel's stub where it has no bpf() system call. */
+void rvnet_bpf_prog_put(struct bpf_prog *prog)
+{
+	bpf_prog_put(prog);
 }
 
 void rvnet_xdp_exception(struct bpf_prog *prog, struct net_device *dev, u32 act)

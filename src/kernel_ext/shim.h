@@ -48,6 +48,7 @@ int rvnet_xdp_rxq_reg(struct net_device *dev);
 void rvnet_xdp_rxq_unreg(struct net_device *dev);
 u32 rvnet_xdp_run(struct bpf_prog *prog, struct net_device *dev, u8 *buf, u32 frame_sz,
 		  u32 *off, u32 *len, struct page **pages, u32 *offs, u32 *lens, u32 *nr_frags);
+void rvnet_bpf_prog_put(struct bpf_prog *prog);
 void rvnet_xdp_exception(struct bpf_prog *prog, struct net_device *dev, u32 act);
 void rvnet_napi_set_irq(struct napi_struct *napi, int irq);
 void rvnet_queues_set_napi(struct net_device *dev, struct napi_struct *napi);

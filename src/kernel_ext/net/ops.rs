@@ -225,7 +225,7 @@ impl<T: Operations> Adapter<T> {
             // SAFETY: The reference the device held on `old`, which no reader can find any
             // more; `bpf_prog_put()` frees it after an RCU grace period, when polls that still
             // run it are done.
-            unsafe { ffi::bpf_prog_put(old) };
+            unsafe { ffi::rvnet_bpf_prog_put(old) };
         }
         0
     }
