@@ -37,11 +37,15 @@ KDIR=$(kbuild_dir bench)
 export KDIR
 
 # rvnet.ko for the bench kernel, built from a copy of the sources so that the clone's own
-# rvnet.ko (for the test kernel) is left alone.
-build=$RVNET_CACHE/bench/build
+# rvnet.ko (for the test kernel) is left alone. The copy starts empty every time (what a
+# failed build left there made the next one fail with "The external module source tree is not
+# clean"), and lives in the clone, so two clones never share it.
+build=$RVNET_ROOT/build/bench-module
+rm -rf "$build"
 mkdir -p "$build"
-rm -rf "$build/src"
-cp -r "$RVNET_ROOT/Kbuild" "$RVNET_ROOT/src" "$build/"
+# Sources only: the clone's own objects were built for the test kernel.
+tar -C "$RVNET_ROOT" -cf - --exclude='*.o' --exclude='.*.cmd' --exclude='*.d' \
+	--exclude='*.rmeta' --exclude='*.mod*' Kbuild src | tar -C "$build" -xf -
 log "building rvnet.ko for the bench kernel in $build"
 make -s -C "$KDIR" M="$build" LLVM=1 RUSTC="$RUSTC" BINDGEN="$BINDGEN" modules >&2 ||
 	die "building rvnet.ko for the bench kernel failed"
