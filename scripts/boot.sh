@@ -11,6 +11,15 @@
 #   --nic-opts extra virtio-net-device properties for both NICs, e.g. "status=off,event_idx=off"
 #   --devices  the non-net virtio devices after the NICs, in order (default rng): rng, blk
 #              (a virtio-blk-device on a 1 MiB scratch image)
+#   --backend  how the two NICs are joined (default hub):
+#              hub  QEMU hub ports: a wire with no vnet header, so QEMU strips every offload
+#                   (CSUM, GUEST_CSUM, TSO, ECN, UFO, USO) from the devices;
+#              tap  what users run: a tap device with vnet_hdr per NIC, on a bridge, in a
+#                   private network namespace on the host (scripts/tapns.sh; root,
+#                   /dev/net/tun and iproute2 needed), with the host side at 10.0.0.254.
+#                   QEMU runs in that namespace, and it goes when QEMU ends. The devices
+#                   offer QEMU's default features, offloads included. $TAPNS_HOST_CMD, if
+#                   set, runs in the namespace beside QEMU (a host-side endpoint).
 #   --timeout  seconds before QEMU is killed (default 300)
 #   --log      where the serial log goes (default: a new temporary directory); it is also
 #              streamed to stdout
@@ -20,18 +29,19 @@
 # Exit status: the guest's "RVNET-EXIT <status>", 124 if the timeout killed QEMU, 125 if
 # QEMU ended without the marker (kernel panic, QEMU error).
 #
-# The machine: microvm, TCG, 2 vCPUs, 512 MiB, ACPI; nothing but the serial console and
+# The machine: microvm, TCG, 2 vCPUs, 1 GiB, ACPI; nothing but the serial console and
 # three virtio-mmio devices, created in this order:
 #
-#   NIC A  virtio-net-device  52:54:00:12:34:01  hub 0, port n0   guest: LNRO0005:00
-#   NIC B  virtio-net-device  52:54:00:12:34:02  hub 0, port n1   guest: LNRO0005:01
+#   NIC A  virtio-net-device  52:54:00:12:34:01  backend n0 (hub port, or tap rvtap0)  guest: LNRO0005:00
+#   NIC B  virtio-net-device  52:54:00:12:34:02  backend n1 (hub port, or tap rvtap1)  guest: LNRO0005:01
 #   RNG    virtio-rng-device                                      guest: LNRO0005:02
 #   BLK    virtio-blk-device (with --devices rng,blk)             guest: LNRO0005:03
 #
 # (QEMU gives the first device the last transport, ACPI \_SB.VR23, the next one VR22, and
-# the guest numbers the LNRO0005 devices in that order.) The NICs are the only
-# ports of one QEMU hub, a wire between them; nothing leaves the VM (QEMU warns that the
-# hub "is not connected to host network").
+# the guest numbers the LNRO0005 devices in that order.) With the hub backend the NICs are
+# the only ports of one QEMU hub, a wire between them; nothing leaves the VM (QEMU warns
+# that the hub "is not connected to host network"). With the tap backend they are ports of
+# a bridge in a network namespace of their own on the host (see --backend).
 #
 # Link control: a guest line "RVNET-HOST set_link n0|n1 on|off" on the console makes the host
 # send that command to QEMU's monitor (n0 is NIC A's backend, n1 NIC B's): the device then
@@ -41,11 +51,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	sed -n 's/^# \?//; 5,17p' "$0" >&2
+	sed -n 's/^# \?//; 5,26p' "$0" >&2
 	exit 2
 }
 
-LAYOUT= SCRIPT= TIMEOUT=300 LOG= INITRD= KERNEL= ARGS= NIC_OPTS= DEVICES=rng
+LAYOUT= SCRIPT= TIMEOUT=300 LOG= INITRD= KERNEL= ARGS= NIC_OPTS= DEVICES=rng BACKEND=hub
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
 	case $1 in
@@ -58,6 +68,7 @@ while [ $# -gt 0 ]; do
 	--args) ARGS=$2 ;;
 	--nic-opts) NIC_OPTS=$2 ;;
 	--devices) DEVICES=$2 ;;
+	--backend) BACKEND=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -89,13 +100,26 @@ mkdir -p "$(dirname "$LOG")"
 # panic=-1 with -no-reboot: a panicking guest ends QEMU at once (status 125).
 APPEND="console=ttyS0 loglevel=7 printk.devkmsg=on tsc_early_khz=2600000 panic=-1"
 APPEND+=" rvnet.layout=$LAYOUT rvnet.script=$SCRIPT${ARGS:+ rvnet.args=\"$ARGS\"}"
+# The NICs' backends; with tap, QEMU runs inside the namespace scripts/tapns.sh sets up.
+RUNNER=()
+case $BACKEND in
+hub) NETDEVS=(-netdev hubport,id=n0,hubid=0 -netdev hubport,id=n1,hubid=0) ;;
+tap)
+	[ "$(id -u)" = 0 ] || die "--backend tap needs root (a network namespace and tap devices)"
+	[ -c /dev/net/tun ] || die "--backend tap needs /dev/net/tun"
+	command -v ip >/dev/null && command -v unshare >/dev/null ||
+		die "--backend tap needs ip (iproute2) and unshare (util-linux)"
+	NETDEVS=(-netdev tap,id=n0,ifname=rvtap0,script=no,downscript=no,vnet_hdr=on
+		-netdev tap,id=n1,ifname=rvtap1,script=no,downscript=no,vnet_hdr=on)
+	RUNNER=(unshare -n -- bash "$RVNET_ROOT/scripts/tapns.sh") ;;
+*) die "--backend: hub or tap, not '$BACKEND'" ;;
+esac
 QEMU=(qemu-system-x86_64 -M microvm -cpu max -smp 2 -m 1G
 	-nodefaults -no-user-config -display none -no-reboot -serial stdio
 	-kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND"
 	-global virtio-mmio.force-legacy=$FORCE_LEGACY
-	-netdev hubport,id=n0,hubid=0
+	"${NETDEVS[@]}"
 	-device virtio-net-device,netdev=n0,mac=52:54:00:12:34:01${NIC_OPTS:+,$NIC_OPTS}
-	-netdev hubport,id=n1,hubid=0
 	-device virtio-net-device,netdev=n1,mac=52:54:00:12:34:02${NIC_OPTS:+,$NIC_OPTS})
 for dev in ${DEVICES//,/ }; do
 	case $dev in
@@ -132,15 +156,20 @@ relay_link_commands &
 relay=$!
 trap 'rm -rf "$MON_DIR"; pkill -P $relay 2>/dev/null || true; kill $relay 2>/dev/null || true' EXIT
 
-log "boot: $SCRIPT ($LAYOUT layout${NIC_OPTS:+, $NIC_OPTS}, timeout ${TIMEOUT}s), log in $LOG"
+log "boot: $SCRIPT ($LAYOUT layout, $BACKEND backend${NIC_OPTS:+, $NIC_OPTS}, timeout ${TIMEOUT}s), log in $LOG"
 start=$(date +%s)
 # The serial console ends its lines with \r\n: keep the log plain text.
 set +e
-timeout --foreground -k 10 "$TIMEOUT" "${QEMU[@]}" </dev/null 2>&1 | sed -u 's/\r$//' | tee -a "$LOG"
+timeout --foreground -k 10 "$TIMEOUT" "${RUNNER[@]}" "${QEMU[@]}" </dev/null 2>&1 |
+	sed -u 's/\r$//' | tee -a "$LOG"
 qemu_status=${PIPESTATUS[0]}
 set -e
 elapsed=$(( $(date +%s) - start ))
 
+if [ "$BACKEND" = tap ] && [ "$qemu_status" = 125 ] && grep -q '^\[rvnet\] tap backend: ' "$LOG"; then
+	log "boot: $SCRIPT: the tap backend could not be set up (see above)"
+	exit 125
+fi
 if [ "$qemu_status" = 124 ] || [ "$qemu_status" = 137 ]; then
 	log "boot: $SCRIPT: timed out after ${TIMEOUT}s (log: $LOG)"
 	exit 124

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The tap backend of scripts/boot.sh: run as `unshare -n -- tapns.sh CMD...`, so it starts in a
+# new, private network namespace, which it fills with
+#
+#   rvbr0    a bridge, with the host side's address 10.0.0.254/24
+#   rvtap0   NIC A's tap (vnet_hdr), a port of rvbr0
+#   rvtap1   NIC B's tap (vnet_hdr), a port of rvbr0
+#
+# then runs $TAPNS_HOST_CMD in the background there (a host-side endpoint, if set) and execs
+# CMD (QEMU, with -netdev tap,ifname=rvtapN,vnet_hdr=on,script=no). Nothing outside the
+# namespace is touched, and the namespace, with everything in it, goes away when the last
+# process in it ends.
+set -euo pipefail
+
+die() { printf '[rvnet] tap backend: %s\n' "$*" >&2; exit 125; }
+
+[ $# -gt 0 ] || die "usage: unshare -n -- $0 CMD..."
+# A namespace of our own has nothing but lo: anything else means we are not in one.
+[ "$(ip -o link show | grep -cv '^[0-9]*: lo:')" = 0 ] ||
+	die "not in a private network namespace (run it under unshare -n)"
+ip link set lo up
+ip link add rvbr0 type bridge ||
+	die "cannot create a bridge (no bridge support in the host kernel?)"
+ip link set rvbr0 up
+ip addr add 10.0.0.254/24 dev rvbr0
+for tap in rvtap0 rvtap1; do
+	ip tuntap add "$tap" mode tap vnet_hdr ||
+		die "cannot create $tap (no /dev/net/tun, or no tun support in the host kernel?)"
+	ip link set "$tap" master rvbr0
+	ip link set "$tap" up
+done
+if [ -n "${TAPNS_HOST_CMD:-}" ]; then
+	bash -c "$TAPNS_HOST_CMD" &
+fi
+exec "$@"
