@@ -58,18 +58,31 @@ check "jumbo: counters still add up" counters_consistent
 check "jumbo: no bad device entries" no_bad_entries
 
 # Link flaps with traffic running: the transfer rides them out (TCP retransmits what the
-# down link lost) and arrives intact; a watchdog ends it if it stalls.
+# down link lost) and arrives intact; a watchdog ends it if it stalls (300 s).
 kill_nc() { kill $(pidof nc) 2>/dev/null; true; }
+# flowing: the transfer has started, B having received 300 packets more than before it (the
+# sender first writes 32 MiB of random data, which takes a while under TCG: a flap before the
+# connection exists would only fail the connect, and test nothing). At most 120 s.
+flowing() {
+	local t=0
+	while [ "$(stat_of $MAC_B rx_packets)" -lt $((rx_before + 300)) ]; do
+		[ $t -ge 1200 ] && { echo "no traffic reached B"; return 1; }
+		usleep 100000
+		t=$((t + 1))
+	done
+}
+rx_before=$(stat_of $MAC_B rx_packets)
 tcp_copy ab 32 >/tmp/flap.out 2>&1 &
 flap_pid=$!
+(sleep 300; echo "watchdog: the transfer stalled"; kill_nc) >>/tmp/flap.out 2>&1 &
+watchdog=$!
+check "link down/up under traffic: the transfer is under way" flowing
 for i in 1 2 3; do
 	sleep 1
 	ip link set "$A" down
 	sleep 0.3
 	ip link set "$A" up
 done
-(sleep 240; echo "watchdog: the transfer stalled"; kill_nc) >>/tmp/flap.out 2>&1 &
-watchdog=$!
 wait $flap_pid
 flap_status=$?
 kill $watchdog 2>/dev/null
