@@ -97,16 +97,23 @@ pub(crate) struct Virtqueue {
     kicked_avail: u16,
 }
 
+/// The bytes of a `T` at byte `offset`, or `ERANGE` past the end of the address space. (No
+/// arithmetic on the data path may panic: objtool then finds a function falling through into
+/// the next one, and a panic is no answer to a device anyway.)
+fn span_of<T>(offset: usize) -> Result<core::ops::Range<usize>> {
+    Ok(offset..offset.checked_add(size_of::<T>()).ok_or(ERANGE)?)
+}
+
 /// Reads a `T` at byte `offset` of `ring`.
 fn read_at<T: FromBytes + IntoBytes>(ring: &Coherent<[u8]>, offset: usize) -> Result<T> {
-    Ok(io_project!(ring, [try: offset..offset + size_of::<T>()])
-        .try_cast::<T>()?
-        .copy_read())
+    let span = span_of::<T>(offset)?;
+    Ok(io_project!(ring, [try: span]).try_cast::<T>()?.copy_read())
 }
 
 /// Writes a `T` at byte `offset` of `ring`.
 fn write_at<T: FromBytes + IntoBytes>(ring: &Coherent<[u8]>, offset: usize, value: T) -> Result {
-    io_project!(ring, [try: offset..offset + size_of::<T>()])
+    let span = span_of::<T>(offset)?;
+    io_project!(ring, [try: span])
         .try_cast::<T>()?
         .copy_write(value);
     Ok(())
@@ -229,16 +236,18 @@ impl Virtqueue {
     /// `EINVAL` when `head` is out of range or already posted, or `len` more than the chain
     /// holds.
     pub(crate) fn post(&mut self, head: u16, len: usize) -> Result {
+        // The chain's length, at most `num` descriptors even if the links were to cycle.
         let mut descs: u16 = 0;
         let mut id = Some(head);
         while let Some(this) = id.take() {
-            descs += 1;
+            descs = descs.saturating_add(1);
             id = self
                 .state
                 .chain_next(this)
                 .filter(|_| descs < self.state.num());
         }
-        if len > usize::from(descs) * self.buf_size {
+        let room = usize::from(descs).checked_mul(self.buf_size);
+        if room.is_none_or(|room| len > room) {
             return Err(EINVAL);
         }
         let slot = self.state.make_available(head).ok_or(EINVAL)?;
@@ -248,14 +257,16 @@ impl Virtqueue {
             let Some(this) = id else { break };
             id = self.state.chain_next(this);
             let here = left.min(self.buf_size);
-            left -= here;
+            left = left.saturating_sub(here);
             let tail = DescTail {
                 // CAST: `here <= buf_size`, which fits a `u32` (`Virtqueue::new`).
                 len: here as u32,
                 flags: self.flags | if id.is_some() { VRING_DESC_F_NEXT } else { 0 },
                 next: id.unwrap_or(0),
             };
-            write_at(&self.ring, self.layout.desc_at(this) + 8, tail)?;
+            // `len`, `flags` and `next` follow the 8-byte address.
+            let at = self.layout.desc_at(this).checked_add(8).ok_or(ERANGE)?;
+            write_at(&self.ring, at, tail)?;
         }
         write_at(&self.ring, self.layout.avail_ring(slot), head)?;
         // The device must see the descriptor and ring entry before the new index.

@@ -47,6 +47,10 @@ const fn align_up(x: usize, align: usize) -> usize {
     x.div_ceil(align) * align
 }
 
+// The offsets below use wrapping arithmetic: they cannot overflow (a ring of at most
+// `MAX_QUEUE_SIZE` entries takes a few pages), and every access through them is
+// bounds-checked against the ring's memory, so a wrapped value would only be refused. Checked
+// arithmetic would put panic paths on the data path, which objtool flags.
 impl Layout {
     /// The layout of a ring of `num` entries whose used ring is aligned to `align`
     /// (`vring_size()`).
@@ -65,37 +69,43 @@ impl Layout {
 
     /// Offset of descriptor `id`.
     pub(crate) const fn desc_at(&self, id: u16) -> usize {
-        self.desc + DESC_SIZE * id as usize
+        self.desc.wrapping_add(DESC_SIZE.wrapping_mul(id as usize))
     }
 
     /// Offset of the available ring's `idx`.
     pub(crate) const fn avail_idx(&self) -> usize {
-        self.avail + 2
+        self.avail.wrapping_add(2)
     }
 
     /// Offset of entry `slot` of the available ring.
     pub(crate) const fn avail_ring(&self, slot: u16) -> usize {
-        self.avail + 4 + 2 * slot as usize
+        self.avail.wrapping_add(4).wrapping_add(2 * slot as usize)
     }
 
     /// Offset of `used_event`, the driver's interrupt threshold (after the available ring).
     pub(crate) const fn used_event(&self) -> usize {
-        self.avail + 4 + 2 * self.num as usize
+        self.avail
+            .wrapping_add(4)
+            .wrapping_add(2 * self.num as usize)
     }
 
     /// Offset of the used ring's `idx`.
     pub(crate) const fn used_idx(&self) -> usize {
-        self.used + 2
+        self.used.wrapping_add(2)
     }
 
     /// Offset of entry `slot` of the used ring.
     pub(crate) const fn used_ring(&self, slot: u16) -> usize {
-        self.used + 4 + USED_ELEM_SIZE * slot as usize
+        self.used
+            .wrapping_add(4)
+            .wrapping_add(USED_ELEM_SIZE * slot as usize)
     }
 
     /// Offset of `avail_event`, the device's notification threshold (after the used ring).
     pub(crate) const fn avail_event(&self) -> usize {
-        self.used + 4 + USED_ELEM_SIZE * self.num as usize
+        self.used
+            .wrapping_add(4)
+            .wrapping_add(USED_ELEM_SIZE * self.num as usize)
     }
 }
 
