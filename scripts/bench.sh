@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # make bench: rvnet against the in-tree C pair (virtio_mmio + virtio_net) on the same emulated
-# NICs, in one guest boot, alternating rvnet / C for ROUNDS rounds (qemu/guest/bench.sh), on
-# the bench kernel (qemu/bench.config: no debug options). Both drivers see the same device:
-# the properties below take every feature away that rvnet does not negotiate, and the
-# negotiated sets are recorded and must be equal.
+# NICs, alternating rvnet / C for ROUNDS rounds in one guest boot (qemu/guest/bench.sh), on the
+# bench kernel (qemu/bench.config: the test kernel's networking, no checkers). Two sections,
+# one guest boot each:
 #
-# Writes results/bench-<time>/{bench.json,bench.md,ratios.png,profile.txt,guest.log} (and the link
-# results/bench-latest), and prints the Markdown table.
+#   hub  equal features: the NICs on a QEMU hub (no vnet header, so no offloads), with the
+#        properties below taking away every other feature rvnet does not negotiate; the
+#        negotiated sets are recorded and must be equal. A measure of per-packet driver cost.
+#   tap  default features: the NICs on vnet_hdr taps on a host bridge (boot.sh --backend tap),
+#        QEMU's defaults, each driver negotiating what it can; both sets are shown side by
+#        side. What users run. Guest -> host TCP goes to a receiver in the tap namespace.
 #
-# Environment: ROUNDS (default 5), SECONDS_PER_TEST (default 5), LAYOUT (default modern),
-# PROFILE (default 1: profile each driver once, outside the measurements, into
-# profile.txt).
+# Writes results/bench-<time>/{bench.md,SECTION/{bench.json,bench.md,ratios.png,profile.txt,
+# guest.log,hoststats.txt}} (and the link results/bench-latest), and prints the tables.
+#
+# Environment: BACKEND ("hub tap" by default, or one of them), ROUNDS (default 5),
+# SECONDS_PER_TEST (default 5), LAYOUT (default modern), PROFILE (default 1: profile each
+# driver once, outside the measurements, into profile.txt), QEMU_CPU (default max).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -19,12 +25,18 @@ ROUNDS=${ROUNDS:-5}
 SECS=${SECONDS_PER_TEST:-5}
 LAYOUT=${LAYOUT:-modern}
 PROFILE=${PROFILE:-1}
+SECTIONS=${BACKEND:-hub tap}
+export QEMU_CPU=${QEMU_CPU:-max}
 [[ $ROUNDS =~ ^[0-9]+$ ]] && [ "$ROUNDS" -ge 1 ] || die "ROUNDS wants a number, not '$ROUNDS'"
 [[ $SECS =~ ^[0-9]+$ ]] && [ "$SECS" -ge 1 ] || die "SECONDS_PER_TEST wants a number"
+for section in $SECTIONS; do
+	case $section in hub | tap) ;; *) die "BACKEND: hub, tap or both, not '$section'" ;; esac
+done
 
-# Everything rvnet does not negotiate, off for both drivers: offloads (which a hubport peer
-# cannot take anyway), mergeable buffers, the control queue and what needs it, multiqueue,
-# indirect descriptors, queue reset. What is left: MAC, STATUS, EVENT_IDX, VERSION_1.
+# hub: everything rvnet does not negotiate, off for both drivers: offloads (which a hubport
+# peer cannot take anyway), mergeable buffers, the control queue and what needs it,
+# multiqueue, indirect descriptors, queue reset. What is left: MAC, STATUS, EVENT_IDX,
+# VERSION_1.
 NIC_OPTS=csum=off,guest_csum=off,gso=off,guest_tso4=off,guest_tso6=off,guest_ecn=off
 NIC_OPTS+=,guest_ufo=off,guest_uso4=off,guest_uso6=off,host_tso4=off,host_tso6=off
 NIC_OPTS+=,host_ecn=off,host_ufo=off,host_uso=off,mrg_rxbuf=off,ctrl_vq=off,ctrl_rx=off
@@ -66,29 +78,57 @@ ko() { find "$KDIR" -name "$1.ko" | head -n1; }
 	done
 } >"$out/footprint.txt"
 
-timeout=$((ROUNDS * 2 * (3 * (SECS + 4) + 30) + 400))
-log "bench: $ROUNDS rounds x 2 drivers, ${SECS}s per test, $LAYOUT layout (~$((ROUNDS * 2 * (3 * (SECS + 3) + 10) / 60)) min)"
-st=0
-bash "$RVNET_ROOT/scripts/boot.sh" --layout "$LAYOUT" --script bench --initrd "$out/initramfs.cpio.gz" \
-	--kernel "$KDIR/arch/x86/boot/bzImage" --nic-opts "$NIC_OPTS" --timeout "$timeout" \
-	--args "$LAYOUT $ROUNDS $SECS $PROFILE" --log "$out/guest.log" </dev/null >/dev/null 2>&1 || st=$?
-rm -f "$out/initramfs.cpio.gz"
-grep -E '^(FAIL|pktgen|tcp)' "$out/guest.log" >&2 || true
-[ "$st" = 0 ] || die "the bench guest failed (status $st): see $out/guest.log"
+# The receiver of guest -> host TCP, for the tap namespace.
+gcc -O2 -Wall -Werror -o "$build/tcpbench-host" "$RVNET_ROOT/qemu/tools/tcpbench.c" ||
+	die "building the host's tcpbench failed"
 
-{
-	echo "date $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-	echo "host $(uname -m), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-	echo "qemu $(qemu-system-x86_64 --version | head -n1)"
-	echo "kernel $(basename "$KDIR")"
-	echo "layout $LAYOUT"
-	echo "rounds $ROUNDS"
-	echo "seconds $SECS"
-	echo "nic_opts $NIC_OPTS"
-} >"$out/meta.txt"
-grep -a '^kprof: ' "$out/guest.log" | sed 's/^kprof: //' >"$out/profile.txt" || true
+# A round: 6 tests of SECS plus their set-up, for each driver.
+timeout=$((ROUNDS * 2 * (6 * (SECS + 4) + 40) + 600))
+st_all=0
+for section in $SECTIONS; do
+	dir=$out/$section
+	mkdir -p "$dir"
+	cp "$out/footprint.txt" "$dir/"
+	opts= host_ip=
+	case $section in
+	hub) opts=$NIC_OPTS ;;
+	tap) host_ip=10.0.0.254
+		export TAPNS_HOST_CMD="exec '$build/tcpbench-host' -s 5202 -l >'$dir/host-receiver.log' 2>&1" ;;
+	esac
+	log "bench ($section): $ROUNDS rounds x 2 drivers, ${SECS}s per test, $LAYOUT layout," \
+		"-cpu $QEMU_CPU (~$((ROUNDS * 2 * (6 * (SECS + 3) + 15) / 60)) min)"
+	st=0
+	bash "$RVNET_ROOT/scripts/boot.sh" --layout "$LAYOUT" --backend "$section" --script bench \
+		--initrd "$out/initramfs.cpio.gz" --kernel "$KDIR/arch/x86/boot/bzImage" \
+		${opts:+--nic-opts "$opts"} --timeout "$timeout" --host-stats "$dir/hoststats.txt" \
+		--args "$LAYOUT $ROUNDS $SECS $PROFILE $host_ip" --log "$dir/guest.log" \
+		</dev/null >/dev/null 2>&1 || st=$?
+	unset TAPNS_HOST_CMD
+	grep -E '^(FAIL|pktgen|tcp|rr)' "$dir/guest.log" >&2 || true
+	if [ "$st" != 0 ]; then
+		log "bench ($section): the guest failed (status $st): see $dir/guest.log"
+		st_all=1
+		continue
+	fi
+	{
+		echo "date $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+		echo "host $(uname -m), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+		echo "qemu $(qemu-system-x86_64 --version | head -n1)"
+		echo "kernel $(basename "$KDIR")"
+		echo "layout $LAYOUT"
+		echo "backend $section"
+		echo "cpu $QEMU_CPU"
+		echo "rounds $ROUNDS"
+		echo "seconds $SECS"
+		echo "nic_opts ${opts:-none, the QEMU defaults}"
+	} >"$dir/meta.txt"
+	grep -a '^kprof: ' "$dir/guest.log" | sed 's/^kprof: //' >"$dir/profile.txt" || true
+	/usr/bin/python3 "$RVNET_ROOT/scripts/bench-report.py" "$dir" >"$dir/report.out" || st_all=1
+done
+rm -f "$out/initramfs.cpio.gz"
+for section in $SECTIONS; do
+	[ -f "$out/$section/bench.md" ] && { echo "## $section"; echo; cat "$out/$section/bench.md"; echo; }
+done | tee "$out/bench.md"
 ln -sfn "$(basename "$out")" "$RVNET_ROOT/results/bench-latest"
-st=0
-/usr/bin/python3 "$RVNET_ROOT/scripts/bench-report.py" "$out" || st=$?
 log "bench: results in $out"
-exit "$st"
+exit "$st_all"

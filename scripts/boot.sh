@@ -11,6 +11,9 @@
 #   --nic-opts extra virtio-net-device properties for both NICs, e.g. "status=off,event_idx=off"
 #   --devices  the non-net virtio devices after the NICs, in order (default rng): rng, blk
 #              (a virtio-blk-device on a 1 MiB scratch image)
+#   --host-stats FILE   where the bench guest's marks go: for each "RVNET-HOST mark DRIVER
+#              ROUND TEST begin|end" line, "MARK DRIVER ROUND TEST begin|end" and the CPU
+#              time of each QEMU thread then (scripts/qemu-threads.py)
 #   --backend  how the two NICs are joined (default hub):
 #              hub  QEMU hub ports: a wire with no vnet header, so QEMU strips every offload
 #                   (CSUM, GUEST_CSUM, TSO, ECN, UFO, USO) from the devices;
@@ -25,6 +28,8 @@
 #              streamed to stdout
 #   --kernel   default: the test kernel's bzImage ($KDIR/arch/x86/boot/bzImage)
 #   --initrd   default: a fresh scripts/initramfs.sh build, next to the log
+#
+# QEMU_CPU (default max) is QEMU's CPU model, e.g. "max,fsrm=off".
 #
 # Exit status: the guest's "RVNET-EXIT <status>", 124 if the timeout killed QEMU, 125 if
 # QEMU ended without the marker (kernel panic, QEMU error).
@@ -51,11 +56,12 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	sed -n 's/^# \?//; 5,26p' "$0" >&2
+	sed -n 's/^# \?//; 5,29p' "$0" >&2
 	exit 2
 }
 
 LAYOUT= SCRIPT= TIMEOUT=300 LOG= INITRD= KERNEL= ARGS= NIC_OPTS= DEVICES=rng BACKEND=hub
+HOST_STATS=
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
 	case $1 in
@@ -69,6 +75,7 @@ while [ $# -gt 0 ]; do
 	--nic-opts) NIC_OPTS=$2 ;;
 	--devices) DEVICES=$2 ;;
 	--backend) BACKEND=$2 ;;
+	--host-stats) HOST_STATS=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -114,7 +121,7 @@ tap)
 	RUNNER=(unshare -n -- bash "$RVNET_ROOT/scripts/tapns.sh") ;;
 *) die "--backend: hub or tap, not '$BACKEND'" ;;
 esac
-QEMU=(qemu-system-x86_64 -M microvm -cpu max -smp 2 -m 1G
+QEMU=(qemu-system-x86_64 -M microvm -cpu "${QEMU_CPU:-max}" -smp 2 -m 1G
 	-nodefaults -no-user-config -display none -no-reboot -serial stdio
 	-kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND"
 	-global virtio-mmio.force-legacy=$FORCE_LEGACY
@@ -136,12 +143,16 @@ MON_DIR=$(mktemp -d "${TMPDIR:-/tmp}/rvnet-mon.XXXXXX")
 MON=$MON_DIR/monitor.sock
 QEMU+=(-monitor "unix:$MON,server=on,wait=off")
 : >"$LOG"
-# relay_link_commands: follows the log, and sends each whitelisted command to the monitor.
+# relay_link_commands: follows the log, sends each whitelisted command to the monitor, and
+# records QEMU's per-thread CPU time at each bench mark (--host-stats).
 relay_link_commands() {
+	local qemu_pid
 	tail --pid=$$ -n +1 -F "$LOG" 2>/dev/null |
-		grep --line-buffered -oE 'RVNET-HOST set_link n[01] (on|off)' |
-		while read -r _ cmd nic state; do
-			python3 - "$MON" "$cmd $nic $state" <<'PY' || log "boot: monitor command '$cmd $nic $state' failed"
+		grep --line-buffered -oE 'RVNET-HOST (set_link n[01] (on|off)|mark [a-z0-9_]+ [0-9]+ [a-z0-9_]+ (begin|end))' |
+		while read -r _ cmd a b c d; do
+			case $cmd in
+			set_link)
+				python3 - "$MON" "$cmd $a $b" <<'PY' || log "boot: monitor command '$cmd $a $b' failed"
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(5)
@@ -150,6 +161,15 @@ s.sendall(sys.argv[2].encode() + b"\n")
 time.sleep(0.3)
 s.close()
 PY
+				;;
+			mark)
+				[ -n "$HOST_STATS" ] || continue
+				qemu_pid=$(pgrep -f "^qemu-system-x86_64 .*$MON" | head -n1)
+				[ -n "$qemu_pid" ] || continue
+				echo "MARK $a $b $c $d $(python3 "$RVNET_ROOT/scripts/qemu-threads.py" "$qemu_pid")" \
+					>>"$HOST_STATS"
+				;;
+			esac
 		done
 }
 relay_link_commands &

@@ -6,11 +6,21 @@
 #
 #   pps64     pktgen on A, 64-byte frames to B for SECONDS: packets/s sent by A, received by B
 #   pps1500   the same with 1514-byte frames (1500-byte IP packets)
-#   tcp       TCP bulk A -> B for SECONDS (tcpbench): bytes/s received by B
+#   tcp       TCP bulk A -> B for SECONDS (tcpbench): bytes/s received by B; and the guest
+#             CPU time per MB received
+#   tcp_ba    the same from B to A
+#   tcp_host  TCP bulk A -> the host side of the tap backend (HOST_IP, fifth argument; none
+#             with the hub backend), timed by the sender up to the receiver's close
+#   rr        1-byte TCP request/response A <-> B (tcpbench -r): transactions/s, round-trip
+#             p50 and p99 in microseconds
 #   irq       interrupts of B's IRQ line per 1,000 packets B received, and of A's per 1,000
 #             packets A sent, during pps64
 #   tcp irq   interrupts of both lines per 1,000 packets B received, during tcp
 #   cpu       guest CPU time (both vCPUs, all but idle) per packet B received, during pps64
+#
+# Around each measurement the guest prints "RVNET-HOST mark <driver> <round> <test>
+# begin|end": scripts/boot.sh then records the CPU time of each QEMU thread on the host (the
+# vCPUs and the main loop), so that the report can tell where the host's time went.
 #
 # Packet counts are the kernel's (/proc/net/dev) and interrupts /proc/interrupts', the same
 # sources for both drivers. Prints "BENCH <driver> <round> <metric> <value>" lines for
@@ -20,12 +30,13 @@
 # profiled runs outside the measurements: pktgen 64-byte and TCP, each sampled by
 # qemu/tools/kprof for 3 s ("kprof: <driver> <test>: ..." lines).
 #
-# Usage: bench.sh LAYOUT [ROUNDS [SECONDS [PROFILE]]]
+# Usage: bench.sh LAYOUT [ROUNDS [SECONDS [PROFILE [HOST_IP]]]]
 . /rvnet/lib.sh
 
 ROUNDS=${2:-5}
 SECS=${3:-5}
 PROFILE=${4:-1}
+HOST_IP=${5:-}
 PG=/proc/net/pktgen
 DEV_A=LNRO0005:00
 DEV_B=LNRO0005:01
@@ -109,6 +120,9 @@ profile() {
 	wait $pid
 }
 
+# mark DRIVER ROUND TEST begin|end: the host records QEMU's per-thread CPU time now.
+mark() { echo "RVNET-HOST mark $1 $2 $3 $4"; }
+
 # pktgen_run DRIVER ROUND NAME SIZE: SIZE-byte frames from A to B, as fast as A takes them.
 pktgen_run() {
 	local drv=$1 round=$2 name=$3 size=$4 a0 a1 b0 b1 t0 t1 i0 i1 j0 j1 c0 c1 pid
@@ -116,11 +130,13 @@ pktgen_run() {
 	echo start >$PG/pgctrl &
 	pid=$!
 	sleep 1
+	mark "$drv" "$round" "$name" begin
 	t0=$(now_cs); a0=$(net_dev "$A"); b0=$(in_ns cat /proc/net/dev | net_dev_in "$B")
 	i0=$(irq_count "$IRQ_B"); j0=$(irq_count "$IRQ_A"); c0=$(cpu_busy)
 	sleep "$SECS"
 	t1=$(now_cs); a1=$(net_dev "$A"); b1=$(in_ns cat /proc/net/dev | net_dev_in "$B")
 	i1=$(irq_count "$IRQ_B"); j1=$(irq_count "$IRQ_A"); c1=$(cpu_busy)
+	mark "$drv" "$round" "$name" end
 	echo stop >$PG/pgctrl
 	wait $pid
 	pg kpktgend_0 rem_device_all
@@ -140,19 +156,63 @@ pktgen_run() {
 }
 
 tcp_run() { # tcp_run DRIVER ROUND
-	local out=/tmp/tcpbench.out bps i0 i1 b0 b1
+	local out=/tmp/tcpbench.out bps i0 i1 b0 b1 c0 c1 bytes
 	in_ns tcpbench -s 5201 >$out &
 	sleep 1
+	mark "$1" "$2" tcp begin
 	i0=$(($(irq_count "$IRQ_A") + $(irq_count "$IRQ_B")))
 	b0=$(in_ns cat /proc/net/dev | net_dev_in "$B" | cut -d' ' -f1)
+	c0=$(cpu_busy)
 	tcpbench -c $IP_B 5201 "$SECS" >/dev/null || { echo "tcp: client failed"; return 1; }
 	wait $!
+	c1=$(cpu_busy)
 	i1=$(($(irq_count "$IRQ_A") + $(irq_count "$IRQ_B")))
 	b1=$(in_ns cat /proc/net/dev | net_dev_in "$B" | cut -d' ' -f1)
+	mark "$1" "$2" tcp end
 	bps=$(sed -n 's/.*bytes_per_second=\([0-9]*\).*/\1/p' $out)
-	[ -n "$bps" ] || { echo "tcp: $(cat $out)"; return 1; }
+	bytes=$(sed -n 's/^bytes=\([0-9]*\).*/\1/p' $out)
+	[ -n "$bps" ] && [ -n "$bytes" ] || { echo "tcp: $(cat $out)"; return 1; }
 	echo "BENCH $1 $2 tcp_Bps $bps"
+	echo "BENCH $1 $2 tcp_bytes $bytes"
 	echo "BENCH $1 $2 tcp_irq_per_kpkt $(awk -v i=$((i1 - i0)) -v p=$((b1 - b0)) 'BEGIN { printf "%.3f", i * 1000 / p }')"
+	# USER_HZ is 100: a tick is 10 ms.
+	echo "BENCH $1 $2 tcp_cpu_ms_per_MB $(awk -v c=$((c1 - c0)) -v b=$bytes 'BEGIN { printf "%.3f", c * 10 / (b / 1e6) }')"
+}
+
+tcp_ba_run() { # tcp_ba_run DRIVER ROUND: B sends to A
+	local out=/tmp/tcpbench-ba.out bps
+	tcpbench -s 5203 >$out &
+	sleep 1
+	mark "$1" "$2" tcp_ba begin
+	in_ns tcpbench -c $IP_A 5203 "$SECS" >/dev/null || { echo "tcp_ba: client failed"; return 1; }
+	wait $!
+	mark "$1" "$2" tcp_ba end
+	bps=$(sed -n 's/.*bytes_per_second=\([0-9]*\).*/\1/p' $out)
+	[ -n "$bps" ] || { echo "tcp_ba: $(cat $out)"; return 1; }
+	echo "BENCH $1 $2 tcp_ba_Bps $bps"
+}
+
+tcp_host_run() { # tcp_host_run DRIVER ROUND: A sends to the host's receiver (tap backend)
+	local out
+	mark "$1" "$2" tcp_host begin
+	out=$(tcpbench -c "$HOST_IP" 5202 "$SECS") || { echo "tcp_host: $out"; return 1; }
+	mark "$1" "$2" tcp_host end
+	echo "BENCH $1 $2 tcp_host_Bps $(echo "$out" | sed -n 's/.*bytes_per_second=\([0-9]*\).*/\1/p')"
+}
+
+rr_run() { # rr_run DRIVER ROUND: 1-byte request/response between A and B
+	local out
+	in_ns tcpbench -e 5204 &
+	sleep 1
+	mark "$1" "$2" rr begin
+	out=$(tcpbench -r $IP_B 5204 "$SECS") || { echo "rr: $out"; return 1; }
+	mark "$1" "$2" rr end
+	wait $!
+	set -- "$1" "$2" $(echo "$out" | tr ' ' '\n' | sed -n 's/^\(tps\|p50_us\|p99_us\)=//p')
+	[ $# = 5 ] || { echo "rr: $out"; return 1; }
+	echo "BENCH $1 $2 rr_tps $3"
+	echo "BENCH $1 $2 rr_p50_us $4"
+	echo "BENCH $1 $2 rr_p99_us $5"
 }
 
 load_module pktgen || { fail "load pktgen"; finish; exit 1; }
@@ -184,6 +244,9 @@ while [ $round -le "$ROUNDS" ]; do
 		pktgen_run $drv $round pps64 64 || ok=0
 		pktgen_run $drv $round pps1500 1514 || ok=0
 		tcp_run $drv $round || ok=0
+		tcp_ba_run $drv $round || ok=0
+		if [ -n "$HOST_IP" ]; then tcp_host_run $drv $round || ok=0; fi
+		rr_run $drv $round || ok=0
 		if [ $round = 1 ] && [ "$PROFILE" = 1 ]; then profile $drv || ok=0; fi
 		[ $ok = 1 ] && pass "round $round: $drv measured" || fail "round $round: $drv measured"
 		drop_driver $drv || fail "round $round: unload $drv"
