@@ -122,6 +122,18 @@ ktap_totals() {
 	[ $KTAP_FAIL = 0 ]
 }
 
+# file_becomes FILE VALUE: FILE (a sysfs attribute) reads VALUE within 10 s; says what it
+# read instead if not.
+file_becomes() {
+	local i
+	for i in $(seq 100); do
+		[ "$(cat "$1" 2>/dev/null)" = "$2" ] && return 0
+		usleep 100000
+	done
+	echo "$1: $(cat "$1" 2>/dev/null), wanted $2"
+	return 1
+}
+
 # move_to_ns IFACE: move IFACE to the test's network namespace, which is created on
 # first use: it belongs to a sleeping process whose pid is in $RVNET_NS_PIDFILE.
 move_to_ns() {

@@ -50,15 +50,7 @@ check "procfs lists exactly two devices" test "$(grep -c '^device: ' "$STATS")" 
 A=$(nic_by_mac "$MAC_A")
 check "ip link set $A up" ip link set "$A" up
 # carrier_becomes VALUE: the carrier of A reads VALUE (1 or 0) within 10 s.
-carrier_becomes() {
-	local i
-	for i in $(seq 100); do
-		[ "$(cat /sys/class/net/$A/carrier 2>/dev/null)" = "$1" ] && return 0
-		usleep 100000
-	done
-	echo "carrier of $A: $(cat /sys/class/net/$A/carrier 2>/dev/null), wanted $1"
-	return 1
-}
+carrier_becomes() { file_becomes "/sys/class/net/$A/carrier" "$1"; }
 # set_link on|off: QEMU's monitor sets NIC A's link (scripts/boot.sh relays the line); the
 # device answers with a configuration-change interrupt, and rvnet must follow with the carrier.
 # The line is said again if the carrier has not followed (a kernel message may cut into it).
@@ -77,15 +69,7 @@ irq0=$(stat_of "$MAC_A" interrupts)
 check "$A carrier goes down when the device's link does (set_link off)" set_link off
 check "procfs link: down" test "$(stat_of "$MAC_A" link)" = down
 # linkwatch updates the operational state a moment after the carrier.
-operstate_becomes() {
-	local i
-	for i in $(seq 50); do
-		[ "$(cat /sys/class/net/$A/operstate)" = "$1" ] && return 0
-		usleep 100000
-	done
-	echo "operstate of $A: $(cat /sys/class/net/$A/operstate), wanted $1"
-	return 1
-}
+operstate_becomes() { file_becomes "/sys/class/net/$A/operstate" "$1"; }
 check "$A operstate down without carrier" operstate_becomes down
 check "the link change came as an interrupt" test "$(stat_of "$MAC_A" interrupts)" -gt "$irq0"
 check "$A carrier comes back with the link (set_link on)" set_link on
