@@ -121,7 +121,8 @@ tap)
 	RUNNER=(unshare -n -- bash "$RVNET_ROOT/scripts/tapns.sh") ;;
 *) die "--backend: hub or tap, not '$BACKEND'" ;;
 esac
-QEMU=(qemu-system-x86_64 -M microvm -cpu "${QEMU_CPU:-max}" -smp 2 -m 1G
+# debug-threads names QEMU's threads ("CPU 0/TCG", ...), for the bench's per-thread CPU times.
+QEMU=(qemu-system-x86_64 -name rvnet,debug-threads=on -M microvm -cpu "${QEMU_CPU:-max}" -smp 2 -m 1G
 	-nodefaults -no-user-config -display none -no-reboot -serial stdio
 	-kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND"
 	-global virtio-mmio.force-legacy=$FORCE_LEGACY

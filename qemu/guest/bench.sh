@@ -253,4 +253,7 @@ while [ $round -le "$ROUNDS" ]; do
 	done
 	round=$((round + 1))
 done
+# The host reads QEMU's threads at each mark a moment after the guest prints it: stay until it
+# has read the last one.
+sleep 3
 finish
