@@ -7,10 +7,10 @@
 #   rvtap0   NIC A's tap (vnet_hdr), a port of rvbr0
 #   rvtap1   NIC B's tap (vnet_hdr), a port of rvbr0
 #
-# then runs $TAPNS_HOST_CMD in the background there (a host-side endpoint, if set) and execs
-# CMD (QEMU, with -netdev tap,ifname=rvtapN,vnet_hdr=on,script=no). Nothing outside the
-# namespace is touched, and the namespace, with everything in it, goes away when the last
-# process in it ends.
+# then runs $TAPNS_HOST_CMD in the background there (a host-side endpoint, if set; it is ended
+# when CMD ends) and execs CMD (QEMU, with -netdev tap,ifname=rvtapN,vnet_hdr=on,script=no).
+# Nothing outside the namespace is touched, and the namespace, with everything in it, goes
+# away when the last process in it ends.
 set -euo pipefail
 
 die() { printf '[rvnet] tap backend: %s\n' "$*" >&2; exit 125; }
@@ -31,6 +31,14 @@ for tap in rvtap0 rvtap1; do
 	ip link set "$tap" up
 done
 if [ -n "${TAPNS_HOST_CMD:-}" ]; then
-	bash -c "$TAPNS_HOST_CMD" &
+	# This shell becomes CMD (exec below): the host-side command ends when it does, so that
+	# the namespace, whose last process it would otherwise be, goes too.
+	cmd_pid=$$
+	(
+		bash -c "$TAPNS_HOST_CMD" &
+		host=$!
+		while kill -0 "$cmd_pid" 2>/dev/null; do sleep 1; done
+		kill "$host" 2>/dev/null
+	) &
 fi
 exec "$@"
