@@ -106,7 +106,7 @@ mkdir -p "$(dirname "$LOG")"
 # tsc_early_khz: TCG has no way to calibrate the TSC and SMP bring-up hangs without it.
 # panic=-1 with -no-reboot: a panicking guest ends QEMU at once (status 125).
 APPEND="console=ttyS0 loglevel=7 printk.devkmsg=on tsc_early_khz=2600000 panic=-1"
-APPEND+=" rvnet.layout=$LAYOUT rvnet.script=$SCRIPT${ARGS:+ rvnet.args=\"$ARGS\"}"
+APPEND+=" rvnet.layout=$LAYOUT rvnet.backend=$BACKEND rvnet.script=$SCRIPT${ARGS:+ rvnet.args=\"$ARGS\"}"
 # The NICs' backends; with tap, QEMU runs inside the namespace scripts/tapns.sh sets up.
 RUNNER=()
 case $BACKEND in

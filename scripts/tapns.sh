@@ -7,6 +7,10 @@
 #   rvtap0   NIC A's tap (vnet_hdr), a port of rvbr0
 #   rvtap1   NIC B's tap (vnet_hdr), a port of rvbr0
 #
+# The taps and the bridge have the largest MTU they take (65521), so that jumbo frames
+# cross, and the namespace has no IPv6: the host side sends nothing of its own (no router
+# or neighbour solicitations), and the guests' counters add up as on the hub.
+#
 # then runs $TAPNS_HOST_CMD in the background there (a host-side endpoint, if set; it is ended
 # when CMD ends) and execs CMD (QEMU, with -netdev tap,ifname=rvtapN,vnet_hdr=on,script=no).
 # Nothing outside the namespace is touched, and the namespace, with everything in it, goes
@@ -20,14 +24,17 @@ die() { printf '[rvnet] tap backend: %s\n' "$*" >&2; exit 125; }
 [ "$(ip -o link show | grep -cv '^[0-9]*: lo:')" = 0 ] ||
 	die "not in a private network namespace (run it under unshare -n)"
 ip link set lo up
+# Before any interface exists, so that none gets an IPv6 address.
+sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 2>/dev/null ||
+	true
 ip link add rvbr0 type bridge ||
 	die "cannot create a bridge (no bridge support in the host kernel?)"
-ip link set rvbr0 up
+ip link set rvbr0 mtu 65521 up
 ip addr add 10.0.0.254/24 dev rvbr0
 for tap in rvtap0 rvtap1; do
 	ip tuntap add "$tap" mode tap vnet_hdr ||
 		die "cannot create $tap (no /dev/net/tun, or no tun support in the host kernel?)"
-	ip link set "$tap" master rvbr0
+	ip link set "$tap" mtu 65521 master rvbr0
 	ip link set "$tap" up
 done
 if [ -n "${TAPNS_HOST_CMD:-}" ]; then

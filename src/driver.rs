@@ -54,6 +54,8 @@ use crate::{
             BUF_SIZE,
             MAX_BUFS_PER_PACKET, //
         },
+        net_hdr,
+        offloads::Offloads,
         rx::RxQueue,
         tx::TxQueue,
         Counters,
@@ -219,16 +221,26 @@ impl<'bound> RvnetDevice<'bound> {
         );
         let max_mtu = config::max_mtu(cfg.max_mtu, max_frame);
         let max_frame = config::frame_len(max_mtu);
-        let mut rx = RxQueue::new(rx_vq, accepted.has(features::MRG_RXBUF), max_frame)
-            .during("setting up the receive queue")?;
+        let tso_max_size = config::tso_max_size(BUF_SIZE, hdr_len, tx_vq.num());
+        let offloads = Offloads::negotiated(accepted, tso_max_size);
+        let mut rx =
+            RxQueue::new(rx_vq, accepted, max_frame).during("setting up the receive queue")?;
         rx.fill().during("posting receive buffers")?;
-        let tx = TxQueue::new(tx_vq, max_frame, hdr_len);
+        let tx = TxQueue::new(
+            tx_vq,
+            offloads.max_tx_len(max_frame),
+            hdr_len,
+            net_hdr::little_endian(accepted),
+        );
 
         let counters = Arc::new(Counters::new(), GFP_KERNEL).during("allocating counters")?;
         let nd_config = registration::Config {
             mac: cfg.mac,
             mtu: cfg.initial_mtu().min(max_mtu).into(),
             max_mtu: max_mtu.into(),
+            hw_features: offloads.hw_features(),
+            features: offloads.features(),
+            tso_max_size: offloads.tso_max_size,
         };
         let irq = bound.irq_by_index(0).during("finding the interrupt")?;
         let name = dev

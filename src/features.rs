@@ -47,6 +47,23 @@ pub(crate) struct Feature {
     pub(crate) name: &'static str,
 }
 
+/// `VIRTIO_NET_F_CSUM`: the device completes partial checksums of packets the driver sends.
+pub(crate) const CSUM: u32 = 0;
+/// `VIRTIO_NET_F_GUEST_CSUM`: the device may send packets with partial checksums, or mark
+/// checksums it has validated.
+pub(crate) const GUEST_CSUM: u32 = 1;
+/// `VIRTIO_NET_F_GUEST_TSO4`: the device may send TCP/IPv4 packets larger than the MTU.
+pub(crate) const GUEST_TSO4: u32 = 7;
+/// `VIRTIO_NET_F_GUEST_TSO6`: the same for TCP/IPv6.
+pub(crate) const GUEST_TSO6: u32 = 8;
+/// `VIRTIO_NET_F_GUEST_ECN`: such packets may carry the ECN CWR flag.
+pub(crate) const GUEST_ECN: u32 = 9;
+/// `VIRTIO_NET_F_HOST_TSO4`: the device segments TCP/IPv4 packets the driver sends.
+pub(crate) const HOST_TSO4: u32 = 11;
+/// `VIRTIO_NET_F_HOST_TSO6`: the same for TCP/IPv6.
+pub(crate) const HOST_TSO6: u32 = 12;
+/// `VIRTIO_NET_F_HOST_ECN`: the device segments packets with the ECN CWR flag.
+pub(crate) const HOST_ECN: u32 = 13;
 /// `VIRTIO_NET_F_MTU`: the device reports its maximum MTU in `mtu`.
 pub(crate) const MTU: u32 = 3;
 /// `VIRTIO_NET_F_MAC`: the device has a MAC address in `mac`.
@@ -65,12 +82,44 @@ pub(crate) const VERSION_1: u32 = 32;
 /// Every feature rvnet drives. Adding a feature is adding a line here (and the code using it).
 pub(crate) const SUPPORTED: &[Feature] = &[
     Feature {
+        bit: CSUM,
+        name: "CSUM",
+    },
+    Feature {
+        bit: GUEST_CSUM,
+        name: "GUEST_CSUM",
+    },
+    Feature {
         bit: MTU,
         name: "MTU",
     },
     Feature {
         bit: MAC,
         name: "MAC",
+    },
+    Feature {
+        bit: GUEST_TSO4,
+        name: "GUEST_TSO4",
+    },
+    Feature {
+        bit: GUEST_TSO6,
+        name: "GUEST_TSO6",
+    },
+    Feature {
+        bit: GUEST_ECN,
+        name: "GUEST_ECN",
+    },
+    Feature {
+        bit: HOST_TSO4,
+        name: "HOST_TSO4",
+    },
+    Feature {
+        bit: HOST_TSO6,
+        name: "HOST_TSO6",
+    },
+    Feature {
+        bit: HOST_ECN,
+        name: "HOST_ECN",
     },
     Feature {
         bit: MRG_RXBUF,
@@ -190,7 +239,37 @@ pub(crate) fn negotiate(offered: Features, version: Version) -> Result<Features,
         }
         Version::Modern => offered,
     };
-    Ok(offered.and(Features::supported()))
+    Ok(drop_orphans(offered.and(Features::supported())))
+}
+
+/// Each feature that needs another, with what it needs: one of the bits in the mask.
+///
+/// The specification's dependencies (virtio 1.2 §5.1.3.1: TSO needs the checksum offload in
+/// the same direction, ECN needs TSO), and one of rvnet's own: it receives packets larger than
+/// a buffer only as mergeable buffers (it has no "big packets" mode), so large receive offload
+/// needs `MRG_RXBUF`. Listed so that one pass settles everything: a feature is checked only
+/// after those it depends on.
+const DEPENDS: &[(u32, u64)] = &[
+    (HOST_TSO4, 1 << CSUM),
+    (HOST_TSO6, 1 << CSUM),
+    (HOST_ECN, 1 << HOST_TSO4 | 1 << HOST_TSO6),
+    (GUEST_TSO4, 1 << GUEST_CSUM),
+    (GUEST_TSO4, 1 << MRG_RXBUF),
+    (GUEST_TSO6, 1 << GUEST_CSUM),
+    (GUEST_TSO6, 1 << MRG_RXBUF),
+    (GUEST_ECN, 1 << GUEST_TSO4 | 1 << GUEST_TSO6),
+];
+
+/// `set` without the features whose dependencies it lacks (a driver must not accept those,
+/// virtio 1.2 §5.1.3.1).
+fn drop_orphans(set: Features) -> Features {
+    DEPENDS.iter().fold(set, |set, &(bit, needs)| {
+        if set.0 & needs == 0 {
+            set.without(bit)
+        } else {
+            set
+        }
+    })
 }
 
 #[cfg(test)]
@@ -199,8 +278,10 @@ mod tests {
 
     #[test]
     fn modern_takes_only_supported_offered_bits() {
-        // Offered: MAC, STATUS, VERSION_1, plus CSUM (0) and GUEST_TSO4 (7), which rvnet lacks.
-        let offered = Features::from_bits(1 << MAC | 1 << STATUS | 1 << VERSION_1 | 1 | 1 << 7);
+        // Offered: MAC, STATUS, VERSION_1, plus GUEST_UFO (10) and CTRL_VQ (17), which rvnet
+        // lacks.
+        let offered =
+            Features::from_bits(1 << MAC | 1 << STATUS | 1 << VERSION_1 | 1 << 10 | 1 << 17);
         let got = negotiate(offered, Version::Modern);
         assert_eq!(
             got,
@@ -226,6 +307,37 @@ mod tests {
         assert!(got.has(MAC) && got.has(MTU));
         assert!(!got.has(VERSION_1));
         assert_eq!(got.word(1), 0);
+    }
+
+    #[test]
+    fn offloads_without_their_dependencies_are_refused() {
+        let all = |bits: &[u32]| Features::from_bits(bits.iter().fold(0, |a, b| a | 1 << b));
+        let get = |bits: &[u32]| negotiate(all(bits), Version::Modern).map(Features::bits);
+        // Everything with its dependencies: kept.
+        let full = [
+            CSUM, GUEST_CSUM, GUEST_TSO4, GUEST_TSO6, GUEST_ECN, HOST_TSO4, HOST_TSO6, HOST_ECN,
+            MRG_RXBUF, VERSION_1,
+        ];
+        assert_eq!(get(&full), Ok(all(&full).bits()));
+        // TSO without the checksum offload of its direction, ECN without TSO: dropped.
+        assert_eq!(
+            get(&[HOST_TSO4, HOST_ECN, GUEST_TSO6, MRG_RXBUF, VERSION_1]),
+            Ok(all(&[MRG_RXBUF, VERSION_1]).bits())
+        );
+        assert_eq!(
+            get(&[CSUM, HOST_ECN, GUEST_CSUM, GUEST_ECN, MRG_RXBUF, VERSION_1]),
+            Ok(all(&[CSUM, GUEST_CSUM, MRG_RXBUF, VERSION_1]).bits())
+        );
+        // Large receive offload without mergeable buffers (and so its ECN): dropped.
+        assert_eq!(
+            get(&[GUEST_CSUM, GUEST_TSO4, GUEST_ECN, VERSION_1]),
+            Ok(all(&[GUEST_CSUM, VERSION_1]).bits())
+        );
+        // One of two TSO directions is enough for ECN.
+        assert_eq!(
+            get(&[CSUM, HOST_TSO6, HOST_ECN, VERSION_1]),
+            Ok(all(&[CSUM, HOST_TSO6, HOST_ECN, VERSION_1]).bits())
+        );
     }
 
     #[test]

@@ -29,6 +29,8 @@
 //! under RTNL, the poll reads it under the RCU read lock, and neither needs a driver lock.
 
 pub(crate) mod config;
+pub(crate) mod net_hdr;
+pub(crate) mod offloads;
 pub(crate) mod rx;
 pub(crate) mod stats;
 pub(crate) mod tx;
@@ -89,6 +91,7 @@ use self::{
         RawNetConfig,
         Unstable, //
     },
+    net_hdr::RxOffloads,
     rx::{
         RxQueue,
         Sink, //
@@ -355,6 +358,12 @@ impl Operations for RvnetNetdev {
     /// nothing needs to stop.
     fn xdp_setup(dev: &NetDevice, nic: &Nic<'_>, prog: Option<&XdpProg>) -> Result<(), XdpRefusal> {
         match prog {
+            // Partial checksums and merged segments cannot be turned off without the control
+            // queue, and XDP programs see neither: refused as virtio_net refuses them.
+            Some(_) if RxOffloads::negotiated(nic.features).any() => Err(XdpRefusal {
+                err: EOPNOTSUPP,
+                msg: c"Can't set XDP while host is implementing GRO_HW/CSUM",
+            }),
             Some(prog) if !prog.has_frags() && dev.mtu() > nic.xdp_max_mtu => Err(XdpRefusal {
                 err: EINVAL,
                 msg: c"MTU too large for XDP without frags (frames must fit in one page)",

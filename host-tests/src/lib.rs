@@ -24,6 +24,7 @@ mod virtqueue {
 #[path = "../../src/nic"]
 mod nic {
     pub(crate) mod config;
+    pub(crate) mod net_hdr;
     pub(crate) mod stats;
 }
 

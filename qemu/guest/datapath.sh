@@ -51,7 +51,7 @@ check "max MTU 65535 accepted" ip link set "$A" mtu 65535
 check "MTU 65536 refused" sh -c "! ip link set $A mtu 65536 2>/dev/null"
 check "jumbo: 9000-byte packets cross both ways" jumbo 9000
 check "jumbo: TCP 16 MiB A -> B at MTU 9000, checksums match" tcp_copy ab 16
-check "jumbo: 65535-byte packets cross both ways" jumbo 65535
+check "jumbo: $PATH_MAX_MTU-byte packets cross both ways" jumbo $PATH_MAX_MTU
 ip link set "$A" mtu 1500
 in_ns ip link set "$B" mtu 1500
 check "jumbo: counters still add up" counters_consistent

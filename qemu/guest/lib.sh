@@ -5,7 +5,8 @@
 # "GUEST-SUMMARY <passed> <failed>" and its status is the script's.
 #
 # /init exports RVNET_LAYOUT, the virtio-mmio layout QEMU was told to use: legacy or
-# modern (scripts/boot.sh --layout).
+# modern (scripts/boot.sh --layout), and RVNET_BACKEND, how the NICs are joined: hub or tap
+# (scripts/boot.sh --backend).
 
 # The two NICs (scripts/boot.sh), their addresses on the hub, and rvnet's procfs file.
 MAC_A=52:54:00:12:34:01
@@ -13,6 +14,12 @@ MAC_B=52:54:00:12:34:02
 IP_A=10.0.0.1
 IP_B=10.0.0.2
 STATS=/proc/driver/network_stats
+# The largest MTU the path between the NICs carries: any on the hub; on the tap backend, what
+# the host's bridge and taps take.
+case ${RVNET_BACKEND:-hub} in
+tap) PATH_MAX_MTU=65521 ;;
+*) PATH_MAX_MTU=65535 ;;
+esac
 
 RVNET_PASSED=0
 RVNET_FAILED=0

@@ -115,6 +115,23 @@ extern "C" {
     pub(crate) fn rvnet_netdev_set_addr(dev: *mut net_device, addr: *const u8);
     pub(crate) fn rvnet_netdev_random_addr(dev: *mut net_device);
     pub(crate) fn rvnet_netdev_set_mtu(dev: *mut net_device, mtu: c_uint, max_mtu: c_uint);
+    pub(crate) fn rvnet_netdev_set_features(
+        dev: *mut net_device,
+        hw_features: u64,
+        features: u64,
+        tso_max_size: c_uint,
+    );
+    pub(crate) fn rvnet_skb_vnet_hdr(
+        skb: *const sk_buff,
+        hdr: *mut u8,
+        little_endian: bool,
+    ) -> c_int;
+    pub(crate) fn rvnet_skb_set_vnet_hdr(
+        skb: *mut sk_buff,
+        hdr: *const u8,
+        csum_valid: bool,
+        little_endian: bool,
+    ) -> c_int;
     pub(crate) fn rvnet_netdev_hold(dev: *mut net_device);
     pub(crate) fn rvnet_netdev_put(dev: *mut net_device);
     pub(crate) fn rvnet_carrier_ok(dev: *mut net_device) -> bool;

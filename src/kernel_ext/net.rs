@@ -17,6 +17,7 @@
 
 pub(crate) mod device;
 pub(crate) mod ethtool;
+pub(crate) mod features;
 pub(crate) mod napi;
 pub(crate) mod ops;
 pub(crate) mod registration;

@@ -15,6 +15,7 @@
 #include <linux/filter.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <linux/virtio_net.h>
 #include <net/netdev_queues.h>
 #include <net/xdp.h>
 #include <trace/events/xdp.h>
@@ -328,6 +329,35 @@ void rvnet_netdev_set_mtu(struct net_device *dev, unsigned int mtu, unsigned int
 {
 	dev->mtu = mtu;
 	dev->max_mtu = max_mtu;
+}
+
+/* The fields of struct virtio_net_hdr that Rust reads and writes as bytes. */
+static_assert(sizeof(struct virtio_net_hdr) == RVNET_VNET_HDR_LEN);
+
+void rvnet_netdev_set_features(struct net_device *dev, u64 hw_features, u64 features,
+			       unsigned int tso_max_size)
+{
+	dev->hw_features = hw_features;
+	dev->features = features;
+	/* As virtio_net: VLAN devices on top offload the same. */
+	dev->vlan_features = features;
+	netif_set_tso_max_size(dev, tso_max_size);
+}
+
+int rvnet_skb_vnet_hdr(const struct sk_buff *skb, u8 *hdr, bool little_endian)
+{
+	return virtio_net_hdr_from_skb(skb, (struct virtio_net_hdr *)hdr, little_endian, false, 0);
+}
+
+int rvnet_skb_set_vnet_hdr(struct sk_buff *skb, const u8 *hdr, bool csum_valid,
+			   bool little_endian)
+{
+	struct virtio_net_hdr h;
+
+	memcpy(&h, hdr, sizeof(h));
+	if (csum_valid)
+		skb->ip_summed = CHECKSUM_UNNECESSARY;
+	return virtio_net_hdr_to_skb(skb, &h, little_endian);
 }
 
 void rvnet_netdev_hold(struct net_device *dev)

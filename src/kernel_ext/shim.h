@@ -19,6 +19,9 @@ struct rvnet_queue_stats {
 	u64 tx_wake;
 };
 
+/* Size of struct virtio_net_hdr, without num_buffers (kernel_ext::net::skb::VNET_HDR_LEN). */
+#define RVNET_VNET_HDR_LEN 10
+
 struct bpf_prog;
 struct netlink_ext_ack;
 
@@ -33,6 +36,11 @@ const u8 *rvnet_netdev_addr(struct net_device *dev);
 void rvnet_netdev_set_addr(struct net_device *dev, const u8 *addr);
 void rvnet_netdev_random_addr(struct net_device *dev);
 void rvnet_netdev_set_mtu(struct net_device *dev, unsigned int mtu, unsigned int max_mtu);
+void rvnet_netdev_set_features(struct net_device *dev, u64 hw_features, u64 features,
+			       unsigned int tso_max_size);
+int rvnet_skb_vnet_hdr(const struct sk_buff *skb, u8 *hdr, bool little_endian);
+int rvnet_skb_set_vnet_hdr(struct sk_buff *skb, const u8 *hdr, bool csum_valid,
+			   bool little_endian);
 void rvnet_netdev_hold(struct net_device *dev);
 void rvnet_netdev_put(struct net_device *dev);
 bool rvnet_carrier_ok(struct net_device *dev);

@@ -62,6 +62,18 @@ pub(crate) fn max_frame(
     (bufs * buf_size).saturating_sub(hdr_len)
 }
 
+/// `GSO_LEGACY_MAX_SIZE`: the largest packet a device is handed to segment (64 KiB, as the
+/// virtio header's 16-bit fields allow).
+pub(crate) const GSO_MAX_SIZE: u32 = 65536;
+
+/// The largest packet the stack may hand over for the device to segment: 64 KiB, as far as
+/// half the transmit ring of `tx_ring` entries, chained buffers of `buf_size` bytes after a
+/// header of `hdr_len`, holds one (as for [`max_frame`]).
+pub(crate) fn tso_max_size(buf_size: usize, hdr_len: usize, tx_ring: u16) -> u32 {
+    let fits = (usize::from(tx_ring / 2) * buf_size).saturating_sub(hdr_len);
+    u32::try_from(fits).unwrap_or(u32::MAX).min(GSO_MAX_SIZE)
+}
+
 /// The largest MTU: what the device allows, as far as frames of `max_frame` bytes, with their
 /// Ethernet header and a VLAN tag, hold.
 pub(crate) fn max_mtu(device_max: u16, max_frame: usize) -> u16 {
@@ -276,6 +288,19 @@ mod tests {
         assert_eq!(net_hdr_len(feats(&[VERSION_1])), 12);
         assert_eq!(net_hdr_len(feats(&[MAC])), 10);
         assert_eq!(net_hdr_len(feats(&[MAC, crate::features::MRG_RXBUF])), 12);
+    }
+
+    #[test]
+    fn segmentation_size_is_what_half_the_ring_chains() {
+        // 256 entries: 128 buffers of 2 KiB hold far more than 64 KiB.
+        assert_eq!(tso_max_size(BUF_SIZE, 12, 256), GSO_MAX_SIZE);
+        // 16 entries: 8 buffers less the header.
+        assert_eq!(tso_max_size(BUF_SIZE, 12, 16), 8 * 2048 - 12);
+        assert_eq!(tso_max_size(BUF_SIZE, 12, 1), 0);
+        // The largest merged packet a device may send fits in the buffers a packet may take,
+        // after its header.
+        let most = MAX_BUFS_PER_PACKET * BUF_SIZE;
+        assert!(crate::nic::net_hdr::MAX_GSO_FRAME + 12 <= most);
     }
 
     #[test]

@@ -11,6 +11,11 @@
 //! still writes, refilling never allocates, and a failed allocation drops one packet, counted,
 //! without losing the ring slot.
 //!
+//! The header says what the device did for the packet (`GUEST_CSUM`, `GUEST_TSO4/6`): it is
+//! checked against what was negotiated (`net_hdr`) before anything in it is used, and the
+//! kernel's `virtio_net_hdr_to_skb()` then checks it against the packet; a refused header
+//! drops the packet, counted. Merged segments (up to 64 KiB) arrive as mergeable buffers.
+//!
 //! With an XDP program attached, the packet is copied instead into the queue's XDP buffer
 //! (`kernel_ext::net::xdp::XdpBuf`): a page with the head- and tailroom XDP expects (as
 //! `xdp_linearize_page()` does for merged packets) and, for a frame larger than that and a
@@ -27,10 +32,17 @@ use kernel::{
 };
 
 use crate::{
+    features::{
+        self,
+        Features, //
+    },
     kernel_ext::net::{
         device::NetDevice,
         napi::NapiPoll,
-        skb::RxSkBuff,
+        skb::{
+            RxSkBuff,
+            VNET_HDR_LEN, //
+        },
         xdp::{
             XdpAction,
             XdpBuf,
@@ -50,10 +62,20 @@ use super::{
         ETH_HLEN,
         MAX_BUFS_PER_PACKET, //
     },
+    net_hdr::{
+        self,
+        HdrError,
+        RxCsum,
+        RxHdr,
+        RxOffloads, //
+    },
     stats::Counter,
     tx::TxQueue,
     Counters,
 };
+
+// The header fields are what the kernel's `struct virtio_net_hdr` holds.
+const _: () = assert!(VNET_HDR_LEN == net_hdr::HDR_FIELDS_LEN);
 
 /// Offset of `num_buffers` in `struct virtio_net_hdr_mrg_rxbuf`.
 const NUM_BUFFERS_OFFSET: usize = 10;
@@ -97,8 +119,12 @@ pub(crate) struct RxQueue {
     vq: Virtqueue,
     /// Whether `VIRTIO_NET_F_MRG_RXBUF` was negotiated.
     mergeable: bool,
+    /// What the device may do for a packet, by the features negotiated.
+    offloads: RxOffloads,
+    /// Whether the header's fields are little-endian.
+    little_endian: bool,
     /// The largest frame the interface accepts (MTU and Ethernet header); a longer packet is
-    /// a device error.
+    /// a device error, unless it is merged segments.
     max_frame: usize,
     /// Where XDP programs run: a packet is copied here.
     xdp: XdpBuf,
@@ -106,15 +132,17 @@ pub(crate) struct RxQueue {
 
 impl RxQueue {
     /// Wraps the receive virtqueue, for frames of up to `max_frame` bytes, spread over
-    /// several buffers when `mergeable`.
+    /// several buffers with mergeable buffers, and the offloads `negotiated`.
     ///
     /// # Errors
     ///
     /// `ENOMEM` when the XDP buffer cannot be allocated.
-    pub(crate) fn new(vq: Virtqueue, mergeable: bool, max_frame: usize) -> Result<Self> {
+    pub(crate) fn new(vq: Virtqueue, negotiated: Features, max_frame: usize) -> Result<Self> {
         Ok(Self {
             vq,
-            mergeable,
+            mergeable: negotiated.has(features::MRG_RXBUF),
+            offloads: RxOffloads::negotiated(negotiated),
+            little_endian: net_hdr::little_endian(negotiated),
             max_frame,
             xdp: XdpBuf::new()?,
         })
@@ -257,24 +285,58 @@ impl RxQueue {
             .iter()
             .map(|&(_, len)| usize::try_from(len).unwrap_or(usize::MAX))
             .fold(0, usize::saturating_add);
-        let first_len = bufs.first().map_or(0, |&(_, len)| len);
-        if usize::try_from(first_len).map_or(true, |l| l < hdr_len + ETH_HLEN)
-            || len - hdr_len > self.max_frame
-        {
-            // "rx error: len less than header" in the C driver, or a frame the MTU forbids.
+        let (first, first_len) = bufs.first().copied().unwrap_or((0, 0));
+        if usize::try_from(first_len).map_or(true, |l| l < hdr_len + ETH_HLEN) {
+            // "rx error: len less than header" in the C driver.
             counters.add(Counter::RxErrors, 1);
             return false;
         }
         let pkt_len = len - hdr_len;
+        let Ok(fields) = self.hdr_fields(first) else {
+            counters.add(Counter::RxErrors, 1);
+            return false;
+        };
+        let hdr = RxHdr::parse(&fields, self.little_endian);
+        let csum = match hdr.check(self.offloads, pkt_len, self.max_frame) {
+            Ok(csum) => csum,
+            Err(err) => {
+                // A frame the MTU forbids is a length error, as before offloads; anything
+                // else is a header the device had no right to write.
+                if err != HdrError::TooLong {
+                    counters.add(Counter::RxBadHeaders, 1);
+                }
+                counters.add(Counter::RxErrors, 1);
+                return false;
+            }
+        };
         let guard = rcu::read_lock();
         if let Some(prog) = sink.dev.xdp_prog(&guard) {
             return self.receive_xdp(sink, prog, bufs, pkt_len);
         }
         drop(guard);
+        // Without receive offloads the header says nothing the stack needs.
+        let offloaded = self.offloads.any() && (hdr != RxHdr::default() || csum == RxCsum::Valid);
+        let little_endian = self.little_endian;
         sink.deliver(pkt_len, |skb| {
-            for_each_part(&self.vq, bufs, hdr_len, |_, part| skb.put_from(part))
+            for_each_part(&self.vq, bufs, hdr_len, |_, part| skb.put_from(part))?;
+            if offloaded {
+                skb.set_vnet_hdr(&fields, csum == RxCsum::Valid, little_endian)
+                    .inspect_err(|_| counters.add(Counter::RxBadHeaders, 1))?;
+                if hdr.gso_type != net_hdr::GSO_NONE {
+                    counters.add(Counter::RxGso, 1);
+                }
+            }
+            Ok(())
         });
         false
+    }
+
+    /// The header fields (before `num_buffers`) in buffer `id`.
+    fn hdr_fields(&self, id: u16) -> Result<[u8; VNET_HDR_LEN]> {
+        let buf = self.vq.buf(id, VNET_HDR_LEN)?;
+        let mut fields = [0; VNET_HDR_LEN];
+        io_project!(buf, [try: 0..VNET_HDR_LEN]).copy_to_slice(&mut fields);
+        Ok(fields)
     }
 
     /// Runs `prog` on the `pkt_len`-byte packet in `bufs` (`receive_small_xdp()`,

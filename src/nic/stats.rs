@@ -71,6 +71,13 @@ counters! {
     /// Of those, packets dropped: by the program (`XDP_DROP`, `XDP_ABORTED`), for a verdict
     /// rvnet does not support (`XDP_REDIRECT`), or for want of room in the transmit ring.
     XdpDrops => "xdp_drops",
+    /// Received packets whose `virtio_net_hdr` was refused (`nic/net_hdr.rs`, or the kernel's
+    /// `virtio_net_hdr_to_skb()`); each also counts in `rx_errors`.
+    RxBadHeaders => "rx_bad_headers",
+    /// Received packets of merged segments (`GUEST_TSO4/6`).
+    RxGso => "rx_gso",
+    /// Packets handed to the device to segment (`HOST_TSO4/6`).
+    TxGso => "tx_gso",
 }
 
 /// How many counters there are.
@@ -200,7 +207,7 @@ mod tests {
             assert_eq!(snap.get(*counter), i as u64 + 100, "{counter:?}");
         }
         assert_eq!(snap.get(Counter::RxPackets), 100);
-        assert_eq!(snap.get(Counter::XdpDrops), 100 + NR_COUNTERS as u64 - 1);
+        assert_eq!(snap.get(Counter::TxGso), 100 + NR_COUNTERS as u64 - 1);
     }
 
     #[test]
@@ -225,7 +232,8 @@ mod tests {
              rx_packets: 0\nrx_bytes: 0\nrx_dropped: 0\nrx_errors: 0\n\
              tx_packets: 0\ntx_bytes: 0\ntx_dropped: 7\ntx_errors: 0\ninterrupts: 3\n\
              napi_polls: 0\ntx_queue_stops: 0\ntx_queue_wakes: 0\nbad_device_entries: 0\n\
-             rx_kicks: 0\ntx_kicks: 0\nxdp_packets: 0\nxdp_tx: 0\nxdp_drops: 0\n\n"
+             rx_kicks: 0\ntx_kicks: 0\nxdp_packets: 0\nxdp_tx: 0\nxdp_drops: 0\n\
+             rx_bad_headers: 0\nrx_gso: 0\ntx_gso: 0\n\n"
         );
     }
 

@@ -2,12 +2,16 @@
 
 //! The transmit queue: `start_xmit()` and `free_old_xmit()` of `drivers/net/virtio_net.c`.
 //!
-//! Each packet is copied, after a zeroed `virtio_net_hdr` (no offloads are negotiated), into
-//! the fixed buffer of a free descriptor, or into a chain of them when it is larger than one
-//! buffer (jumbo frames), and the socket buffer is released at once: the
+//! Each packet is copied, after its `virtio_net_hdr`, into the fixed buffer of a free
+//! descriptor, or into a chain of them when it is larger than one buffer (jumbo frames, and
+//! packets the device segments, up to 64 KiB), and the socket buffer is released at once: the
 //! device never reads memory the stack owns, completions only recycle descriptors, and nothing
 //! is left to free when the device is reset with packets in flight. Under the MMIO transport
 //! the copy costs far less than the exit that every notification takes.
+//!
+//! The header asks for the offloads negotiated (`virtio_net_hdr_from_skb()`, as `xmit_skb()`):
+//! a partial checksum for the device to complete (`CSUM`), a packet to segment
+//! (`HOST_TSO4/6`). Without them the stack sends neither, and the header is zeroes.
 //!
 //! Since a completion frees nothing the stack waits for, transmit interrupts are off while
 //! the queue runs (as in virtio_net's mode without `napi_tx`): `start_xmit()` recycles what
@@ -46,8 +50,15 @@ use super::{stats::Counter, Counters};
 /// work a device that completes as fast as it is asked can cause.
 const REAP_ROUNDS: usize = 2;
 
+/// The largest `virtio_net_hdr`: the fields and `num_buffers`, which the driver leaves zero.
+const MAX_HDR_LEN: usize = 12;
+
 /// A header of zeroes: no offload is asked for.
-const ZERO_HDR: [u8; 12] = [0; 12];
+const ZERO_HDR: [u8; MAX_HDR_LEN] = [0; MAX_HDR_LEN];
+
+/// Where the header has `gso_type`: not `VIRTIO_NET_HDR_GSO_NONE` (0) for a packet the device
+/// segments.
+const GSO_TYPE_AT: usize = 1;
 
 /// The transmit virtqueue.
 ///
@@ -59,19 +70,31 @@ pub(crate) struct TxQueue {
     /// The descriptors the largest packet takes: with fewer free, the queue is stopped
     /// (`virtio_net` stops below `MAX_SKB_FRAGS + 2`).
     stop_threshold: u16,
+    /// Whether the header's fields are little-endian (`net_hdr::little_endian`).
+    little_endian: bool,
 }
 
 impl TxQueue {
-    /// Wraps the transmit virtqueue, for packets of up to `max_frame` bytes after a header of
-    /// `hdr_len` bytes, with its interrupts off until the ring first fills.
-    pub(crate) fn new(mut vq: Virtqueue, max_frame: usize, hdr_len: usize) -> Self {
+    /// Wraps the transmit virtqueue, for packets of up to `max_len` bytes after a header of
+    /// `hdr_len` bytes whose fields are `little_endian` or not, with its interrupts off until
+    /// the ring first fills.
+    pub(crate) fn new(
+        mut vq: Virtqueue,
+        max_len: usize,
+        hdr_len: usize,
+        little_endian: bool,
+    ) -> Self {
         vq.disable_cb();
-        let descs = (hdr_len + max_frame).div_ceil(vq.buf_size().max(1));
+        let descs = (hdr_len + max_len).div_ceil(vq.buf_size().max(1));
         // INVARIANT: Clamped to 1..=num; probe limits the MTU so that a frame fits anyway.
         let stop_threshold = u16::try_from(descs)
             .unwrap_or(u16::MAX)
             .clamp(1, vq.num().max(1));
-        Self { vq, stop_threshold }
+        Self {
+            vq,
+            stop_threshold,
+            little_endian,
+        }
     }
 
     /// Number of ring entries.
@@ -171,6 +194,15 @@ impl TxQueue {
             drop(skb);
             return TxOutcome::Consumed;
         }
+        // Offloads the stack asks for are ones the device was given: an error here is a
+        // segmentation type the features never allowed.
+        let Ok(fields) = skb.vnet_hdr(self.little_endian) else {
+            counters.add(Counter::TxDropped, 1);
+            drop(skb);
+            return TxOutcome::Consumed;
+        };
+        // The fields, then a zero `num_buffers`.
+        let hdr: [u8; MAX_HDR_LEN] = core::array::from_fn(|i| fields.get(i).copied().unwrap_or(0));
         let Some(id) = self.vq.alloc_chain(descs) else {
             // The queue is stopped whenever the largest packet no longer fits, so this should
             // not happen; if it does, stop it the same way, with the interrupt that will
@@ -179,7 +211,7 @@ impl TxQueue {
             return TxOutcome::Busy(skb);
         };
         if self
-            .fill(id, hdr_len, total, |at, dst| skb.copy_to(at, dst))
+            .fill(id, &hdr, hdr_len, total, |at, dst| skb.copy_to(at, dst))
             .is_err()
         {
             self.vq.free(id);
@@ -188,6 +220,9 @@ impl TxQueue {
             return TxOutcome::Consumed;
         }
         skb.consume();
+        if hdr.get(GSO_TYPE_AT).is_some_and(|&gso| gso != 0) {
+            counters.add(Counter::TxGso, 1);
+        }
         counters.add(Counter::TxPackets, 1);
         counters.add(Counter::TxBytes, u64::from(len));
 
@@ -222,7 +257,9 @@ impl TxQueue {
             return false;
         };
         if self
-            .fill(id, hdr_len, total, |at, dst| xdp.copy_to(at, dst))
+            .fill(id, &ZERO_HDR, hdr_len, total, |at, dst| {
+                xdp.copy_to(at, dst)
+            })
             .is_err()
         {
             self.vq.free(id);
@@ -242,18 +279,19 @@ impl TxQueue {
         self.vq.kick(transport)
     }
 
-    /// Writes a zero header of `hdr_len` bytes and the packet after it, `total` bytes in all,
-    /// into the buffers of the chain at `head`, and posts it. `copy(at, dst)` fills `dst`
+    /// Writes the first `hdr_len` bytes of `hdr` and the packet after them, `total` bytes in
+    /// all, into the buffers of the chain at `head`, and posts it. `copy(at, dst)` fills `dst`
     /// with the packet's bytes from offset `at` on.
     fn fill(
         &mut self,
         head: u16,
+        hdr: &[u8; MAX_HDR_LEN],
         hdr_len: usize,
         total: usize,
         mut copy: impl FnMut(usize, CoherentView<'_, [u8]>) -> Result,
     ) -> Result {
         let size = self.vq.buf_size();
-        let hdr = ZERO_HDR.get(..hdr_len).ok_or(EINVAL)?;
+        let hdr = hdr.get(..hdr_len).ok_or(EINVAL)?;
         let first = self.vq.buf(head, hdr_len)?;
         io_project!(first, [try: 0..hdr_len]).copy_from_slice(hdr);
         // Bytes of the chain written so far, and where the current buffer's part starts.

@@ -36,6 +36,7 @@ use super::{
         EthtoolOps,
         EthtoolVTable, //
     },
+    features::NetdevFeatures,
     ops::{
         Adapter,
         Operations, //
@@ -51,6 +52,12 @@ pub(crate) struct Config {
     pub(crate) mtu: u32,
     /// The largest MTU (`dev->max_mtu`).
     pub(crate) max_mtu: u32,
+    /// The features `ethtool -K` may turn on and off (`dev->hw_features`).
+    pub(crate) hw_features: NetdevFeatures,
+    /// The features on at first (`dev->features`).
+    pub(crate) features: NetdevFeatures,
+    /// The largest packet the stack may hand over for segmentation.
+    pub(crate) tso_max_size: u32,
 }
 
 /// A registered Ethernet device (`eth%d`) with driver `T`, and its interrupt.
@@ -103,7 +110,7 @@ impl<'a, T: EthtoolOps> Registration<'a, T> {
         let raw = dev.as_ptr();
 
         // SAFETY: `raw` is a freshly allocated, unregistered Ethernet device: setting its address,
-        // MTU and carrier and its driver data needs no lock yet. `data` is pinned in its box
+        // MTU, features, carrier and driver data needs no lock yet. `data` is pinned in its box
         // and outlives the registration (see `Drop`).
         unsafe {
             match config.mac {
@@ -111,6 +118,12 @@ impl<'a, T: EthtoolOps> Registration<'a, T> {
                 None => ffi::rvnet_netdev_random_addr(raw),
             }
             ffi::rvnet_netdev_set_mtu(raw, config.mtu, config.max_mtu);
+            ffi::rvnet_netdev_set_features(
+                raw,
+                config.hw_features.bits(),
+                config.features.bits(),
+                config.tso_max_size,
+            );
             ffi::netif_carrier_off(raw);
             ffi::rvnet_netdev_set_drvdata(
                 raw,

@@ -23,6 +23,9 @@ use kernel::{
 
 use crate::kernel_ext::ffi;
 
+/// Size of `struct virtio_net_hdr` without `num_buffers` (`shim.c` asserts it).
+pub(crate) const VNET_HDR_LEN: usize = 10;
+
 /// A socket buffer being filled with a received packet; freed when dropped. Only a NAPI poll
 /// makes one (`NapiPoll::alloc_skb`) and hands it up (`NapiPoll::receive`).
 ///
@@ -81,6 +84,28 @@ impl RxSkBuff {
         // PANIC: Both sides are `src.len()` bytes long.
         src.copy_to_slice(data);
         Ok(())
+    }
+
+    /// Sets the checksum state and segmentation of the packet from the `virtio_net_hdr` the
+    /// device sent with it (`virtio_net_hdr_to_skb()`): a partial checksum, segments for the
+    /// stack to check (`SKB_GSO_DODGY`); `csum_valid` marks the checksums validated
+    /// (`CHECKSUM_UNNECESSARY`). Call after the packet is in, before it is received.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` when the header does not match the packet's own headers (the kernel's checks).
+    pub(crate) fn set_vnet_hdr(
+        &mut self,
+        hdr: &[u8; VNET_HDR_LEN],
+        csum_valid: bool,
+        little_endian: bool,
+    ) -> Result {
+        // SAFETY: By the type invariant, `self.skb` is a valid, owned skb; `hdr` is valid for
+        // reading `VNET_HDR_LEN` bytes, the size of `struct virtio_net_hdr`, which the shim
+        // copies before use.
+        to_result(unsafe {
+            ffi::rvnet_skb_set_vnet_hdr(self.skb.as_ptr(), hdr.as_ptr(), csum_valid, little_endian)
+        })
     }
 
     /// Appends `src` to the buffer (`skb_put_data()`).
@@ -152,6 +177,23 @@ impl SkBuff {
         // not own (the caller posts it only afterwards); `self.0` is a valid skb with at least
         // `offset + count` bytes.
         to_result(unsafe { ffi::skb_copy_bits(self.0.as_ptr(), offset, to, count) })
+    }
+
+    /// The `virtio_net_hdr` that asks the device for this packet's offloads
+    /// (`virtio_net_hdr_from_skb()`): its partial checksum, its segmentation.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for a segmentation type virtio cannot express (never one of the features the
+    /// device was given).
+    pub(crate) fn vnet_hdr(&self, little_endian: bool) -> Result<[u8; VNET_HDR_LEN]> {
+        let mut hdr = [0; VNET_HDR_LEN];
+        // SAFETY: By the type invariant, `self.0` is a valid skb; `hdr` is valid for writing
+        // `VNET_HDR_LEN` bytes, the size of `struct virtio_net_hdr`.
+        to_result(unsafe {
+            ffi::rvnet_skb_vnet_hdr(self.0.as_ptr(), hdr.as_mut_ptr(), little_endian)
+        })?;
+        Ok(hdr)
     }
 
     /// Frees the buffer after a successful transmission (`dev_consume_skb_any()`: not counted
