@@ -9,7 +9,8 @@
 #   make test        host unit tests + QEMU boot tests; ends with "N passed, M failed"
 #   make check       rustfmt --check, clippy (CLIPPY=1) and the host tests
 #   make audit       soundness report: unsafe outside kernel_ext, SAFETY comments, unwrap, clippy
-#   make fuzz-host   the simulated hostile device, 10^7 steps against the ring code
+#   make fuzz-host   the simulated hostile device, 10^7 steps against the ring code and
+#                    10^7 headers against the receive header checks
 #   make fuzz        the same invariants under libFuzzer (cargo fuzz, nightly), 10^7 runs
 #   make soak        CYCLES (default 1000) rounds of rebinding, flaps and rmmod under traffic
 #   make bench       rvnet against the in-tree C driver, same device, alternating rounds
@@ -76,7 +77,7 @@ audit:
 
 fuzz-host:
 	cd host-tests && RVNET_HOSTILE_STEPS=$${STEPS:-10000000} cargo test --release --quiet \
-		hostile_device -- --nocapture
+		-- --nocapture hostile_device hostile_headers
 
 fuzz:
 	@bash $(SCRIPTS)/fuzz.sh

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# make fuzz: the cargo fuzz target fuzz/fuzz_targets/hostile_ring.rs, RUNS executions
-# (default 10^7), from the small corpus in fuzz/corpus/, without a sanitizer: the target is
+# make fuzz: the cargo fuzz targets fuzz/fuzz_targets/hostile_ring.rs (the ring bookkeeping)
+# and hostile_header.rs (the receive header checks), RUNS executions each (default 10^7),
+# from the small corpus in fuzz/corpus/, without a sanitizer: the targets are
 # safe Rust (forbid(unsafe_code)), whose bounds checks and overflow checks (debug assertions
 # stay on) are what it exercises (ASan made it 1.75 times slower). Inputs are capped at 512
 # bytes, about a hundred device steps each, so that 10^7 runs take minutes, not hours; long
@@ -34,16 +35,20 @@ export PATH=$RVNET_CACHE/cargo/bin:$PATH
 # A scratch copy of the corpus: what the fuzzer adds does not land in the repository.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir "$work/corpus"
-cp fuzz/corpus/hostile_ring/* "$work/corpus/" 2>/dev/null || true
-log "fuzz: $RUNS runs of hostile_ring (log: $RVNET_CACHE/logs/fuzz.log)"
 mkdir -p "$RVNET_CACHE/logs"
-st=0
-cargo +nightly fuzz run --fuzz-dir fuzz --sanitizer none hostile_ring "$work/corpus" -- -runs="$RUNS" \
-	-max_len=512 >"$RVNET_CACHE/logs/fuzz.log" 2>&1 || st=$?
-grep -E '^(#[0-9]+\s+DONE|Done|==[0-9]+==|SUMMARY|thread .* panicked)' "$RVNET_CACHE/logs/fuzz.log" || true
-if [ "$st" != 0 ] || ! grep -q '^Done [0-9]* runs' "$RVNET_CACHE/logs/fuzz.log"; then
-	tail -n 20 "$RVNET_CACHE/logs/fuzz.log" >&2
-	die "the fuzzer failed or did not finish (status $st; log above)"
-fi
-echo "fuzz: corpus grew from $(ls fuzz/corpus/hostile_ring | wc -l) to $(ls "$work/corpus" | wc -l) inputs (not kept)"
+for target in hostile_ring hostile_header; do
+	mkdir -p "$work/$target"
+	cp fuzz/corpus/$target/* "$work/$target/" 2>/dev/null || true
+	flog=$RVNET_CACHE/logs/fuzz-$target.log
+	log "fuzz: $RUNS runs of $target (log: $flog)"
+	st=0
+	cargo +nightly fuzz run --fuzz-dir fuzz --sanitizer none "$target" "$work/$target" -- \
+		-runs="$RUNS" -max_len=512 >"$flog" 2>&1 || st=$?
+	grep -E '^(#[0-9]+\s+DONE|Done|==[0-9]+==|SUMMARY|thread .* panicked)' "$flog" || true
+	if [ "$st" != 0 ] || ! grep -q '^Done [0-9]* runs' "$flog"; then
+		tail -n 20 "$flog" >&2
+		die "the fuzzer failed or did not finish on $target (status $st; log above)"
+	fi
+	echo "fuzz: $target: corpus grew from $(ls fuzz/corpus/$target 2>/dev/null | wc -l) to" \
+		"$(ls "$work/$target" | wc -l) inputs (not kept)"
+done

@@ -73,20 +73,24 @@ mkdir -p "$RVNET_CACHE/logs/last-test"
 cp "$fresh/run/run.log" "$RVNET_CACHE/logs/last-test/make-run.log" 2>/dev/null || true
 rm -rf "$fresh"
 
-# The guest runs: script, layout, extra device properties.
-RUNS="probe legacy -
-datapath legacy -
-probe modern -
-datapath modern -
-integrity modern -
-odd modern status=off,event_idx=off,host_mtu=9000,mrg_rxbuf=off
-odd legacy status=off,event_idx=off,host_mtu=9000,mrg_rxbuf=off
-faults modern -
-soak modern -"
+# The guest runs: script, layout, extra device properties, backend. The hub strips every
+# offload; the tap backend (bridged host taps with vnet headers) is what users run, with
+# QEMU's default features, offloads included.
+RUNS="probe legacy - hub
+datapath legacy - hub
+probe modern - hub
+datapath modern - hub
+datapath modern - tap
+integrity modern - hub
+odd modern status=off,event_idx=off,host_mtu=9000,mrg_rxbuf=off hub
+odd legacy status=off,event_idx=off,host_mtu=9000,mrg_rxbuf=off hub
+faults modern - hub
+soak modern - hub"
 
-while read -r script layout opts; do
+while read -r script layout opts backend; do
 	[ "$opts" = - ] && opts=
 	name="$script/$layout"
+	[ "$backend" = hub ] || name+="/$backend"
 	# odd.sh also meets a virtio-blk device; integrity.sh moves 128 MiB and 50,000 datagrams
 	# here (make soak: 1 GiB); soak.sh does 50 rounds (make soak: 1,000).
 	devices= args=$layout
@@ -94,11 +98,12 @@ while read -r script layout opts; do
 	[ "$script" = integrity ] && args="$layout 128 50000"
 	[ "$script" = soak ] && args="$layout 50"
 	log "QEMU: $name${opts:+ ($opts)}"
-	out="$results/$script-$layout.out"
+	out="$results/$script-$layout-$backend.out"
 	st=0
 	bash "$RVNET_ROOT/scripts/boot.sh" --layout "$layout" --script "$script" \
-		--initrd "$initrd" --log "$results/$script-$layout.log" --timeout 900 \
-		--args "$args" ${opts:+--nic-opts "$opts"} $devices </dev/null >"$out" 2>&1 || st=$?
+		--initrd "$initrd" --log "$results/$script-$layout-$backend.log" --timeout 900 \
+		--args "$args" --backend "$backend" ${opts:+--nic-opts "$opts"} $devices \
+		</dev/null >"$out" 2>&1 || st=$?
 	# Each guest check is one test.
 	while IFS= read -r line; do
 		case "$line" in
@@ -109,7 +114,7 @@ while read -r script layout opts; do
 	# Every guest log is kept (the figures the README quotes are in them), and the summary
 	# lines a script prints ("probe: ... points failed", "tcp: ...", "soak: ...") are shown.
 	mkdir -p "$RVNET_CACHE/logs/last-test"
-	cp "$results/$script-$layout.log" "$RVNET_CACHE/logs/last-test/" 2>/dev/null || true
+	cp "$results/$script-$layout-$backend.log" "$RVNET_CACHE/logs/last-test/" 2>/dev/null || true
 	tr -d '\r' <"$out" | grep -E '^(probe|module init|tcp|udp|soak): ' | sed 's/^/    /' || true
 	# The boot itself: it must end by itself, with the guest's own verdict.
 	if [ "$st" = 0 ]; then

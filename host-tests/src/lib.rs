@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod hostile;
+pub mod hostile_hdr;
 
 #[path = "../../src/features.rs"]
 mod features;

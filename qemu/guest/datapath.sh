@@ -4,7 +4,9 @@
 # network namespace, NIC B in another, joined by the QEMU hub. Ping both ways, a 64 MiB TCP
 # transfer with matching checksums, jumbo frames (mergeable receive buffers, chained
 # transmit buffers), counters that add up, link flaps and rmmod under traffic, and
-# interoperation with the in-tree C driver on the other end.
+# interoperation with the in-tree C driver on the other end. On the tap backend
+# (RVNET_BACKEND=tap: bridged host taps, QEMU's default features) also the offloads:
+# segmentation both ways, and the transmit offloads toggled under traffic.
 . /rvnet/lib.sh
 
 MIB=64
@@ -57,9 +59,6 @@ in_ns ip link set "$B" mtu 1500
 check "jumbo: counters still add up" counters_consistent
 check "jumbo: no bad device entries" no_bad_entries
 
-# Link flaps with traffic running: the transfer rides them out (TCP retransmits what the
-# down link lost) and arrives intact; a watchdog ends it if it stalls (300 s).
-kill_nc() { kill $(pidof nc) 2>/dev/null; true; }
 # flowing: the transfer has started, B having received 300 packets more than before it (the
 # sender first writes 32 MiB of random data, which takes a while under TCG: a flap before the
 # connection exists would only fail the connect, and test nothing). At most 120 s.
@@ -71,6 +70,61 @@ flowing() {
 		t=$((t + 1))
 	done
 }
+
+# Offloads, on the tap backend (QEMU's default features; the hub strips them all): both
+# NICs negotiated them, the 64 MiB transfer above went out as packets for the device to
+# segment and came in as merged segments, no header was refused; then the transmit offloads
+# go off and on again (what ethtool -K does) while a transfer runs, and it arrives intact.
+offloads_negotiated() {
+	local mac f
+	for mac in $MAC_A $MAC_B; do
+		f=$(grep -A5 "mac: $mac" $STATS | grep '^features:')
+		for want in CSUM GUEST_CSUM HOST_TSO4 HOST_TSO6 GUEST_TSO4 GUEST_TSO6 MRG_RXBUF; do
+			echo "$f" | grep -qw $want || { echo "$mac: no $want in $f"; return 1; }
+		done
+	done
+}
+no_bad_headers() {
+	[ "$(stat_of $MAC_A rx_bad_headers)" = 0 ] && [ "$(stat_of $MAC_B rx_bad_headers)" = 0 ]
+}
+toggle_offloads() {
+	local o
+	offload "$A" || return 1
+	for o in tso tx sg; do
+		offload "$A" $o off || return 1
+		sleep 1
+		echo "$o off: $(offload "$A")"
+	done
+	for o in sg tx tso; do
+		offload "$A" $o on || return 1
+		sleep 1
+	done
+	echo "all on again: $(offload "$A")"
+	[ "$(offload "$A")" = "sg=1 tx=1 tso=1" ]
+}
+if [ "$RVNET_BACKEND" = tap ]; then
+	check "offloads: checksums, TSO and merged segments negotiated on both NICs" \
+		offloads_negotiated
+	check "offloads: A handed packets to the device to segment (tx_gso)" \
+		test "$(stat_of $MAC_A tx_gso)" -gt 0
+	check "offloads: B received merged segments (rx_gso)" test "$(stat_of $MAC_B rx_gso)" -gt 0
+	check "offloads: no header refused" no_bad_headers
+	rx_before=$(stat_of $MAC_B rx_packets)
+	tcp_copy ab 32 >/tmp/toggle.out 2>&1 &
+	toggle_pid=$!
+	check "offloads: the transfer is under way" flowing
+	check "offloads: sg, tx and tso off and on again under traffic" toggle_offloads
+	wait $toggle_pid
+	toggle_status=$?
+	cat /tmp/toggle.out
+	check "offloads: 32 MiB A -> B across the toggles, checksums match" \
+		sh -c "[ $toggle_status = 0 ] && awk '/^tcp ab: 32 MiB, md5 / { ok = \$6 == \$9 } END { exit !ok }' /tmp/toggle.out"
+	check "offloads: counters still add up" counters_consistent
+fi
+
+# Link flaps with traffic running: the transfer rides them out (TCP retransmits what the
+# down link lost) and arrives intact; a watchdog ends it if it stalls (300 s).
+kill_nc() { kill $(pidof nc) 2>/dev/null; true; }
 rx_before=$(stat_of $MAC_B rx_packets)
 tcp_copy ab 32 >/tmp/flap.out 2>&1 &
 flap_pid=$!

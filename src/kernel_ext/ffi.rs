@@ -132,6 +132,7 @@ extern "C" {
         csum_valid: bool,
         little_endian: bool,
     ) -> c_int;
+    pub(crate) fn rvnet_skb_tx_timestamp(skb: *mut sk_buff);
     pub(crate) fn rvnet_netdev_hold(dev: *mut net_device);
     pub(crate) fn rvnet_netdev_put(dev: *mut net_device);
     pub(crate) fn rvnet_carrier_ok(dev: *mut net_device) -> bool;

@@ -360,6 +360,11 @@ int rvnet_skb_set_vnet_hdr(struct sk_buff *skb, const u8 *hdr, bool csum_valid,
 	return virtio_net_hdr_to_skb(skb, &h, little_endian);
 }
 
+void rvnet_skb_tx_timestamp(struct sk_buff *skb)
+{
+	skb_tx_timestamp(skb);
+}
+
 void rvnet_netdev_hold(struct net_device *dev)
 {
 	dev_hold(dev);

@@ -41,6 +41,7 @@ void rvnet_netdev_set_features(struct net_device *dev, u64 hw_features, u64 feat
 int rvnet_skb_vnet_hdr(const struct sk_buff *skb, u8 *hdr, bool little_endian);
 int rvnet_skb_set_vnet_hdr(struct sk_buff *skb, const u8 *hdr, bool csum_valid,
 			   bool little_endian);
+void rvnet_skb_tx_timestamp(struct sk_buff *skb);
 void rvnet_netdev_hold(struct net_device *dev);
 void rvnet_netdev_put(struct net_device *dev);
 bool rvnet_carrier_ok(struct net_device *dev);

@@ -182,7 +182,7 @@ impl TxQueue {
         dev: &NetDevice,
         transport: &Transport<'_>,
         counters: &Counters,
-        skb: SkBuff,
+        mut skb: SkBuff,
         hdr_len: usize,
     ) -> TxOutcome {
         let len = skb.len();
@@ -219,6 +219,8 @@ impl TxQueue {
             drop(skb);
             return TxOutcome::Consumed;
         }
+        // The copy is in the ring: as far as the socket is concerned, the packet is sent.
+        skb.tx_timestamp();
         skb.consume();
         if hdr.get(GSO_TYPE_AT).is_some_and(|&gso| gso != 0) {
             counters.add(Counter::TxGso, 1);

@@ -196,6 +196,14 @@ impl SkBuff {
         Ok(hdr)
     }
 
+    /// Takes the software transmit timestamp, if the socket asked for one
+    /// (`skb_tx_timestamp()`): call once the packet is handed to the device, as ethtool's
+    /// `get_ts_info` promises.
+    pub(crate) fn tx_timestamp(&mut self) {
+        // SAFETY: By the type invariant, `self.0` is a valid, owned skb.
+        unsafe { ffi::rvnet_skb_tx_timestamp(self.0.as_ptr()) };
+    }
+
     /// Frees the buffer after a successful transmission (`dev_consume_skb_any()`: not counted
     /// as a drop).
     pub(crate) fn consume(self) {
