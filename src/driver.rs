@@ -35,6 +35,7 @@ use crate::{
         Version, //
     },
     kernel_ext::net::{
+        page_pool::PagePool,
         registration::{
             self,
             Registration, //
@@ -197,11 +198,12 @@ impl<'bound> RvnetDevice<'bound> {
             &transport,
             dev,
             RX_QUEUE,
-            BUF_SIZE,
+            config::rx_buf_size(accepted),
             Direction::DeviceWrites,
             event_idx,
         )
         .during("setting up the receive queue")?;
+        let pool = PagePool::new(dev, rx_vq.num().into()).during("creating the page pool")?;
         let tx_vq = Virtqueue::new(
             &transport,
             dev,
@@ -223,8 +225,8 @@ impl<'bound> RvnetDevice<'bound> {
         let max_frame = config::frame_len(max_mtu);
         let tso_max_size = config::tso_max_size(BUF_SIZE, hdr_len, tx_vq.num());
         let offloads = Offloads::negotiated(accepted, tso_max_size);
-        let mut rx =
-            RxQueue::new(rx_vq, accepted, max_frame).during("setting up the receive queue")?;
+        let mut rx = RxQueue::new(rx_vq, pool, accepted, max_frame)
+            .during("setting up the receive queue")?;
         rx.fill().during("posting receive buffers")?;
         let tx = TxQueue::new(
             tx_vq,

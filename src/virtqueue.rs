@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A split virtqueue in DMA-coherent memory, with one fixed buffer per descriptor.
+//! A split virtqueue in DMA-coherent memory: for transmission with one fixed buffer per
+//! descriptor, for reception with buffers the driver brings (pages of a page pool).
 //!
 //! Virtio 1.2 §2.7 (split virtqueues); the driver side of `drivers/virtio/virtio_ring.c`
 //! (`virtqueue_add_split()`, `virtqueue_kick_prepare_split()`, `virtqueue_get_buf_ctx_split()`,
@@ -67,9 +68,11 @@ struct UsedElem {
 /// Who writes a queue's buffers.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Direction {
-    /// The device fills them (receive queue).
+    /// The device fills them (receive queue); the driver brings them, each at its own address
+    /// ([`Virtqueue::post_at`]).
     DeviceWrites,
-    /// The driver fills them (transmit queue).
+    /// The driver fills them (transmit queue); each descriptor has a fixed buffer of its own
+    /// ([`Virtqueue::buf`], [`Virtqueue::post`]).
     DriverWrites,
 }
 
@@ -84,8 +87,10 @@ pub(crate) struct Virtqueue {
     layout: Layout,
     /// Descriptor table, available ring and used ring, in the legacy layout.
     ring: Coherent<[u8]>,
-    /// `num` buffers of `buf_size` bytes; descriptor `id` points to buffer `id`.
-    bufs: Coherent<[u8]>,
+    /// `num` buffers of `buf_size` bytes, descriptor `id` pointing to buffer `id`; none for a
+    /// receive queue, whose buffers the driver brings.
+    bufs: Option<Coherent<[u8]>>,
+    /// Size of each buffer: the longest completion the device may report.
     buf_size: usize,
     /// `VRING_DESC_F_WRITE` for a receive queue, 0 for a transmit queue.
     flags: u16,
@@ -138,24 +143,30 @@ impl Virtqueue {
         let num = ring::queue_size(transport.queue_max(index)?).ok_or(ENOENT)?;
         let layout = Layout::new(num, LEGACY_ALIGN);
         let ring = Coherent::<u8>::zeroed_slice(dev, layout.size, GFP_KERNEL)?;
-        let bufs = Coherent::<u8>::zeroed_slice(dev, usize::from(num) * buf_size, GFP_KERNEL)?;
         let state = KBox::new(RingState::new(num), GFP_KERNEL)?;
-
-        let flags = match direction {
-            Direction::DeviceWrites => VRING_DESC_F_WRITE,
-            Direction::DriverWrites => 0,
+        let (bufs, flags) = match direction {
+            Direction::DeviceWrites => (None, VRING_DESC_F_WRITE),
+            Direction::DriverWrites => {
+                let size = usize::from(num) * buf_size;
+                (
+                    Some(Coherent::<u8>::zeroed_slice(dev, size, GFP_KERNEL)?),
+                    0,
+                )
+            }
         };
         let buf_len = u32::try_from(buf_size).map_err(|_| EINVAL)?;
-        for id in 0..num {
-            // CAST: `usize` to `u64` is lossless on 64-bit machines.
-            let offset = (usize::from(id) * buf_size) as u64;
-            let desc = Desc {
-                addr: bufs.dma_address() + offset,
-                len: buf_len,
-                flags,
-                next: 0,
-            };
-            write_at(&ring, layout.desc_at(id), desc)?;
+        if let Some(bufs) = &bufs {
+            for id in 0..num {
+                // CAST: `usize` to `u64` is lossless on 64-bit machines.
+                let offset = (usize::from(id) * buf_size) as u64;
+                let desc = Desc {
+                    addr: bufs.dma_address() + offset,
+                    len: buf_len,
+                    flags,
+                    next: 0,
+                };
+                write_at(&ring, layout.desc_at(id), desc)?;
+            }
         }
 
         let base = ring.dma_address();
@@ -221,10 +232,42 @@ impl Virtqueue {
     /// `ERANGE` when `id` or `len` is beyond the queue's buffers.
     pub(crate) fn buf(&self, id: u16, len: usize) -> Result<CoherentView<'_, [u8]>> {
         let start = usize::from(id) * self.buf_size;
+        let bufs = self.bufs.as_ref().ok_or(ERANGE)?;
         if len > self.buf_size {
             return Err(ERANGE);
         }
-        Ok(io_project!(&self.bufs, [try: start..start + len]))
+        Ok(io_project!(bufs, [try: start..start + len]))
+    }
+
+    /// Hands the device `len` bytes at `addr`, a buffer the driver brought, as descriptor
+    /// `id` (receive queue). The device learns about it at the next [`kick`](Self::kick).
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` when `id` is out of range or already posted, or `len` more than the queue's
+    /// buffer size.
+    pub(crate) fn post_at(&mut self, id: u16, addr: u64, len: u32) -> Result {
+        if usize::try_from(len).map_or(true, |len| len > self.buf_size) {
+            return Err(EINVAL);
+        }
+        let at = self.layout.desc_at(id);
+        let slot = self.state.make_available(id).ok_or(EINVAL)?;
+        let desc = Desc {
+            addr,
+            len,
+            flags: self.flags,
+            next: 0,
+        };
+        write_at(&self.ring, at, desc)?;
+        self.publish(slot, id)
+    }
+
+    /// Puts `head` into available slot `slot` and publishes the new available index.
+    fn publish(&mut self, slot: u16, head: u16) -> Result {
+        write_at(&self.ring, self.layout.avail_ring(slot), head)?;
+        // The device must see the descriptor and ring entry before the new index.
+        smp_mb(Write);
+        write_at(&self.ring, self.layout.avail_idx(), self.state.next_avail())
     }
 
     /// Hands the buffers of the chain at `head`, holding `len` bytes in all (transmit: full
@@ -268,10 +311,7 @@ impl Virtqueue {
             let at = self.layout.desc_at(this).checked_add(8).ok_or(ERANGE)?;
             write_at(&self.ring, at, tail)?;
         }
-        write_at(&self.ring, self.layout.avail_ring(slot), head)?;
-        // The device must see the descriptor and ring entry before the new index.
-        smp_mb(Write);
-        write_at(&self.ring, self.layout.avail_idx(), self.state.next_avail())
+        self.publish(slot, head)
     }
 
     /// Notifies the device of posted buffers if it asked for it (`virtqueue_kick()`): with

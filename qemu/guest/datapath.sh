@@ -122,6 +122,38 @@ if [ "$RVNET_BACKEND" = tap ]; then
 	check "offloads: counters still add up" counters_consistent
 fi
 
+# Receive buffers under memory pressure: one atomic page allocation in ten fails
+# (fail_page_alloc, any task; allocations that may sleep are left alone), while 16 MiB cross
+# from A to B. A packet whose buffers the page pool cannot replace is dropped, and counted;
+# TCP sends it again, the transfer arrives intact, and the ring is whole afterwards.
+FPA=/sys/kernel/debug/fail_page_alloc
+pressure() { # pressure on|off
+	if [ "$1" = on ]; then
+		echo 1 >$FPA/ignore-gfp-wait && echo 1 >$FPA/ignore-gfp-highmem &&
+			echo 0 >$FPA/min-order && echo 0 >$FPA/task-filter && echo 0 >$FPA/verbose &&
+			echo 1 >$FPA/interval && echo -1 >$FPA/times && echo 10 >$FPA/probability
+	else
+		echo 0 >$FPA/probability
+	fi
+}
+under_pressure() {
+	local before st
+	before=$(stat_of $MAC_B rx_dropped)
+	pressure on || return 1
+	tcp_copy ab 16
+	st=$?
+	pressure off
+	echo "B's rx_dropped during the transfer: $(( $(stat_of $MAC_B rx_dropped) - before ))"
+	[ $st = 0 ] && [ "$(stat_of $MAC_B rx_dropped)" -gt "$before" ]
+}
+if [ -d $FPA ]; then
+	check "memory pressure: 16 MiB A -> B intact, B's drops counted" under_pressure
+	check "memory pressure: TCP 8 MiB A -> B afterwards, checksums match" tcp_copy ab 8
+	check "memory pressure: no bad device entries" no_bad_entries
+else
+	fail "memory pressure: fail_page_alloc available" "no $FPA"
+fi
+
 # Link flaps with traffic running: the transfer rides them out (TCP retransmits what the
 # down link lost) and arrives intact; a watchdog ends it if it stalls (300 s).
 kill_nc() { kill $(pidof nc) 2>/dev/null; true; }

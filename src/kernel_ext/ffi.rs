@@ -49,6 +49,8 @@ opaque_types! {
     netlink_ext_ack;
     /// `struct page` (`kernel::bindings::page`, whose bindgen layout is not FFI-safe).
     page;
+    /// `struct page_pool`.
+    page_pool;
 }
 
 /// The prefix of `struct rtnl_link_stats64` (UAPI, `include/uapi/linux/if_link.h`) that rvnet
@@ -132,6 +134,29 @@ extern "C" {
         csum_valid: bool,
         little_endian: bool,
     ) -> c_int;
+    pub(crate) fn rvnet_page_pool_create(dma_dev: *mut c_void, size: c_uint) -> *mut page_pool;
+    pub(crate) fn rvnet_page_pool_destroy(pool: *mut page_pool);
+    pub(crate) fn rvnet_page_pool_alloc(
+        pool: *mut page_pool,
+        size: c_uint,
+        offset: *mut c_uint,
+        dma: *mut u64,
+    ) -> *mut page;
+    pub(crate) fn rvnet_page_pool_put(pool: *mut page_pool, page: *mut page);
+    pub(crate) fn rvnet_page_pool_sync_for_cpu(
+        pool: *mut page_pool,
+        page: *mut page,
+        offset: c_uint,
+        len: c_uint,
+    );
+    pub(crate) fn rvnet_skb_add_rx_frag(
+        skb: *mut sk_buff,
+        page: *mut page,
+        offset: c_uint,
+        len: c_uint,
+        truesize: c_uint,
+    );
+    pub(crate) fn rvnet_skb_nr_frags(skb: *mut sk_buff) -> c_uint;
     pub(crate) fn rvnet_skb_tx_timestamp(skb: *mut sk_buff);
     pub(crate) fn rvnet_netdev_hold(dev: *mut net_device);
     pub(crate) fn rvnet_netdev_put(dev: *mut net_device);

@@ -20,6 +20,7 @@ pub(crate) mod ethtool;
 pub(crate) mod features;
 pub(crate) mod napi;
 pub(crate) mod ops;
+pub(crate) mod page_pool;
 pub(crate) mod registration;
 pub(crate) mod skb;
 pub(crate) mod stats;

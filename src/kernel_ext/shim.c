@@ -17,6 +17,7 @@
 #include <linux/skbuff.h>
 #include <linux/virtio_net.h>
 #include <net/netdev_queues.h>
+#include <net/page_pool/helpers.h>
 #include <net/xdp.h>
 #include <trace/events/xdp.h>
 
@@ -358,6 +359,68 @@ int rvnet_skb_set_vnet_hdr(struct sk_buff *skb, const u8 *hdr, bool csum_valid,
 	if (csum_valid)
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
 	return virtio_net_hdr_to_skb(skb, &h, little_endian);
+}
+
+struct page_pool *rvnet_page_pool_create(struct device *dma_dev, unsigned int size)
+{
+	/*
+	 * As virtio_net's receive queues: order-0 pages, mapped for the device by the pool
+	 * (DMA_SYNC_DEV for non-coherent machines when a page is recycled). The pool is made
+	 * before the net_device and its NAPI context exist, so it has neither: pages the stack
+	 * frees come back through the pool's ring rather than its NAPI cache.
+	 */
+	struct page_pool_params pp = {
+		.order = 0,
+		.flags = PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV,
+		.pool_size = size,
+		.nid = dev_to_node(dma_dev),
+		.dev = dma_dev,
+		.dma_dir = DMA_FROM_DEVICE,
+		.max_len = PAGE_SIZE,
+		.offset = 0,
+	};
+	struct page_pool *pool = page_pool_create(&pp);
+
+	return IS_ERR(pool) ? NULL : pool;
+}
+
+void rvnet_page_pool_destroy(struct page_pool *pool)
+{
+	page_pool_destroy(pool);
+}
+
+struct page *rvnet_page_pool_alloc(struct page_pool *pool, unsigned int size,
+				   unsigned int *offset, u64 *dma)
+{
+	struct page *page = page_pool_dev_alloc_frag(pool, offset, size);
+
+	if (page)
+		*dma = page_pool_get_dma_addr(page) + *offset;
+	return page;
+}
+
+void rvnet_page_pool_put(struct page_pool *pool, struct page *page)
+{
+	page_pool_put_page(pool, page, -1, false);
+}
+
+void rvnet_page_pool_sync_for_cpu(struct page_pool *pool, struct page *page,
+				  unsigned int offset, unsigned int len)
+{
+	page_pool_dma_sync_for_cpu(pool, page, offset, len);
+}
+
+void rvnet_skb_add_rx_frag(struct sk_buff *skb, struct page *page, unsigned int offset,
+			   unsigned int len, unsigned int truesize)
+{
+	skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags, page, offset, len, truesize);
+	/* The page is the pool's: freeing the skb recycles it there. */
+	skb_mark_for_recycle(skb);
+}
+
+unsigned int rvnet_skb_nr_frags(struct sk_buff *skb)
+{
+	return skb_shinfo(skb)->nr_frags;
 }
 
 void rvnet_skb_tx_timestamp(struct sk_buff *skb)

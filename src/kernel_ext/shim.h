@@ -23,6 +23,7 @@ struct rvnet_queue_stats {
 #define RVNET_VNET_HDR_LEN 10
 
 struct bpf_prog;
+struct page_pool;
 struct netlink_ext_ack;
 
 /* C helpers, called from Rust. */
@@ -41,6 +42,16 @@ void rvnet_netdev_set_features(struct net_device *dev, u64 hw_features, u64 feat
 int rvnet_skb_vnet_hdr(const struct sk_buff *skb, u8 *hdr, bool little_endian);
 int rvnet_skb_set_vnet_hdr(struct sk_buff *skb, const u8 *hdr, bool csum_valid,
 			   bool little_endian);
+struct page_pool *rvnet_page_pool_create(struct device *dma_dev, unsigned int size);
+void rvnet_page_pool_destroy(struct page_pool *pool);
+struct page *rvnet_page_pool_alloc(struct page_pool *pool, unsigned int size,
+				   unsigned int *offset, u64 *dma);
+void rvnet_page_pool_put(struct page_pool *pool, struct page *page);
+void rvnet_page_pool_sync_for_cpu(struct page_pool *pool, struct page *page,
+				  unsigned int offset, unsigned int len);
+void rvnet_skb_add_rx_frag(struct sk_buff *skb, struct page *page, unsigned int offset,
+			   unsigned int len, unsigned int truesize);
+unsigned int rvnet_skb_nr_frags(struct sk_buff *skb);
 void rvnet_skb_tx_timestamp(struct sk_buff *skb);
 void rvnet_netdev_hold(struct net_device *dev);
 void rvnet_netdev_put(struct net_device *dev);

@@ -5,11 +5,15 @@
 //! spread over several of them (`receive_mergeable()`): the header's `num_buffers` says how
 //! many used entries the packet takes.
 //!
-//! Copy, not page flipping: each descriptor owns a fixed buffer that stays posted; a received
-//! packet is copied into a socket buffer from the NAPI cache and the descriptor is posted again
-//! at once. A device that lies about a length can therefore never make the stack see memory it
-//! still writes, refilling never allocates, and a failed allocation drops one packet, counted,
-//! without losing the ring slot.
+//! Zero copy, with a copybreak: each descriptor holds a buffer from the queue's page pool
+//! (2 KiB, or a page when the device merges segments, so that 64 KiB fit in `MAX_SKB_FRAGS`
+//! fragments). A packet of up to [`COPYBREAK`] bytes is copied into a socket buffer from the
+//! NAPI cache and its buffers go straight back to the device. A larger one gets its first
+//! [`HDR_COPY`] bytes copied (the headers the stack reads) and the rest of its buffers
+//! attached as fragments, which the stack returns to the pool; a fresh buffer from the pool
+//! takes each one's place in the ring first. A failed allocation drops the packet, counted,
+//! and leaves the old buffers posted: a slot is never empty. A device that lies about a
+//! length can make the stack see only bytes of the buffers it owned.
 //!
 //! The header says what the device did for the packet (`GUEST_CSUM`, `GUEST_TSO4/6`): it is
 //! checked against what was negotiated (`net_hdr`) before anything in it is used, and the
@@ -25,8 +29,6 @@
 //! (`xdp_features` says so): the frame is dropped and traced.
 
 use kernel::{
-    dma::CoherentView,
-    io::{io_project, Io},
     prelude::*,
     sync::{rcu, SpinLock}, //
 };
@@ -39,8 +41,13 @@ use crate::{
     kernel_ext::net::{
         device::NetDevice,
         napi::NapiPoll,
+        page_pool::{
+            PagePool,
+            PoolBuf, //
+        },
         skb::{
             RxSkBuff,
+            MAX_SKB_FRAGS,
             VNET_HDR_LEN, //
         },
         xdp::{
@@ -57,8 +64,20 @@ use crate::{
     },
 };
 
+// A page-sized receive buffer is a page.
+const _: () = assert!(BIG_RX_BUF_SIZE <= kernel::page::PAGE_SIZE);
+
+/// Packets up to this size are copied whole into a socket buffer; their buffers stay in the
+/// ring.
+pub(crate) const COPYBREAK: usize = 256;
+
+/// How much of a larger packet is copied into the socket buffer's linear part: its headers
+/// (`GOOD_COPY_LEN` in `drivers/net/virtio_net.c`).
+pub(crate) const HDR_COPY: usize = 128;
+
 use super::{
     config::{
+        BIG_RX_BUF_SIZE,
         ETH_HLEN,
         MAX_BUFS_PER_PACKET, //
     },
@@ -95,17 +114,28 @@ pub(crate) struct Sink<'a> {
 }
 
 impl Sink<'_> {
-    /// Hands a packet of `len` bytes, which `fill` writes into a socket buffer from the NAPI
-    /// cache, to the stack, and counts it: received, or dropped for want of memory, or an
-    /// error if `fill` fails.
-    fn deliver(&self, len: usize, fill: impl FnOnce(&mut RxSkBuff) -> Result) {
-        let Some(mut skb) = u32::try_from(len).ok().and_then(|l| self.poll.alloc_skb(l)) else {
+    /// Hands a packet of `len` bytes, which `fill` puts into a socket buffer from the NAPI
+    /// cache with `linear` bytes of room, to the stack, and counts it: received, or dropped
+    /// for want of memory (no socket buffer, or `fill` failing with `ENOMEM`), or an error if
+    /// `fill` fails otherwise.
+    fn deliver(&self, linear: usize, len: usize, fill: impl FnOnce(&mut RxSkBuff) -> Result) {
+        let Some(mut skb) = u32::try_from(linear)
+            .ok()
+            .and_then(|l| self.poll.alloc_skb(l))
+        else {
             self.counters.add(Counter::RxDropped, 1);
             return;
         };
-        if fill(&mut skb).is_err() {
-            self.counters.add(Counter::RxErrors, 1);
-            return;
+        match fill(&mut skb) {
+            Ok(()) => {}
+            Err(e) if e == ENOMEM => {
+                self.counters.add(Counter::RxDropped, 1);
+                return;
+            }
+            Err(_) => {
+                self.counters.add(Counter::RxErrors, 1);
+                return;
+            }
         }
         self.counters.add(Counter::RxPackets, 1);
         // CAST: `usize` to `u64` is lossless on 64-bit machines.
@@ -115,8 +145,17 @@ impl Sink<'_> {
 }
 
 /// The receive virtqueue.
+///
+/// Field order is teardown order: the buffers go back to the pool before it is destroyed (the
+/// device was reset before, by the transport dropped ahead of this queue).
 pub(crate) struct RxQueue {
     vq: Virtqueue,
+    /// The buffer posted in each descriptor, by id; `None` only before [`fill`](Self::fill).
+    bufs: KVec<Option<PoolBuf>>,
+    /// Where the buffers come from.
+    pool: PagePool,
+    /// Size of each buffer.
+    buf_len: u32,
     /// Whether `VIRTIO_NET_F_MRG_RXBUF` was negotiated.
     mergeable: bool,
     /// What the device may do for a packet, by the features negotiated.
@@ -131,15 +170,29 @@ pub(crate) struct RxQueue {
 }
 
 impl RxQueue {
-    /// Wraps the receive virtqueue, for frames of up to `max_frame` bytes, spread over
-    /// several buffers with mergeable buffers, and the offloads `negotiated`.
+    /// Wraps the receive virtqueue, whose buffers of `vq.buf_size()` bytes come from `pool`,
+    /// for frames of up to `max_frame` bytes, spread over several buffers with mergeable
+    /// buffers, and the offloads `negotiated`.
     ///
     /// # Errors
     ///
-    /// `ENOMEM` when the XDP buffer cannot be allocated.
-    pub(crate) fn new(vq: Virtqueue, negotiated: Features, max_frame: usize) -> Result<Self> {
+    /// `ENOMEM` when the buffer table or the XDP buffer cannot be allocated.
+    pub(crate) fn new(
+        vq: Virtqueue,
+        pool: PagePool,
+        negotiated: Features,
+        max_frame: usize,
+    ) -> Result<Self> {
+        let buf_len = u32::try_from(vq.buf_size()).map_err(|_| EINVAL)?;
+        let mut bufs = KVec::with_capacity(usize::from(vq.num()), GFP_KERNEL)?;
+        for _ in 0..vq.num() {
+            bufs.push(None, GFP_KERNEL)?;
+        }
         Ok(Self {
             vq,
+            bufs,
+            pool,
+            buf_len,
             mergeable: negotiated.has(features::MRG_RXBUF),
             offloads: RxOffloads::negotiated(negotiated),
             little_endian: net_hdr::little_endian(negotiated),
@@ -153,14 +206,31 @@ impl RxQueue {
         self.vq.num()
     }
 
-    /// Posts every buffer (`try_fill_recv()`); the device learns of them at the next kick.
+    /// Gives every descriptor a buffer from the pool and posts it (`try_fill_recv()`); the
+    /// device learns of them at the next kick.
     ///
     /// # Errors
     ///
-    /// `EINVAL` if a buffer was posted already.
+    /// `ENOMEM` when the pool has no memory, `EINVAL` if a buffer was posted already.
     pub(crate) fn fill(&mut self) -> Result {
-        let size = self.vq.buf_size();
-        (0..self.vq.num()).try_for_each(|id| self.vq.post(id, size))
+        for id in 0..self.vq.num() {
+            let buf = self.pool.alloc(self.buf_len).ok_or(ENOMEM)?;
+            self.vq.post_at(id, buf.dma_address(), buf.len())?;
+            if let Some(slot) = self.bufs.get_mut(usize::from(id)) {
+                *slot = Some(buf);
+            }
+        }
+        Ok(())
+    }
+
+    /// Posts descriptor `id` again with the buffer it holds.
+    fn repost(&mut self, id: u16) -> Result {
+        let buf = self
+            .bufs
+            .get(usize::from(id))
+            .and_then(Option::as_ref)
+            .ok_or(EINVAL)?;
+        self.vq.post_at(id, buf.dma_address(), buf.len())
     }
 
     /// Notifies the device of posted buffers, if it wants to know.
@@ -198,7 +268,7 @@ impl RxQueue {
                 xdp_tx |= self.receive_buf(sink, bufs);
             }
             for &(id, _) in bufs.all() {
-                if self.vq.post(id, self.vq.buf_size()).is_err() {
+                if self.repost(id).is_err() {
                     counters.add(Counter::BadDeviceEntries, 1);
                 }
             }
@@ -232,6 +302,7 @@ impl RxQueue {
         };
         let first = match self.vq.pop_used() {
             Ok(Used { id, len }) => {
+                self.sync(id, len);
                 bufs.push(id, len);
                 id
             }
@@ -258,7 +329,10 @@ impl RxQueue {
         }
         for _ in 1..num {
             match self.vq.pop_used() {
-                Ok(Used { id, len }) => bufs.push(id, len),
+                Ok(Used { id, len }) => {
+                    self.sync(id, len);
+                    bufs.push(id, len);
+                }
                 Err(BadDevice::LengthTooLong { id, .. }) => {
                     bufs.push(id, 0);
                     bad(bufs);
@@ -269,11 +343,28 @@ impl RxQueue {
         num
     }
 
+    /// Makes the `len` bytes the device wrote into buffer `id` visible to the CPU.
+    fn sync(&self, id: u16, len: u32) {
+        if let Some(buf) = self.bufs.get(usize::from(id)).and_then(Option::as_ref) {
+            buf.sync_for_cpu(len);
+        }
+    }
+
+    /// The buffer of descriptor `id`.
+    fn buf(&self, id: u16) -> Result<&PoolBuf> {
+        buf_of(&self.bufs, id)
+    }
+
     /// The `num_buffers` field of the header in buffer `id`.
     fn num_buffers(&self, id: u16, hdr_len: usize) -> Result<u16> {
-        let buf = self.vq.buf(id, hdr_len)?;
-        let at = NUM_BUFFERS_OFFSET..NUM_BUFFERS_OFFSET + 2;
-        Ok(io_project!(buf, [try: at]).try_cast::<u16>()?.copy_read())
+        if hdr_len < NUM_BUFFERS_OFFSET + 2 {
+            return Err(EINVAL);
+        }
+        let mut num = [0; 2];
+        self.buf(id)?.read(NUM_BUFFERS_OFFSET, &mut num)?;
+        // The header is little-endian with VERSION_1, and in the driver's (little-endian)
+        // order on a legacy device.
+        Ok(u16::from_le_bytes(num))
     }
 
     /// Passes the packet in `bufs` (`(id, len)` of each buffer, the header at the start of the
@@ -317,8 +408,18 @@ impl RxQueue {
         // Without receive offloads the header says nothing the stack needs.
         let offloaded = self.offloads.any() && (hdr != RxHdr::default() || csum == RxCsum::Valid);
         let little_endian = self.little_endian;
-        sink.deliver(pkt_len, |skb| {
-            for_each_part(&self.vq, bufs, hdr_len, |_, part| skb.put_from(part))?;
+        // More buffers than a socket buffer has fragments (jumbo frames in 2 KiB buffers):
+        // copied.
+        let zero_copy = pkt_len > COPYBREAK && bufs.len() <= MAX_SKB_FRAGS;
+        let linear = if zero_copy { HDR_COPY } else { pkt_len };
+        sink.deliver(linear, pkt_len, |skb| {
+            if zero_copy {
+                self.fill_frags(skb, bufs, hdr_len)?;
+            } else {
+                for_each_part(&self.bufs, bufs, hdr_len, |_, buf, start, len| {
+                    skb.put_from_buf(buf, start, len)
+                })?;
+            }
             if offloaded {
                 skb.set_vnet_hdr(&fields, csum == RxCsum::Valid, little_endian)
                     .inspect_err(|_| counters.add(Counter::RxBadHeaders, 1))?;
@@ -331,11 +432,44 @@ impl RxQueue {
         false
     }
 
+    /// Fills `skb` with the packet in `bufs` (after a `hdr_len`-byte header) without copying
+    /// it: the first [`HDR_COPY`] bytes into the linear part, every buffer holding bytes after
+    /// them as a fragment, a fresh buffer from the pool taking its place in the ring.
+    ///
+    /// # Errors
+    ///
+    /// `ENOMEM` when the pool has no buffer to take a fragment's place (the buffers not yet
+    /// attached stay posted), `EMSGSIZE` for more fragments than a socket buffer holds.
+    fn fill_frags(&mut self, skb: &mut RxSkBuff, bufs: &[(u16, u32)], hdr_len: usize) -> Result {
+        // The headers, wherever they lie.
+        let mut head = [0; HDR_COPY];
+        copy_range(&self.bufs, bufs, hdr_len, 0, &mut head)?;
+        skb.put_slice(&head)?;
+        let (mut start, mut at) = (hdr_len, 0);
+        for &(id, len) in bufs {
+            let len = usize::try_from(len).map_err(|_| EINVAL)?;
+            let part = len.checked_sub(start).ok_or(EINVAL)?;
+            // Bytes of this part after the copied headers.
+            let skip = HDR_COPY.saturating_sub(at).min(part);
+            if skip < part {
+                let fresh = self.pool.alloc(self.buf_len).ok_or(ENOMEM)?;
+                let slot = self.bufs.get_mut(usize::from(id)).ok_or(EINVAL)?;
+                let old = slot.replace(fresh).ok_or(EINVAL)?;
+                let (off, frag) = (start + skip, part - skip);
+                let (off, frag) = (u32::try_from(off)?, u32::try_from(frag)?);
+                // A buffer that does not fit goes back to the pool, and the packet with it.
+                skb.add_frag(old, off, frag).map_err(|_| EMSGSIZE)?;
+            }
+            at += part;
+            start = 0;
+        }
+        Ok(())
+    }
+
     /// The header fields (before `num_buffers`) in buffer `id`.
     fn hdr_fields(&self, id: u16) -> Result<[u8; VNET_HDR_LEN]> {
-        let buf = self.vq.buf(id, VNET_HDR_LEN)?;
         let mut fields = [0; VNET_HDR_LEN];
-        io_project!(buf, [try: 0..VNET_HDR_LEN]).copy_to_slice(&mut fields);
+        self.buf(id)?.read(0, &mut fields)?;
         Ok(fields)
     }
 
@@ -351,8 +485,9 @@ impl RxQueue {
     ) -> bool {
         let counters = sink.counters;
         counters.add(Counter::XdpPackets, 1);
+        let pkt_bufs = &self.bufs;
         let loaded = self.xdp.load(pkt_len, prog.has_frags(), |at, dst| {
-            copy_range(&self.vq, bufs, sink.hdr_len, at, dst)
+            copy_range(pkt_bufs, bufs, sink.hdr_len, at, dst)
         });
         if loaded.is_err() {
             // Longer than the program takes (no fragments) and so than the MTU (`xdp_setup`):
@@ -374,7 +509,9 @@ impl RxQueue {
                     counters.add(Counter::XdpDrops, 1);
                     return false;
                 }
-                sink.deliver(len, |skb| xdp.for_each_chunk(|chunk| skb.put_slice(chunk)));
+                sink.deliver(len, len, |skb| {
+                    xdp.for_each_chunk(|chunk| skb.put_slice(chunk))
+                });
                 false
             }
             XdpAction::Tx => {
@@ -411,29 +548,38 @@ impl RxQueue {
     }
 }
 
-/// Calls `f` on each part of the packet in `bufs` (buffers of `vq`) after its `hdr_len`-byte
-/// header, in order, with the packet offset it starts at.
+/// The buffer descriptor `id` holds, in `table`.
+fn buf_of(table: &[Option<PoolBuf>], id: u16) -> Result<&PoolBuf> {
+    table
+        .get(usize::from(id))
+        .and_then(Option::as_ref)
+        .ok_or(EINVAL)
+}
+
+/// Calls `f(at, buf, start, len)` on each part of the packet in `bufs` (descriptors of
+/// `table`) after its `hdr_len`-byte header, in order: `len` bytes from `start` in `buf`,
+/// which are the packet's bytes from `at` on.
 fn for_each_part(
-    vq: &Virtqueue,
+    table: &[Option<PoolBuf>],
     bufs: &[(u16, u32)],
     hdr_len: usize,
-    mut f: impl FnMut(usize, CoherentView<'_, [u8]>) -> Result,
+    mut f: impl FnMut(usize, &PoolBuf, usize, usize) -> Result,
 ) -> Result {
     let (mut start, mut at) = (hdr_len, 0);
     for &(id, len) in bufs {
         let len = usize::try_from(len).map_err(|_| EINVAL)?;
-        let buf = vq.buf(id, len)?;
-        f(at, io_project!(buf, [try: start..len]))?;
-        at += len - start;
+        let part = len.checked_sub(start).ok_or(EINVAL)?;
+        f(at, buf_of(table, id)?, start, part)?;
+        at += part;
         start = 0;
     }
     Ok(())
 }
 
-/// Fills `dst` with the bytes of the packet in `bufs` (buffers of `vq`, after a header of
-/// `hdr_len` bytes) from packet offset `at` on.
+/// Fills `dst` with the bytes of the packet in `bufs` (descriptors of `table`, after a header
+/// of `hdr_len` bytes) from packet offset `at` on.
 fn copy_range(
-    vq: &Virtqueue,
+    table: &[Option<PoolBuf>],
     bufs: &[(u16, u32)],
     hdr_len: usize,
     at: usize,
@@ -441,12 +587,11 @@ fn copy_range(
 ) -> Result {
     let want = at..at + dst.len();
     let mut done = 0;
-    for_each_part(vq, bufs, hdr_len, |start, part| {
-        if let Some((src, into)) = span::overlap(&want, start, part.len()) {
+    for_each_part(table, bufs, hdr_len, |from, buf, start, len| {
+        if let Some((src, into)) = span::overlap(&want, from, len) {
             let into = dst.get_mut(into).ok_or(EINVAL)?;
             done += into.len();
-            // PANIC: `overlap` gives ranges of the same length.
-            io_project!(part, [try: src]).copy_to_slice(into);
+            buf.read(start + src.start, into)?;
         }
         Ok(())
     })?;

@@ -11,6 +11,7 @@ use core::{
 };
 
 use kernel::{
+    bindings,
     dma::CoherentView,
     error::to_result,
     ffi::{
@@ -21,10 +22,14 @@ use kernel::{
     prelude::*,
 };
 
+use super::page_pool::PoolBuf;
 use crate::kernel_ext::ffi;
 
 /// Size of `struct virtio_net_hdr` without `num_buffers` (`shim.c` asserts it).
 pub(crate) const VNET_HDR_LEN: usize = 10;
+
+/// `MAX_SKB_FRAGS`: the fragments a socket buffer holds.
+pub(crate) const MAX_SKB_FRAGS: usize = bindings::MAX_SKB_FRAGS as usize;
 
 /// A socket buffer being filled with a received packet; freed when dropped. Only a NAPI poll
 /// makes one (`NapiPoll::alloc_skb`) and hands it up (`NapiPoll::receive`).
@@ -74,18 +79,6 @@ impl RxSkBuff {
         Ok(unsafe { core::slice::from_raw_parts_mut(data, len) })
     }
 
-    /// Appends `src`, a received packet in DMA memory, to the buffer (`skb_put()` + copy).
-    ///
-    /// # Errors
-    ///
-    /// `EMSGSIZE` when `src` is larger than the room the buffer was allocated with.
-    pub(crate) fn put_from(&mut self, src: CoherentView<'_, [u8]>) -> Result {
-        let data = self.put(src.len())?;
-        // PANIC: Both sides are `src.len()` bytes long.
-        src.copy_to_slice(data);
-        Ok(())
-    }
-
     /// Sets the checksum state and segmentation of the packet from the `virtio_net_hdr` the
     /// device sent with it (`virtio_net_hdr_to_skb()`): a partial checksum, segments for the
     /// stack to check (`SKB_GSO_DODGY`); `csum_valid` marks the checksums validated
@@ -106,6 +99,42 @@ impl RxSkBuff {
         to_result(unsafe {
             ffi::rvnet_skb_set_vnet_hdr(self.skb.as_ptr(), hdr.as_ptr(), csum_valid, little_endian)
         })
+    }
+
+    /// Appends bytes `at..at + len` of `buf`, a received packet's buffer, to the linear part
+    /// (`skb_put()` + copy).
+    ///
+    /// # Errors
+    ///
+    /// `EMSGSIZE` when `len` is more than the room left, `ERANGE` when the range is not in
+    /// `buf`.
+    pub(crate) fn put_from_buf(&mut self, buf: &PoolBuf, at: usize, len: usize) -> Result {
+        buf.read(at, self.put(len)?)
+    }
+
+    /// Adds bytes `at..at + len` of `buf` as the next fragment (`skb_add_rx_frag()`), the whole
+    /// buffer counting towards the socket's memory, and marks the buffer for recycling into
+    /// its page pool when the stack frees it.
+    ///
+    /// # Errors
+    ///
+    /// `buf` back when the buffer has `MAX_SKB_FRAGS` fragments already or the range is not
+    /// within `buf`.
+    pub(crate) fn add_frag(&mut self, buf: PoolBuf, at: u32, len: u32) -> Result<(), PoolBuf> {
+        // SAFETY: By the type invariant, `self.skb` is a valid, owned skb.
+        let nr_frags = unsafe { ffi::rvnet_skb_nr_frags(self.skb.as_ptr()) };
+        if nr_frags >= bindings::MAX_SKB_FRAGS || at.checked_add(len).is_none_or(|e| e > buf.len())
+        {
+            return Err(buf);
+        }
+        let (page, offset, truesize) = buf.into_raw();
+        // SAFETY: `self.skb` is valid and owned, with fewer than `MAX_SKB_FRAGS` fragments;
+        // the page reference, a page of a pool, passes to the skb, which returns it to the pool
+        // when freed; `offset + at + len` lies within the buffer, so within the page.
+        unsafe {
+            ffi::rvnet_skb_add_rx_frag(self.skb.as_ptr(), page.as_ptr(), offset + at, len, truesize)
+        };
+        Ok(())
     }
 
     /// Appends `src` to the buffer (`skb_put_data()`).
