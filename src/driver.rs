@@ -230,10 +230,12 @@ impl<'bound> RvnetDevice<'bound> {
         rx.fill().during("posting receive buffers")?;
         let tx = TxQueue::new(
             tx_vq,
-            offloads.max_tx_len(max_frame),
+            dev,
+            max_frame,
             hdr_len,
             net_hdr::little_endian(accepted),
-        );
+        )
+        .during("setting up the transmit queue")?;
 
         let counters = Arc::new(Counters::new(), GFP_KERNEL).during("allocating counters")?;
         let nd_config = registration::Config {

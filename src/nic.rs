@@ -159,7 +159,7 @@ pub(crate) struct Nic<'a> {
     #[pin]
     rx: SpinLock<RxQueue>,
     #[pin]
-    tx: SpinLock<TxQueue>,
+    tx: SpinLock<TxQueue<'a>>,
     #[pin]
     link: SpinLockIrq<()>,
     /// What was negotiated with the device.
@@ -179,7 +179,7 @@ impl<'a> Nic<'a> {
     pub(crate) fn new(
         transport: Transport<'a>,
         rx: RxQueue,
-        tx: TxQueue,
+        tx: TxQueue<'a>,
         features: Features,
         xdp_max_mtu: u16,
         counters: Arc<Counters>,

@@ -33,6 +33,10 @@ use self::ring::{
 #[cfg(target_endian = "big")]
 compile_error!("rvnet writes ring values in CPU order: little-endian CPUs only");
 
+/// The longest chain [`Virtqueue::post_segments`] writes: a header and the 19 segments of a
+/// socket buffer with a linear part and `MAX_SKB_FRAGS` (17) fragments, and one to spare.
+pub(crate) const MAX_CHAIN: usize = 20;
+
 /// `VRING_AVAIL_F_NO_INTERRUPT`: the driver does not want interrupts (without event index).
 const VRING_AVAIL_F_NO_INTERRUPT: u16 = 1;
 /// `VRING_USED_F_NO_NOTIFY`: the device does not want notifications (without event index).
@@ -43,15 +47,6 @@ const VRING_USED_F_NO_NOTIFY: u16 = 1;
 #[repr(C)]
 struct Desc {
     addr: u64,
-    len: u32,
-    flags: u16,
-    next: u16,
-}
-
-/// The fields of a descriptor after its address, which posting rewrites.
-#[derive(FromBytes, IntoBytes)]
-#[repr(C)]
-struct DescTail {
     len: u32,
     flags: u16,
     next: u16,
@@ -301,15 +296,68 @@ impl Virtqueue {
             id = self.state.chain_next(this);
             let here = left.min(self.buf_size);
             left = left.saturating_sub(here);
-            let tail = DescTail {
+            let desc = Desc {
+                // A descriptor of a zero-copy chain pointed elsewhere: back to its buffer.
+                addr: self.buf_address(this)?,
                 // CAST: `here <= buf_size`, which fits a `u32` (`Virtqueue::new`).
                 len: here as u32,
                 flags: self.flags | if id.is_some() { VRING_DESC_F_NEXT } else { 0 },
                 next: id.unwrap_or(0),
             };
-            // `len`, `flags` and `next` follow the 8-byte address.
-            let at = self.layout.desc_at(this).checked_add(8).ok_or(ERANGE)?;
-            write_at(&self.ring, at, tail)?;
+            write_at(&self.ring, self.layout.desc_at(this), desc)?;
+        }
+        self.publish(slot, head)
+    }
+
+    /// Where the device sees buffer `id`.
+    fn buf_address(&self, id: u16) -> Result<u64> {
+        let bufs = self.bufs.as_ref().ok_or(EINVAL)?;
+        // CAST: `usize` to `u64` is lossless on 64-bit machines.
+        Ok(bufs.dma_address() + (usize::from(id) * self.buf_size) as u64)
+    }
+
+    /// Hands the chain at `head` to the device (transmit queue): the first `hdr_len` bytes of
+    /// the head's own buffer (the header, written by the caller), then each of `segs`,
+    /// `(address, length)` of memory the caller keeps mapped until the chain completes. The
+    /// chain must have one descriptor more than there are segments.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` when `head` is out of range or already posted, or the chain's length does not
+    /// match.
+    pub(crate) fn post_segments(
+        &mut self,
+        head: u16,
+        hdr_len: usize,
+        segs: impl Iterator<Item = (u64, u32)>,
+    ) -> Result {
+        let hdr_len = u32::try_from(hdr_len.min(self.buf_size)).map_err(|_| EINVAL)?;
+        let mut descs = [(0u16, 0u64, 0u32); MAX_CHAIN];
+        let mut n = 0;
+        let mut id = Some(head);
+        let first = core::iter::once((self.buf_address(head)?, hdr_len));
+        for (addr, len) in Iterator::chain(first, segs) {
+            let (Some(this), Some(slot)) = (id, descs.get_mut(n)) else {
+                return Err(EINVAL);
+            };
+            *slot = (this, addr, len);
+            n += 1;
+            id = self.state.chain_next(this);
+        }
+        if id.is_some() {
+            return Err(EINVAL);
+        }
+        let slot = self.state.make_available(head).ok_or(EINVAL)?;
+        let chain = descs.get(..n).ok_or(EINVAL)?;
+        for (i, &(this, addr, len)) in chain.iter().enumerate() {
+            let next = chain.get(i + 1).map(|&(next, _, _)| next);
+            let desc = Desc {
+                addr,
+                len,
+                flags: self.flags | if next.is_some() { VRING_DESC_F_NEXT } else { 0 },
+                next: next.unwrap_or(0),
+            };
+            write_at(&self.ring, self.layout.desc_at(this), desc)?;
         }
         self.publish(slot, head)
     }

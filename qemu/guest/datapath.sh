@@ -122,27 +122,33 @@ if [ "$RVNET_BACKEND" = tap ]; then
 	check "offloads: counters still add up" counters_consistent
 fi
 
-# Receive buffers under memory pressure: one atomic page allocation in ten fails
+# Receive buffers under memory pressure: one atomic page allocation in five fails
 # (fail_page_alloc, any task; allocations that may sleep are left alone), while 16 MiB cross
-# from A to B. A packet whose buffers the page pool cannot replace is dropped, and counted;
-# TCP sends it again, the transfer arrives intact, and the ring is whole afterwards.
+# from A to B. B's reader starts 5 s late, with a receive buffer of 4 MiB, so that the data
+# waiting in its socket holds more pages than the pool keeps, and the pool must go to the page
+# allocator for more (pages it recycles never fail). A
+# packet whose buffers the pool cannot replace is dropped, and counted; TCP sends it again, the
+# transfer arrives intact, and the ring is whole afterwards.
 FPA=/sys/kernel/debug/fail_page_alloc
 pressure() { # pressure on|off
 	if [ "$1" = on ]; then
 		echo 1 >$FPA/ignore-gfp-wait && echo 1 >$FPA/ignore-gfp-highmem &&
 			echo 0 >$FPA/min-order && echo 0 >$FPA/task-filter && echo 0 >$FPA/verbose &&
-			echo 1 >$FPA/interval && echo -1 >$FPA/times && echo 10 >$FPA/probability
+			echo 1 >$FPA/interval && echo -1 >$FPA/times && echo 20 >$FPA/probability
 	else
 		echo 0 >$FPA/probability
 	fi
 }
 under_pressure() {
-	local before st
+	local before st rmem
 	before=$(stat_of $MAC_B rx_dropped)
+	rmem=$(in_ns cat /proc/sys/net/ipv4/tcp_rmem)
+	in_ns sh -c 'echo "4096 4194304 8388608" >/proc/sys/net/ipv4/tcp_rmem' || return 1
 	pressure on || return 1
-	tcp_copy ab 16
+	tcp_copy ab 16 5
 	st=$?
 	pressure off
+	in_ns sh -c "echo '$rmem' >/proc/sys/net/ipv4/tcp_rmem"
 	echo "B's rx_dropped during the transfer: $(( $(stat_of $MAC_B rx_dropped) - before ))"
 	[ $st = 0 ] && [ "$(stat_of $MAC_B rx_dropped)" -gt "$before" ]
 }

@@ -25,6 +25,7 @@ INIT_POINTS=${3:-40}
 # DMA mask, the IRQ lookup) cannot fail this way.
 ALLOCATING_STEPS="claiming and mapping the register region
 setting up the receive queue
+creating the page pool
 setting up the transmit queue
 allocating counters
 allocating the procfs entry

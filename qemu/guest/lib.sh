@@ -266,18 +266,18 @@ setup_pair() {
 
 # Sends MIB MiB of random data over TCP from A to B ("ab") or back ("ba"), and checks the
 # checksum on both ends.
-tcp_copy() { # tcp_copy ab|ba MIB
-	local dir=$1 mib=$2 src=/tmp/tcp-src dst=/tmp/tcp-dst sum_src sum_dst pid
+tcp_copy() { # tcp_copy ab|ba MIB [DELAY]: the receiver starts reading DELAY seconds late
+	local dir=$1 mib=$2 delay=${3:-0} src=/tmp/tcp-src dst=/tmp/tcp-dst sum_src sum_dst pid
 	rm -f $src $dst
 	dd if=/dev/urandom of=$src bs=1M count="$mib" 2>/dev/null
 	sum_src=$(md5sum <$src)
 	if [ "$dir" = ab ]; then
-		in_ns nc -l -p 5001 -e sh -c "cat >$dst" &
+		in_ns nc -l -p 5001 -e sh -c "sleep $delay; cat >$dst" &
 		pid=$!
 		sleep 1
 		nc $IP_B 5001 -e cat $src
 	else
-		nc -l -p 5001 -e sh -c "cat >$dst" &
+		nc -l -p 5001 -e sh -c "sleep $delay; cat >$dst" &
 		pid=$!
 		sleep 1
 		in_ns nc $IP_A 5001 -e cat $src

@@ -157,6 +157,17 @@ extern "C" {
         truesize: c_uint,
     );
     pub(crate) fn rvnet_skb_nr_frags(skb: *mut sk_buff) -> c_uint;
+    pub(crate) fn rvnet_skb_map_head(dev: *mut c_void, skb: *mut sk_buff, len: *mut c_uint) -> u64;
+    pub(crate) fn rvnet_skb_map_frag(
+        dev: *mut c_void,
+        skb: *mut sk_buff,
+        i: c_uint,
+        len: *mut c_uint,
+    ) -> u64;
+    pub(crate) fn rvnet_dma_unmap_head(dev: *mut c_void, addr: u64, len: c_uint);
+    pub(crate) fn rvnet_dma_unmap_frag(dev: *mut c_void, addr: u64, len: c_uint);
+    pub(crate) fn rvnet_skb_headlen(skb: *mut sk_buff) -> c_uint;
+    pub(crate) fn rvnet_skb_orphan(skb: *mut sk_buff);
     pub(crate) fn rvnet_skb_tx_timestamp(skb: *mut sk_buff);
     pub(crate) fn rvnet_netdev_hold(dev: *mut net_device);
     pub(crate) fn rvnet_netdev_put(dev: *mut net_device);

@@ -23,6 +23,7 @@ pub(crate) mod ops;
 pub(crate) mod page_pool;
 pub(crate) mod registration;
 pub(crate) mod skb;
+pub(crate) mod skb_dma;
 pub(crate) mod stats;
 pub(crate) mod xdp;
 pub(crate) mod xdp_layout;

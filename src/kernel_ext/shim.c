@@ -332,6 +332,9 @@ void rvnet_netdev_set_mtu(struct net_device *dev, unsigned int mtu, unsigned int
 	dev->max_mtu = max_mtu;
 }
 
+/* What rvnet_skb_map_*() return on failure (kernel_ext::net::skb_dma::MAPPING_ERROR). */
+static_assert(DMA_MAPPING_ERROR == ~(dma_addr_t)0);
+
 /* The fields of struct virtio_net_hdr that Rust reads and writes as bytes. */
 static_assert(sizeof(struct virtio_net_hdr) == RVNET_VNET_HDR_LEN);
 
@@ -421,6 +424,52 @@ void rvnet_skb_add_rx_frag(struct sk_buff *skb, struct page *page, unsigned int 
 unsigned int rvnet_skb_nr_frags(struct sk_buff *skb)
 {
 	return skb_shinfo(skb)->nr_frags;
+}
+
+/*
+ * Streaming DMA of a socket buffer for transmission. Each returns DMA_MAPPING_ERROR when the
+ * mapping failed (dma_mapping_error()), and the length mapped in *len.
+ */
+u64 rvnet_skb_map_head(struct device *dev, struct sk_buff *skb, unsigned int *len)
+{
+	dma_addr_t addr;
+
+	*len = skb_headlen(skb);
+	addr = dma_map_single(dev, skb->data, *len, DMA_TO_DEVICE);
+	return dma_mapping_error(dev, addr) ? DMA_MAPPING_ERROR : addr;
+}
+
+u64 rvnet_skb_map_frag(struct device *dev, struct sk_buff *skb, unsigned int i,
+		       unsigned int *len)
+{
+	const skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
+	dma_addr_t addr;
+
+	*len = skb_frag_size(frag);
+	addr = skb_frag_dma_map(dev, frag, 0, *len, DMA_TO_DEVICE);
+	return dma_mapping_error(dev, addr) ? DMA_MAPPING_ERROR : addr;
+}
+
+void rvnet_dma_unmap_head(struct device *dev, u64 addr, unsigned int len)
+{
+	dma_unmap_single(dev, addr, len, DMA_TO_DEVICE);
+}
+
+void rvnet_dma_unmap_frag(struct device *dev, u64 addr, unsigned int len)
+{
+	dma_unmap_page(dev, addr, len, DMA_TO_DEVICE);
+}
+
+unsigned int rvnet_skb_headlen(struct sk_buff *skb)
+{
+	return skb_headlen(skb);
+}
+
+void rvnet_skb_orphan(struct sk_buff *skb)
+{
+	/* As virtio_net without TX NAPI: the socket does not wait for the completion. */
+	skb_orphan(skb);
+	nf_reset_ct(skb);
 }
 
 void rvnet_skb_tx_timestamp(struct sk_buff *skb)

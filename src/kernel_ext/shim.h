@@ -52,6 +52,13 @@ void rvnet_page_pool_sync_for_cpu(struct page_pool *pool, struct page *page,
 void rvnet_skb_add_rx_frag(struct sk_buff *skb, struct page *page, unsigned int offset,
 			   unsigned int len, unsigned int truesize);
 unsigned int rvnet_skb_nr_frags(struct sk_buff *skb);
+u64 rvnet_skb_map_head(struct device *dev, struct sk_buff *skb, unsigned int *len);
+u64 rvnet_skb_map_frag(struct device *dev, struct sk_buff *skb, unsigned int i,
+		       unsigned int *len);
+void rvnet_dma_unmap_head(struct device *dev, u64 addr, unsigned int len);
+void rvnet_dma_unmap_frag(struct device *dev, u64 addr, unsigned int len);
+unsigned int rvnet_skb_headlen(struct sk_buff *skb);
+void rvnet_skb_orphan(struct sk_buff *skb);
 void rvnet_skb_tx_timestamp(struct sk_buff *skb);
 void rvnet_netdev_hold(struct net_device *dev);
 void rvnet_netdev_put(struct net_device *dev);

@@ -38,22 +38,6 @@ impl Offloads {
         }
     }
 
-    /// Whether the stack may hand over packets to segment.
-    fn tso(&self) -> bool {
-        self.tso4 || self.tso6
-    }
-
-    /// The longest packet the transmit queue takes: a frame of the MTU's `max_frame`, or a
-    /// packet to segment.
-    pub(crate) fn max_tx_len(&self, max_frame: usize) -> usize {
-        if self.tso() {
-            let tso = usize::try_from(self.tso_max_size).unwrap_or(usize::MAX);
-            max_frame.max(tso)
-        } else {
-            max_frame
-        }
-    }
-
     /// The features `ethtool -K` may turn on and off: the transmit offloads, which need
     /// nothing of the device but what each packet's header asks. Receive offloads would need
     /// the control queue's `CTRL_GUEST_OFFLOADS` to change.

@@ -100,7 +100,7 @@ const _: () = assert!(VNET_HDR_LEN == net_hdr::HDR_FIELDS_LEN);
 const NUM_BUFFERS_OFFSET: usize = 10;
 
 /// Where the packets of a poll go, and what they need on the way.
-pub(crate) struct Sink<'a> {
+pub(crate) struct Sink<'a, 'd> {
     /// The receiving device.
     pub(crate) dev: &'a NetDevice,
     /// The poll that runs, for socket buffers and GRO.
@@ -108,12 +108,12 @@ pub(crate) struct Sink<'a> {
     /// Its counters.
     pub(crate) counters: &'a Counters,
     /// Its transmit queue, for `XDP_TX`; taken after the receive queue, never before.
-    pub(crate) tx: &'a SpinLock<TxQueue>,
+    pub(crate) tx: &'a SpinLock<TxQueue<'d>>,
     /// Size of the `virtio_net_hdr` in front of each packet.
     pub(crate) hdr_len: usize,
 }
 
-impl Sink<'_> {
+impl Sink<'_, '_> {
     /// Hands a packet of `len` bytes, which `fill` puts into a socket buffer from the NAPI
     /// cache with `linear` bytes of room, to the stack, and counts it: received, or dropped
     /// for want of memory (no socket buffer, or `fill` failing with `ENOMEM`), or an error if
@@ -242,7 +242,7 @@ impl RxQueue {
     /// buffer, and returns how many packets it took.
     pub(crate) fn receive(
         &mut self,
-        sink: &Sink<'_>,
+        sink: &Sink<'_, '_>,
         transport: &Transport<'_>,
         budget: u32,
     ) -> u32 {
@@ -370,7 +370,7 @@ impl RxQueue {
     /// Passes the packet in `bufs` (`(id, len)` of each buffer, the header at the start of the
     /// first) to the stack (`receive_buf()`), or to the XDP program. Returns whether the
     /// program sent it out again (`XDP_TX`): the transmit queue then needs a kick.
-    fn receive_buf(&mut self, sink: &Sink<'_>, bufs: &[(u16, u32)]) -> bool {
+    fn receive_buf(&mut self, sink: &Sink<'_, '_>, bufs: &[(u16, u32)]) -> bool {
         let (counters, hdr_len) = (sink.counters, sink.hdr_len);
         let len: usize = bufs
             .iter()
@@ -478,7 +478,7 @@ impl RxQueue {
     /// queued for transmission.
     fn receive_xdp(
         &mut self,
-        sink: &Sink<'_>,
+        sink: &Sink<'_, '_>,
         prog: &XdpProg,
         bufs: &[(u16, u32)],
         pkt_len: usize,

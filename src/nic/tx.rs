@@ -2,18 +2,21 @@
 
 //! The transmit queue: `start_xmit()` and `free_old_xmit()` of `drivers/net/virtio_net.c`.
 //!
-//! Each packet is copied, after its `virtio_net_hdr`, into the fixed buffer of a free
-//! descriptor, or into a chain of them when it is larger than one buffer (jumbo frames, and
-//! packets the device segments, up to 64 KiB), and the socket buffer is released at once: the
-//! device never reads memory the stack owns, completions only recycle descriptors, and nothing
-//! is left to free when the device is reset with packets in flight. Under the MMIO transport
-//! the copy costs far less than the exit that every notification takes.
+//! Zero copy above a copybreak: a packet's linear part and fragments are mapped for the device
+//! (`kernel_ext::net::skb_dma::MappedSkb`) and chained after its `virtio_net_hdr`, which goes
+//! into the head descriptor's own small buffer; the socket buffer is held, orphaned from its
+//! socket (as virtio_net does without transmit NAPI), until the device completes the chain,
+//! then unmapped and freed. A packet of up to [`COPYBREAK`] bytes (and a frame of `XDP_TX`) is
+//! copied instead into the fixed buffers of its descriptors, which is cheaper than mapping it,
+//! and released at once. A device reset with packets in flight drops the queue, which unmaps
+//! and frees each of them exactly once.
 //!
 //! The header asks for the offloads negotiated (`virtio_net_hdr_from_skb()`, as `xmit_skb()`):
 //! a partial checksum for the device to complete (`CSUM`), a packet to segment
 //! (`HOST_TSO4/6`). Without them the stack sends neither, and the header is zeroes.
 //!
-//! Since a completion frees nothing the stack waits for, transmit interrupts are off while
+//! Since a completion frees nothing the stack waits for (the sockets are orphaned), transmit
+//! interrupts are off while
 //! the queue runs (as in virtio_net's mode without `napi_tx`): `start_xmit()` recycles what
 //! the device has finished, and packets are counted when they are handed to the device. Only
 //! a full ring asks for an interrupt, once three quarters of it are done, to wake the queue.
@@ -22,6 +25,11 @@
 //! while the ring has room now.
 
 use kernel::{
+    alloc::KVVec,
+    device::{
+        Bound,
+        Device, //
+    },
     dma::CoherentView,
     io::{io_project, Io},
     prelude::*, //
@@ -35,12 +43,16 @@ use crate::{
         },
         ops::TxOutcome,
         skb::SkBuff,
+        skb_dma::{
+            MappedSkb,
+            MAX_SEGMENTS, //
+        },
         xdp::XdpBuf,
     },
     transport::Transport,
     virtqueue::{
         ring::{BadDevice, Used},
-        Virtqueue,
+        Virtqueue, MAX_CHAIN,
     },
 };
 
@@ -60,13 +72,37 @@ const ZERO_HDR: [u8; MAX_HDR_LEN] = [0; MAX_HDR_LEN];
 /// segments.
 const GSO_TYPE_AT: usize = 1;
 
+/// Packets up to this size are copied into the ring rather than mapped.
+pub(crate) const COPYBREAK: usize = 256;
+
+// A mapped packet's chain: the header, then its segments.
+const _: () = assert!(MAX_SEGMENTS < MAX_CHAIN);
+
+/// What became of a packet handed to the ring.
+enum Sent {
+    /// Posted.
+    Posted,
+    /// Dropped, and counted.
+    Dropped,
+    /// The ring is full: the queue is stopped, and the packet goes back to the core.
+    Busy(SkBuff),
+}
+
 /// The transmit virtqueue.
+///
+/// Field order is teardown order, after the device's reset: the ring, then the socket buffers
+/// of chains still in flight, unmapped and freed.
 ///
 /// # Invariants
 ///
-/// `stop_threshold` is at least 1 and at most the ring size.
-pub(crate) struct TxQueue {
+/// `stop_threshold` is at least 1 and at most the ring size. `inflight[id]` is `Some` only for
+/// the head `id` of a posted chain, holding the packet that chain maps.
+pub(crate) struct TxQueue<'a> {
     vq: Virtqueue,
+    /// The mapped packet of each chain in flight, by head id.
+    inflight: KVVec<Option<MappedSkb<'a>>>,
+    /// The device the packets are mapped for.
+    dev: &'a Device<Bound>,
     /// The descriptors the largest packet takes: with fewer free, the queue is stopped
     /// (`virtio_net` stops below `MAX_SKB_FRAGS + 2`).
     stop_threshold: u16,
@@ -74,29 +110,46 @@ pub(crate) struct TxQueue {
     little_endian: bool,
 }
 
-impl TxQueue {
-    /// Wraps the transmit virtqueue, for packets of up to `max_len` bytes after a header of
-    /// `hdr_len` bytes whose fields are `little_endian` or not, with its interrupts off until
-    /// the ring first fills.
+impl<'a> TxQueue<'a> {
+    /// Wraps the transmit virtqueue of `dev`, for frames of up to `max_frame` bytes after a
+    /// header of `hdr_len` bytes whose fields are `little_endian` or not (and larger packets to
+    /// segment, which are mapped), with its interrupts off until the ring first fills.
+    ///
+    /// # Errors
+    ///
+    /// `ENOMEM` when the table of packets in flight cannot be allocated.
     pub(crate) fn new(
         mut vq: Virtqueue,
-        max_len: usize,
+        dev: &'a Device<Bound>,
+        max_frame: usize,
         hdr_len: usize,
         little_endian: bool,
-    ) -> Self {
+    ) -> Result<Self> {
         vq.disable_cb();
-        let descs = (hdr_len + max_len).div_ceil(vq.buf_size().max(1));
+        // A frame copied (`XDP_TX`) or a packet mapped, whichever takes more.
+        let descs = (hdr_len + max_frame)
+            .div_ceil(vq.buf_size().max(1))
+            .max(MAX_SEGMENTS + 1);
         // INVARIANT: Clamped to 1..=num; probe limits the MTU so that a frame fits anyway.
         let stop_threshold = u16::try_from(descs)
             .unwrap_or(u16::MAX)
             .clamp(1, vq.num().max(1));
-        Self {
+        let mut inflight = KVVec::with_capacity(usize::from(vq.num()), GFP_KERNEL)?;
+        for _ in 0..vq.num() {
+            inflight.push(None, GFP_KERNEL)?;
+        }
+        // INVARIANT: Nothing is in flight.
+        Ok(Self {
             vq,
+            inflight,
+            dev,
             stop_threshold,
             little_endian,
-        }
+        })
     }
+}
 
+impl TxQueue<'_> {
     /// Number of ring entries.
     pub(crate) fn ring_size(&self) -> u16 {
         self.vq.num()
@@ -115,19 +168,32 @@ impl TxQueue {
         };
         for _ in 0..pending {
             match self.vq.pop_used() {
-                Ok(Used { id, .. }) => self.vq.free(id),
+                Ok(Used { id, .. }) => self.complete(id),
                 Err(bad) => {
                     counters.add(Counter::BadDeviceEntries, 1);
                     counters.add(Counter::TxErrors, 1);
                     // The device claimed to write into a buffer it may only read: the packet
                     // was sent or not, the descriptor is back either way.
                     if let BadDevice::LengthTooLong { id, .. } = bad {
-                        self.vq.free(id);
+                        self.complete(id);
                     }
                 }
             }
         }
         self.has_room()
+    }
+
+    /// The chain at `head` is done: its packet, if mapped, is unmapped and freed, and its
+    /// descriptors are free again.
+    fn complete(&mut self, head: u16) {
+        if let Some(packet) = self
+            .inflight
+            .get_mut(usize::from(head))
+            .and_then(Option::take)
+        {
+            packet.complete();
+        }
+        self.vq.free(head);
     }
 
     /// How many descriptors `total` bytes (header and packet) take.
@@ -182,18 +248,11 @@ impl TxQueue {
         dev: &NetDevice,
         transport: &Transport<'_>,
         counters: &Counters,
-        mut skb: SkBuff,
+        skb: SkBuff,
         hdr_len: usize,
     ) -> TxOutcome {
         let len = skb.len();
         let total = hdr_len + usize::try_from(len).unwrap_or(usize::MAX);
-        let descs = self.descs_for(total);
-        if descs > self.stop_threshold {
-            // Larger than the MTU allows: the stack never sends that.
-            counters.add(Counter::TxDropped, 1);
-            drop(skb);
-            return TxOutcome::Consumed;
-        }
         // Offloads the stack asks for are ones the device was given: an error here is a
         // segmentation type the features never allowed.
         let Ok(fields) = skb.vnet_hdr(self.little_endian) else {
@@ -203,30 +262,21 @@ impl TxQueue {
         };
         // The fields, then a zero `num_buffers`.
         let hdr: [u8; MAX_HDR_LEN] = core::array::from_fn(|i| fields.get(i).copied().unwrap_or(0));
-        let Some(id) = self.vq.alloc_chain(descs) else {
-            // The queue is stopped whenever the largest packet no longer fits, so this should
-            // not happen; if it does, stop it the same way, with the interrupt that will
-            // restart it armed.
-            self.stop(dev, counters);
-            return TxOutcome::Busy(skb);
+        let sent = if total - hdr_len > COPYBREAK {
+            self.xmit_mapped(dev, counters, skb, &hdr, hdr_len)
+        } else {
+            self.xmit_copy(dev, counters, skb, &hdr, hdr_len, total)
         };
-        if self
-            .fill(id, &hdr, hdr_len, total, |at, dst| skb.copy_to(at, dst))
-            .is_err()
-        {
-            self.vq.free(id);
-            counters.add(Counter::TxDropped, 1);
-            drop(skb);
-            return TxOutcome::Consumed;
-        }
-        // The copy is in the ring: as far as the socket is concerned, the packet is sent.
-        skb.tx_timestamp();
-        skb.consume();
-        if hdr.get(GSO_TYPE_AT).is_some_and(|&gso| gso != 0) {
-            counters.add(Counter::TxGso, 1);
+        match sent {
+            Sent::Posted => {}
+            Sent::Dropped => return TxOutcome::Consumed,
+            Sent::Busy(skb) => return TxOutcome::Busy(skb),
         }
         counters.add(Counter::TxPackets, 1);
         counters.add(Counter::TxBytes, u64::from(len));
+        if hdr.get(GSO_TYPE_AT).is_some_and(|&gso| gso != 0) {
+            counters.add(Counter::TxGso, 1);
+        }
 
         if !self.has_room() && !self.reap(counters) {
             self.stop(dev, counters);
@@ -235,6 +285,99 @@ impl TxQueue {
             counters.add(Counter::TxKicks, 1);
         }
         TxOutcome::Consumed
+    }
+
+    /// Maps `skb` and posts it after the first `hdr_len` bytes of `hdr`, holding it until the
+    /// device completes it. A packet that cannot be mapped is dropped, counted.
+    fn xmit_mapped(
+        &mut self,
+        dev: &NetDevice,
+        counters: &Counters,
+        mut skb: SkBuff,
+        hdr: &[u8; MAX_HDR_LEN],
+        hdr_len: usize,
+    ) -> Sent {
+        // The timestamp goes to the socket, which the packet leaves next.
+        skb.tx_timestamp();
+        skb.orphan();
+        let packet = match MappedSkb::map(self.dev, skb) {
+            Ok(packet) => packet,
+            Err((skb, _)) => {
+                counters.add(Counter::TxDropped, 1);
+                drop(skb);
+                return Sent::Dropped;
+            }
+        };
+        let descs = u16::try_from(packet.nr_segments() + 1).unwrap_or(u16::MAX);
+        let Some(id) = self.vq.alloc_chain(descs) else {
+            // The queue is stopped whenever the largest packet no longer fits, so this should
+            // not happen; if it does, stop it the same way, with the interrupt that will
+            // restart it armed.
+            self.stop(dev, counters);
+            return Sent::Busy(packet.unmap());
+        };
+        let posted = self
+            .write_hdr(id, hdr, hdr_len)
+            .and_then(|()| self.vq.post_segments(id, hdr_len, packet.segments()));
+        match (posted, self.inflight.get_mut(usize::from(id))) {
+            (Ok(()), Some(slot)) => {
+                // INVARIANT: `id` heads the posted chain that maps `packet`.
+                *slot = Some(packet);
+                Sent::Posted
+            }
+            _ => {
+                self.vq.free(id);
+                counters.add(Counter::TxDropped, 1);
+                drop(packet);
+                Sent::Dropped
+            }
+        }
+    }
+
+    /// Writes the first `hdr_len` bytes of `hdr` into the buffer of descriptor `id`.
+    fn write_hdr(&mut self, id: u16, hdr: &[u8; MAX_HDR_LEN], hdr_len: usize) -> Result {
+        let hdr = hdr.get(..hdr_len).ok_or(EINVAL)?;
+        let buf = self.vq.buf(id, hdr_len)?;
+        io_project!(buf, [try: 0..hdr_len]).copy_from_slice(hdr);
+        Ok(())
+    }
+
+    /// Copies `skb`, after the first `hdr_len` bytes of `hdr`, `total` bytes in all, into the
+    /// buffers of a chain, posts it and releases the socket buffer.
+    fn xmit_copy(
+        &mut self,
+        dev: &NetDevice,
+        counters: &Counters,
+        mut skb: SkBuff,
+        hdr: &[u8; MAX_HDR_LEN],
+        hdr_len: usize,
+        total: usize,
+    ) -> Sent {
+        let descs = self.descs_for(total);
+        if descs > self.stop_threshold {
+            // Larger than the MTU allows: the stack never sends that.
+            counters.add(Counter::TxDropped, 1);
+            drop(skb);
+            return Sent::Dropped;
+        }
+        let Some(id) = self.vq.alloc_chain(descs) else {
+            // As in `xmit_mapped`.
+            self.stop(dev, counters);
+            return Sent::Busy(skb);
+        };
+        if self
+            .fill(id, hdr, hdr_len, total, |at, dst| skb.copy_to(at, dst))
+            .is_err()
+        {
+            self.vq.free(id);
+            counters.add(Counter::TxDropped, 1);
+            drop(skb);
+            return Sent::Dropped;
+        }
+        // The copy is in the ring: as far as the socket is concerned, the packet is sent.
+        skb.tx_timestamp();
+        skb.consume();
+        Sent::Posted
     }
 
     /// Queues the frame in `xdp`, which its program sent back (`XDP_TX`), after a header of `hdr_len`
