@@ -259,7 +259,20 @@ impl RxQueue {
         let mut done = 0;
         let mut consumed = false;
         let mut xdp_tx = false;
-        while done < budget && pending > 0 {
+        while done < budget {
+            if pending == 0 {
+                // As `virtqueue_get_buf()`: what arrived during the poll is taken in it too, so
+                // that a busy queue stays in polling mode instead of interrupting per batch.
+                pending = match self.vq.used_pending() {
+                    Ok(0) => break,
+                    Ok(pending) => pending,
+                    Err(_) => {
+                        counters.add(Counter::BadDeviceEntries, 1);
+                        counters.add(Counter::RxErrors, 1);
+                        break;
+                    }
+                };
+            }
             let mut bufs = Bufs::new();
             let taken = self.take_packet(counters, pending, hdr_len, &mut bufs);
             pending = pending.saturating_sub(taken);
