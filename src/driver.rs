@@ -234,6 +234,7 @@ impl<'bound> RvnetDevice<'bound> {
             max_frame,
             hdr_len,
             net_hdr::little_endian(accepted),
+            accepted.has(features::VERSION_1),
         )
         .during("setting up the transmit queue")?;
 

@@ -317,9 +317,9 @@ impl Virtqueue {
     }
 
     /// Hands the chain at `head` to the device (transmit queue): the first `hdr_len` bytes of
-    /// the head's own buffer (the header, written by the caller), then each of `segs`,
-    /// `(address, length)` of memory the caller keeps mapped until the chain completes. The
-    /// chain must have one descriptor more than there are segments.
+    /// the head's own buffer (the header, written by the caller; none when `hdr_len` is 0),
+    /// then each of `segs`, `(address, length)` of memory the caller keeps mapped until the
+    /// chain completes. The chain must have a descriptor for each part.
     ///
     /// # Errors
     ///
@@ -335,8 +335,8 @@ impl Virtqueue {
         let mut descs = [(0u16, 0u64, 0u32); MAX_CHAIN];
         let mut n = 0;
         let mut id = Some(head);
-        let first = core::iter::once((self.buf_address(head)?, hdr_len));
-        for (addr, len) in Iterator::chain(first, segs) {
+        let first = (hdr_len > 0).then_some((self.buf_address(head)?, hdr_len));
+        for (addr, len) in Iterator::chain(first.into_iter(), segs) {
             let (Some(this), Some(slot)) = (id, descs.get_mut(n)) else {
                 return Err(EINVAL);
             };

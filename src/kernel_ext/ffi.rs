@@ -166,6 +166,8 @@ extern "C" {
     ) -> u64;
     pub(crate) fn rvnet_dma_unmap_head(dev: *mut c_void, addr: u64, len: c_uint);
     pub(crate) fn rvnet_dma_unmap_frag(dev: *mut c_void, addr: u64, len: c_uint);
+    pub(crate) fn rvnet_skb_push_hdr(skb: *mut sk_buff, hdr: *const u8, len: c_uint) -> bool;
+    pub(crate) fn rvnet_skb_pull_hdr(skb: *mut sk_buff, len: c_uint);
     pub(crate) fn rvnet_skb_headlen(skb: *mut sk_buff) -> c_uint;
     pub(crate) fn rvnet_skb_orphan(skb: *mut sk_buff);
     pub(crate) fn rvnet_skb_tx_timestamp(skb: *mut sk_buff);

@@ -460,6 +460,21 @@ void rvnet_dma_unmap_frag(struct device *dev, u64 addr, unsigned int len)
 	dma_unmap_page(dev, addr, len, DMA_TO_DEVICE);
 }
 
+bool rvnet_skb_push_hdr(struct sk_buff *skb, const u8 *hdr, unsigned int len)
+{
+	/* As xmit_skb()'s can_push: aligned, room in front, and the header not shared. */
+	if (((unsigned long)skb->data & (__alignof__(struct virtio_net_hdr_mrg_rxbuf) - 1)) ||
+	    skb_header_cloned(skb) || skb_headroom(skb) < len)
+		return false;
+	memcpy(__skb_push(skb, len), hdr, len);
+	return true;
+}
+
+void rvnet_skb_pull_hdr(struct sk_buff *skb, unsigned int len)
+{
+	__skb_pull(skb, len);
+}
+
 unsigned int rvnet_skb_headlen(struct sk_buff *skb)
 {
 	return skb_headlen(skb);

@@ -57,6 +57,8 @@ u64 rvnet_skb_map_frag(struct device *dev, struct sk_buff *skb, unsigned int i,
 		       unsigned int *len);
 void rvnet_dma_unmap_head(struct device *dev, u64 addr, unsigned int len);
 void rvnet_dma_unmap_frag(struct device *dev, u64 addr, unsigned int len);
+bool rvnet_skb_push_hdr(struct sk_buff *skb, const u8 *hdr, unsigned int len);
+void rvnet_skb_pull_hdr(struct sk_buff *skb, unsigned int len);
 unsigned int rvnet_skb_headlen(struct sk_buff *skb);
 void rvnet_skb_orphan(struct sk_buff *skb);
 void rvnet_skb_tx_timestamp(struct sk_buff *skb);

@@ -108,12 +108,15 @@ pub(crate) struct TxQueue<'a> {
     stop_threshold: u16,
     /// Whether the header's fields are little-endian (`net_hdr::little_endian`).
     little_endian: bool,
+    /// Whether the header may share a descriptor with the packet (`VERSION_1`).
+    any_layout: bool,
 }
 
 impl<'a> TxQueue<'a> {
     /// Wraps the transmit virtqueue of `dev`, for frames of up to `max_frame` bytes after a
     /// header of `hdr_len` bytes whose fields are `little_endian` or not (and larger packets to
-    /// segment, which are mapped), with its interrupts off until the ring first fills.
+    /// segment, which are mapped), the header in the packet's first descriptor if
+    /// `any_layout`, with its interrupts off until the ring first fills.
     ///
     /// # Errors
     ///
@@ -124,6 +127,7 @@ impl<'a> TxQueue<'a> {
         max_frame: usize,
         hdr_len: usize,
         little_endian: bool,
+        any_layout: bool,
     ) -> Result<Self> {
         vq.disable_cb();
         // A frame copied (`XDP_TX`) or a packet mapped, whichever takes more.
@@ -145,6 +149,7 @@ impl<'a> TxQueue<'a> {
             dev,
             stop_threshold,
             little_endian,
+            any_layout,
         })
     }
 }
@@ -300,7 +305,10 @@ impl TxQueue<'_> {
         // The timestamp goes to the socket, which the packet leaves next.
         skb.tx_timestamp();
         skb.orphan();
-        let packet = match MappedSkb::map(self.dev, skb) {
+        // With virtio 1.0 the header may share a descriptor with the packet (any layout,
+        // virtio 1.2 §2.7.4); a legacy device gets it in a descriptor of its own.
+        let push = self.any_layout.then(|| hdr.get(..hdr_len)).flatten();
+        let packet = match MappedSkb::map(self.dev, skb, push) {
             Ok(packet) => packet,
             Err((skb, _)) => {
                 counters.add(Counter::TxDropped, 1);
@@ -308,7 +316,8 @@ impl TxQueue<'_> {
                 return Sent::Dropped;
             }
         };
-        let descs = u16::try_from(packet.nr_segments() + 1).unwrap_or(u16::MAX);
+        let own_hdr = !packet.hdr_pushed();
+        let descs = u16::try_from(packet.nr_segments() + usize::from(own_hdr)).unwrap_or(u16::MAX);
         let Some(id) = self.vq.alloc_chain(descs) else {
             // The queue is stopped whenever the largest packet no longer fits, so this should
             // not happen; if it does, stop it the same way, with the interrupt that will
@@ -316,9 +325,12 @@ impl TxQueue<'_> {
             self.stop(dev, counters);
             return Sent::Busy(packet.unmap());
         };
-        let posted = self
-            .write_hdr(id, hdr, hdr_len)
-            .and_then(|()| self.vq.post_segments(id, hdr_len, packet.segments()));
+        let posted = if own_hdr {
+            self.write_hdr(id, hdr, hdr_len)
+                .and_then(|()| self.vq.post_segments(id, hdr_len, packet.segments()))
+        } else {
+            self.vq.post_segments(id, 0, packet.segments())
+        };
         match (posted, self.inflight.get_mut(usize::from(id))) {
             (Ok(()), Some(slot)) => {
                 // INVARIANT: `id` heads the posted chain that maps `packet`.

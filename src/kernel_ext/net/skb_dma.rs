@@ -85,15 +85,24 @@ impl Drop for Segments<'_> {
 pub(crate) struct MappedSkb<'a> {
     segs: Segments<'a>,
     skb: SkBuff,
+    /// Whether the first segment starts with the header.
+    hdr_pushed: bool,
 }
 
 impl<'a> MappedSkb<'a> {
-    /// Maps `skb`'s linear part (unless empty) and each fragment for `dev` to read.
+    /// Maps `skb`'s linear part (unless empty) and each fragment for `dev` to read. With
+    /// `hdr`, the header is first put in the skb's headroom, where the device reads it in
+    /// front of the packet (as `xmit_skb()` does when it can push): if there is room, the
+    /// first segment starts with it, and [`hdr_pushed`](Self::hdr_pushed) says so.
     ///
     /// # Errors
     ///
     /// `skb` back, with nothing left mapped, and `ENOMEM` when a mapping failed.
-    pub(crate) fn map(dev: &'a Device<Bound>, skb: SkBuff) -> Result<Self, (SkBuff, Error)> {
+    pub(crate) fn map(
+        dev: &'a Device<Bound>,
+        skb: SkBuff,
+        hdr: Option<&[u8]>,
+    ) -> Result<Self, (SkBuff, Error)> {
         let mut segs = Segments {
             dev,
             segs: [Segment::default(); MAX_SEGMENTS],
@@ -103,17 +112,34 @@ impl<'a> MappedSkb<'a> {
         let raw = skb.as_raw();
         let dev_ptr = segs.dev_ptr();
         // SAFETY: `raw` is the valid skb `skb` owns.
-        let headlen = unsafe { ffi::rvnet_skb_headlen(raw) };
-        // SAFETY: As above.
         let nr_frags = unsafe { ffi::rvnet_skb_nr_frags(raw) };
         if nr_frags as usize > MAX_SKB_FRAGS {
             return Err((skb, EINVAL));
         }
-        if headlen > 0 {
+        let pushed = match hdr {
+            Some(hdr) => c_uint::try_from(hdr.len()).ok().filter(|&len| {
+                // SAFETY: `raw` is a valid skb owned by `skb`; `hdr` is valid for reading `len`
+                // bytes. The shim pushes only into headroom the skb has and does not share.
+                unsafe { ffi::rvnet_skb_push_hdr(raw, hdr.as_ptr(), len) }
+            }),
+            None => None,
+        };
+        // SAFETY: `raw` is the valid skb `skb` owns.
+        let headlen = unsafe { ffi::rvnet_skb_headlen(raw) };
+        let head = if headlen > 0 {
             let mut len = 0;
             // SAFETY: `dev_ptr` is a bound device, `raw` a valid skb whose linear part stays
             // valid while `skb` is owned by the result; `len` is valid for writing.
-            let addr = unsafe { ffi::rvnet_skb_map_head(dev_ptr, raw, &mut len) };
+            Some(unsafe { ffi::rvnet_skb_map_head(dev_ptr, raw, &mut len) }).map(|a| (a, len))
+        } else {
+            None
+        };
+        if let Some(len) = pushed {
+            // The mapping keeps the header; the packet starts where it did.
+            // SAFETY: `raw` is valid and owned; `len` bytes were pushed just before.
+            unsafe { ffi::rvnet_skb_pull_hdr(raw, len) };
+        }
+        if let Some((addr, len)) = head {
             if addr == MAPPING_ERROR {
                 return Err((skb, ENOMEM));
             }
@@ -142,7 +168,11 @@ impl<'a> MappedSkb<'a> {
             *slot = Segment { addr, len };
             segs.n += 1;
         }
-        Ok(Self { segs, skb })
+        Ok(Self {
+            segs,
+            skb,
+            hdr_pushed: pushed.is_some(),
+        })
     }
 
     /// The mapped segments, as `(address, length)`, in packet order.
@@ -154,6 +184,11 @@ impl<'a> MappedSkb<'a> {
             .map(|s| (s.addr, s.len))
     }
 
+    /// Whether the first segment starts with the header given to [`map`](Self::map).
+    pub(crate) fn hdr_pushed(&self) -> bool {
+        self.hdr_pushed
+    }
+
     /// How many segments there are.
     pub(crate) fn nr_segments(&self) -> usize {
         self.segs.n
@@ -161,7 +196,7 @@ impl<'a> MappedSkb<'a> {
 
     /// Unmaps the packet and gives it back, e.g. to the core after `NETDEV_TX_BUSY`.
     pub(crate) fn unmap(self) -> SkBuff {
-        let Self { segs, skb } = self;
+        let Self { segs, skb, .. } = self;
         drop(segs);
         skb
     }
@@ -169,7 +204,7 @@ impl<'a> MappedSkb<'a> {
     /// The device has read the packet: unmaps it and frees the socket buffer as sent
     /// (`dev_consume_skb_any()`).
     pub(crate) fn complete(self) {
-        let Self { segs, skb } = self;
+        let Self { segs, skb, .. } = self;
         drop(segs);
         skb.consume();
     }
