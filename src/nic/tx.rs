@@ -2,14 +2,15 @@
 
 //! The transmit queue: `start_xmit()` and `free_old_xmit()` of `drivers/net/virtio_net.c`.
 //!
-//! Zero copy above a copybreak: a packet's linear part and fragments are mapped for the device
-//! (`kernel_ext::net::skb_dma::MappedSkb`) and chained after its `virtio_net_hdr`, which goes
-//! into the head descriptor's own small buffer; the socket buffer is held, orphaned from its
-//! socket (as virtio_net does without transmit NAPI), until the device completes the chain,
-//! then unmapped and freed. A packet of up to [`COPYBREAK`] bytes (and a frame of `XDP_TX`) is
-//! copied instead into the fixed buffers of its descriptors, which is cheaper than mapping it,
-//! and released at once. A device reset with packets in flight drops the queue, which unmaps
-//! and frees each of them exactly once.
+//! Zero copy for packets larger than a buffer: a packet's linear part and fragments are
+//! mapped for the device (`kernel_ext::net::skb_dma::MappedSkb`) and chained after its
+//! `virtio_net_hdr` (with virtio 1.0, in the skb's headroom and the same descriptor as the
+//! linear part; on a legacy device in the head descriptor's own small buffer); the socket
+//! buffer is held, orphaned from its socket (as virtio_net does without transmit NAPI), until
+//! the device completes the chain, then unmapped and freed. A packet that fits one 2 KiB buffer
+//! with its header (and a frame of `XDP_TX`) is copied instead into that buffer, which is
+//! cheaper under TCG than mapping it, and released at once. A device reset with packets in
+//! flight drops the queue, which unmaps and frees each of them exactly once.
 //!
 //! The header asks for the offloads negotiated (`virtio_net_hdr_from_skb()`, as `xmit_skb()`):
 //! a partial checksum for the device to complete (`CSUM`), a packet to segment
@@ -71,9 +72,6 @@ const ZERO_HDR: [u8; MAX_HDR_LEN] = [0; MAX_HDR_LEN];
 /// Where the header has `gso_type`: not `VIRTIO_NET_HDR_GSO_NONE` (0) for a packet the device
 /// segments.
 const GSO_TYPE_AT: usize = 1;
-
-/// Packets up to this size are copied into the ring rather than mapped.
-pub(crate) const COPYBREAK: usize = 256;
 
 // A mapped packet's chain: the header, then its segments.
 const _: () = assert!(MAX_SEGMENTS < MAX_CHAIN);
@@ -267,7 +265,10 @@ impl TxQueue<'_> {
         };
         // The fields, then a zero `num_buffers`.
         let hdr: [u8; MAX_HDR_LEN] = core::array::from_fn(|i| fields.get(i).copied().unwrap_or(0));
-        let sent = if total - hdr_len > COPYBREAK {
+        // A packet that fits one buffer with its header is copied: one descriptor, no mapping
+        // to make and undo, freed at once. Measured (make bench, 1514-byte pktgen on the tap
+        // backend): copied 0.83x C's rate, mapped 0.76x.
+        let sent = if total > self.vq.buf_size() {
             self.xmit_mapped(dev, counters, skb, &hdr, hdr_len)
         } else {
             self.xmit_copy(dev, counters, skb, &hdr, hdr_len, total)
