@@ -84,6 +84,14 @@ sweep() { # sweep [FIRST [LAST]]: fail point FIRST (default 1), FIRST + 1, ... L
 		bound=$(bound_count)
 		[ "$bound" = "$(nr_ifaces)" ] && [ "$bound" = "$(nr_sections)" ] ||
 			problem "run $n: half-registered: $bound bound, $(nr_ifaces) interfaces, $(nr_sections) in procfs"
+		if [ "$nerr" -gt 0 ] && [ $stride -gt 1 ]; then
+			# Striding found the probe failing again: the points it stepped over just
+			# before may hold steps of one point (the counters, the procfs name). Back to
+			# the first of them, densely.
+			run_log_clean $n
+			n=$((n - stride + 1)) stride=1 quiet=0
+			continue
+		fi
 		if [ "$nerr" -gt 0 ]; then
 			probe_failures=$((probe_failures + 1))
 			[ "$nerr" = 1 ] && [ "$bound" = 0 ] || problem "run $n: $nerr errors, $bound bound: $errors"
@@ -94,8 +102,9 @@ sweep() { # sweep [FIRST [LAST]]: fail point FIRST (default 1), FIRST + 1, ... L
 		fi
 		# Filling the receive ring passes hundreds of points that a failure does not stop
 		# (the page allocator falls back to single pages): after 24 such points in a row,
-		# every 8th is enough, until a failure stops the probe again. A step skipped that way
-		# is swept again below, in its window.
+		# every 8th is enough, until a failure stops the probe again, when the points
+		# skipped just before are swept densely (above). A step skipped otherwise is swept
+		# again below, in its window.
 		[ $quiet -lt 24 ] || stride=8
 		run_log_clean $n
 		n=$((n + stride))
