@@ -85,11 +85,12 @@ sweep() { # sweep [FIRST [LAST]]: fail point FIRST (default 1), FIRST + 1, ... L
 		[ "$bound" = "$(nr_ifaces)" ] && [ "$bound" = "$(nr_sections)" ] ||
 			problem "run $n: half-registered: $bound bound, $(nr_ifaces) interfaces, $(nr_sections) in procfs"
 		if [ "$nerr" -gt 0 ] && [ $stride -gt 1 ]; then
-			# Striding found the probe failing again: the points it stepped over just
-			# before may hold steps of one point (the counters, the procfs name). Back to
-			# the first of them, densely.
+			# Striding found the probe failing again: the points it stepped over before
+			# may hold steps of one point (the transmit table, the counters, the procfs
+			# name). Back three strides, densely.
 			run_log_clean $n
-			n=$((n - stride + 1)) stride=1 quiet=0
+			n=$((n - 3 * stride + 1)) stride=1 quiet=0
+			[ $n -ge 1 ] || n=1
 			continue
 		fi
 		if [ "$nerr" -gt 0 ]; then
