@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # make soak: the long tests, on each register layout (LAYOUTS, default "legacy modern"), on
-# the debug test kernel (KASAN, lockdep, kmemleak, DMA-API debug): first the data integrity
-# run (qemu/guest/integrity.sh) with a 1 GiB TCP transfer (MIB) and a UDP flood of 200,000
-# datagrams, then the soak (qemu/guest/soak.sh) with CYCLES rounds (default 1000).
+# the debug test kernel (KASAN, lockdep, kmemleak, DMA-API debug): first the data path tests
+# (qemu/guest/datapath.sh; make test runs them on the modern layout only), then the data
+# integrity run (qemu/guest/integrity.sh) with a 1 GiB TCP transfer (MIB) and a UDP flood of
+# 200,000 datagrams, then the soak (qemu/guest/soak.sh) with CYCLES rounds (default 1000).
 # Prints each run's summary lines and ends with "N passed, M failed".
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -27,6 +28,7 @@ run() { # run LAYOUT SCRIPT ARGS TIMEOUT
 	failed=$((failed + f))
 }
 for layout in ${LAYOUTS:-legacy modern}; do
+	[ "${DATAPATH:-1}" = 0 ] || run "$layout" datapath "$layout" 900
 	[ "$MIB" = 0 ] || run "$layout" integrity "$layout $MIB 200000" $((MIB * 3 + 900))
 	# About 8 s a cycle under TCG with KASAN; the timeout only catches a hang.
 	[ "$CYCLES" = 0 ] || run "$layout" soak "$layout $CYCLES" $((CYCLES * 60 + 600))
