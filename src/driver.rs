@@ -259,6 +259,7 @@ impl<'bound> RvnetDevice<'bound> {
         rx.kick(&transport);
         let xdp_max_mtu = config::xdp_max_mtu(XDP_BUF_SIZE, XDP_HEADROOM, XDP_TAILROOM);
         let nic = Nic::new(
+            dev,
             transport,
             rx,
             tx,

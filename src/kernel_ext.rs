@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Kernel abstractions that mainline 7.3 lacks and rvnet needs: network devices (with NAPI,
-//! socket buffers, ethtool, statistics and XDP) and procfs.
+//! socket buffers, ethtool, statistics, byte queue limits and XDP) and procfs.
 //!
 //! All of rvnet's FFI lives here, written like `rust/kernel`: one concept per file, each type
 //! documents its invariants, each `unsafe fn` its safety contract, and each `unsafe` block says
@@ -9,8 +9,9 @@
 //! that bindgen cannot express), declared in [`ffi`], a leaf. Code outside this module uses
 //! only the safe interfaces.
 //!
-//! Import order (no circles): `ffi` <- `net::{skb, stats}` <- `net::napi` <- `net::device` <-
-//! `net::xdp` <- `net::ops` <- `net::ethtool` <- `net::registration`.
+//! Import order (no circles): `ffi` <- `net::{skb, stats}` <- `net::napi` <-
+//! `net::{device, skb_dma}` <- `net::{bql, xdp}` <- `net::ops` <- `net::ethtool` <-
+//! `net::registration`; `procfs` uses only `ffi`.
 
 mod ffi;
 pub(crate) mod net;

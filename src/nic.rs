@@ -36,6 +36,10 @@ pub(crate) mod stats;
 pub(crate) mod tx;
 
 use kernel::{
+    device::{
+        Bound,
+        Device, //
+    },
     io::register::Array,
     irq::IrqReturn,
     new_spinlock, new_spinlock_irq,
@@ -155,6 +159,8 @@ impl Counters {
 /// queues' memory, before `rx` and `tx` free it.
 #[pin_data]
 pub(crate) struct Nic<'a> {
+    /// The platform device, for messages.
+    pdev: &'a Device<Bound>,
     transport: Transport<'a>,
     #[pin]
     rx: SpinLock<RxQueue>,
@@ -177,6 +183,7 @@ pub(crate) struct Nic<'a> {
 impl<'a> Nic<'a> {
     /// Driver data for an initialised device with its queues.
     pub(crate) fn new(
+        pdev: &'a Device<Bound>,
         transport: Transport<'a>,
         rx: RxQueue,
         tx: TxQueue<'a>,
@@ -194,6 +201,7 @@ impl<'a> Nic<'a> {
             tx: tx_size,
         };
         try_pin_init!(Self {
+            pdev,
             transport,
             rx <- new_spinlock!(rx, "rvnet_rx"),
             tx <- new_spinlock!(tx, "rvnet_tx"),
@@ -217,24 +225,19 @@ impl<'a> Nic<'a> {
         }
     }
 
-    /// Reaps transmit completions and restarts a queue that the full ring stopped (or asks
-    /// for the interrupt that will).
-    fn tx_complete(&self, dev: &NetDevice) {
+    /// Frees transmit completions in `poll` and restarts a queue that the full ring stopped.
+    fn tx_complete(&self, dev: &NetDevice, poll: &NapiPoll<'_>) {
         // As `virtnet_poll_cleantx()`: while `ndo_start_xmit` holds the queue it recycles
-        // completions itself, so a running queue is not worth spinning for (the profile of a
-        // TCP run showed 10% of guest time in the spinlock slow path). A stopped queue is: the
-        // interrupt that brought us here may be the only one that will restart it.
+        // completions itself and arms the interrupt when it is done, so a running queue is not
+        // worth spinning for (the profile of a TCP run showed 10% of guest time in the
+        // spinlock slow path). A stopped queue is: the interrupt that brought us here may be
+        // the only one that will restart it.
         let mut tx = match self.tx.try_lock() {
             Some(tx) => tx,
             None if dev.queue_stopped() => self.tx.lock(),
             None => return,
         };
-        if !dev.queue_stopped() {
-            tx.reap(&self.counters);
-        } else if tx.restart(&self.counters) {
-            dev.wake_queue();
-            self.counters.add(Counter::TxQueueWakes, 1);
-        }
+        tx.poll(dev, &self.counters, poll);
     }
 
     /// The interrupt (`vm_interrupt()`): acknowledge, then NAPI for used buffers and the
@@ -279,7 +282,7 @@ impl Operations for RvnetNetdev {
 
     fn start_xmit(dev: &NetDevice, nic: &Nic<'_>, skb: SkBuff) -> TxOutcome {
         let mut tx = nic.tx.lock();
-        tx.reap(&nic.counters);
+        tx.reap(dev, &nic.counters, None);
         tx.xmit(dev, &nic.transport, &nic.counters, skb, nic.hdr_len)
     }
 
@@ -301,7 +304,7 @@ impl Operations for RvnetNetdev {
     /// needs), then up to `budget` packets, then interrupts back on without losing a wake-up.
     fn poll(dev: &NetDevice, nic: &Nic<'_>, poll: &NapiPoll<'_>, budget: u32) -> u32 {
         nic.counters.add(Counter::NapiPolls, 1);
-        nic.tx_complete(dev);
+        nic.tx_complete(dev, poll);
         if budget == 0 {
             return 0;
         }
@@ -324,6 +327,20 @@ impl Operations for RvnetNetdev {
 
     fn interrupt(dev: &NetDevice, nic: &Nic<'_>) -> IrqReturn {
         nic.interrupt(dev)
+    }
+
+    /// As `virtnet_tx_timeout()`: counted and reported. Then a poll, in case the device's
+    /// completion interrupt was lost: it frees what is done and wakes the queue.
+    fn tx_timeout(dev: &NetDevice, nic: &Nic<'_>, queue: u32, stalled_usecs: u32) {
+        nic.counters.add(Counter::TxTimeouts, 1);
+        dev_err!(
+            nic.pdev,
+            "{}: TX timeout on queue {}, {} usecs ago\n",
+            dev.name().as_str(),
+            queue,
+            stalled_usecs
+        );
+        dev.napi().schedule();
     }
 
     /// One queue pair: rvnet does not negotiate `VIRTIO_NET_F_MQ`.

@@ -30,6 +30,21 @@ no_bad_entries() {
 	[ "$(stat_of $MAC_A bad_device_entries)" = 0 ] && [ "$(stat_of $MAC_B bad_device_entries)" = 0 ]
 }
 
+# Transmit completions. Byte queue limits count every packet A's stack hands over until the
+# device completes it; the completion interrupt's poll frees the last packets of a burst
+# without waiting for more traffic. So once A sends nothing, nothing may stay in flight
+# (within 2 s), and the limit has adapted to the completions (BQL is in use).
+bql() { cat /sys/class/net/"$A"/queues/tx-0/byte_queue_limits/"$1"; }
+nothing_in_flight() {
+	local i
+	for i in $(seq 20); do
+		[ "$(bql inflight)" = 0 ] && return 0
+		sleep 0.1
+	done
+	echo "A's byte_queue_limits/inflight is still $(bql inflight) bytes, 2 s after its last packet"
+	return 1
+}
+
 kmemleak_baseline
 check "insmod rvnet" insmod /lib/modules/rvnet.ko
 DEV_A=$(platform_dev $MAC_A)
@@ -44,6 +59,8 @@ check "procfs = ip -s link" procfs_matches_ip_link
 check "interrupts and NAPI polls counted" \
 	test "$(stat_of $MAC_A interrupts)" -gt 0 -a "$(stat_of $MAC_A napi_polls)" -gt 0
 check "no bad device entries" no_bad_entries
+check "completions: nothing left in flight after the transfers" nothing_in_flight
+check "completions: byte queue limits in use (limit > 0)" test "$(bql limit)" -gt 0
 
 # Jumbo frames: QEMU offers mergeable receive buffers; a frame then spans several 2 KiB
 # buffers on receive and a chain of them on transmit.
@@ -54,6 +71,8 @@ check "MTU 65536 refused" sh -c "! ip link set $A mtu 65536 2>/dev/null"
 check "jumbo: 9000-byte packets cross both ways" jumbo 9000
 check "jumbo: TCP 16 MiB A -> B at MTU 9000, checksums match" tcp_copy ab 16
 check "jumbo: $PATH_MAX_MTU-byte packets cross both ways" jumbo $PATH_MAX_MTU
+# A's last packet was a jumbo echo reply, mapped rather than copied: it must be freed too.
+check "jumbo: the last (mapped) packet is not left in flight" nothing_in_flight
 ip link set "$A" mtu 1500
 in_ns ip link set "$B" mtu 1500
 check "jumbo: counters still add up" counters_consistent

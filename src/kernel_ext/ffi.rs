@@ -169,7 +169,6 @@ extern "C" {
     pub(crate) fn rvnet_skb_push_hdr(skb: *mut sk_buff, hdr: *const u8, len: c_uint) -> bool;
     pub(crate) fn rvnet_skb_pull_hdr(skb: *mut sk_buff, len: c_uint);
     pub(crate) fn rvnet_skb_headlen(skb: *mut sk_buff) -> c_uint;
-    pub(crate) fn rvnet_skb_orphan(skb: *mut sk_buff);
     pub(crate) fn rvnet_skb_tx_timestamp(skb: *mut sk_buff);
     pub(crate) fn rvnet_netdev_hold(dev: *mut net_device);
     pub(crate) fn rvnet_netdev_put(dev: *mut net_device);
@@ -204,6 +203,7 @@ extern "C" {
     pub(crate) fn rvnet_netif_stop_queue(dev: *mut net_device);
     pub(crate) fn rvnet_netif_wake_queue(dev: *mut net_device);
     pub(crate) fn rvnet_netif_queue_stopped(dev: *mut net_device) -> bool;
+    pub(crate) fn rvnet_netif_xmit_stopped(dev: *mut net_device) -> bool;
     pub(crate) fn rvnet_netdev_xmit_more() -> bool;
     pub(crate) fn rvnet_netdev_napi(dev: *mut net_device) -> *mut napi_struct;
     pub(crate) fn rvnet_napi_dev(napi: *mut napi_struct) -> *mut net_device;
@@ -212,6 +212,9 @@ extern "C" {
     pub(crate) fn rvnet_skb_len(skb: *mut sk_buff) -> c_uint;
     pub(crate) fn rvnet_kfree_skb_any(skb: *mut sk_buff);
     pub(crate) fn rvnet_consume_skb_any(skb: *mut sk_buff);
+    pub(crate) fn rvnet_bql_sent(dev: *mut net_device, bytes: c_uint, more: bool) -> bool;
+    pub(crate) fn rvnet_bql_completed(dev: *mut net_device, packets: c_uint, bytes: c_uint);
+    pub(crate) fn rvnet_tx_stalled_usecs(dev: *mut net_device, txqueue: c_uint) -> c_uint;
 
     // Exported by net/core/dev.c, net/sched/sch_generic.c, net/core/skbuff.c and
     // fs/proc/generic.c.
@@ -224,6 +227,7 @@ extern "C" {
     pub(crate) fn napi_disable(napi: *mut napi_struct);
     pub(crate) fn napi_complete_done(napi: *mut napi_struct, work_done: c_int) -> bool;
     pub(crate) fn napi_alloc_skb(napi: *mut napi_struct, length: c_uint) -> *mut sk_buff;
+    pub(crate) fn napi_consume_skb(skb: *mut sk_buff, budget: c_int);
     pub(crate) fn skb_put(skb: *mut sk_buff, len: c_uint) -> *mut c_void;
     pub(crate) fn skb_copy_bits(
         skb: *const sk_buff,

@@ -15,6 +15,7 @@
 //! and handing up socket buffers) exist only on the [`napi::NapiPoll`] a poll is given, and
 //! NAPI is enabled and disabled only by the `ndo_open`/`ndo_stop` adapters.
 
+pub(crate) mod bql;
 pub(crate) mod device;
 pub(crate) mod ethtool;
 pub(crate) mod features;

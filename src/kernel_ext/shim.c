@@ -63,6 +63,7 @@ static const struct net_device_ops rvnet_netdev_ops = {
 	.ndo_get_stats64 = rvnet_ndo_get_stats64,
 	.ndo_validate_addr = eth_validate_addr,
 	.ndo_change_mtu = rvnet_ndo_change_mtu,
+	.ndo_tx_timeout = rvnet_ndo_tx_timeout,
 #ifdef CONFIG_BPF_SYSCALL
 	.ndo_bpf = rvnet_ndo_bpf,
 #endif
@@ -480,13 +481,6 @@ unsigned int rvnet_skb_headlen(struct sk_buff *skb)
 	return skb_headlen(skb);
 }
 
-void rvnet_skb_orphan(struct sk_buff *skb)
-{
-	/* As virtio_net without TX NAPI: the socket does not wait for the completion. */
-	skb_orphan(skb);
-	nf_reset_ct(skb);
-}
-
 void rvnet_skb_tx_timestamp(struct sk_buff *skb)
 {
 	skb_tx_timestamp(skb);
@@ -525,6 +519,11 @@ void rvnet_netif_wake_queue(struct net_device *dev)
 bool rvnet_netif_queue_stopped(struct net_device *dev)
 {
 	return netif_queue_stopped(dev);
+}
+
+bool rvnet_netif_xmit_stopped(struct net_device *dev)
+{
+	return netif_xmit_stopped(netdev_get_tx_queue(dev, 0));
 }
 
 bool rvnet_netdev_xmit_more(void)
@@ -566,4 +565,21 @@ void rvnet_kfree_skb_any(struct sk_buff *skb)
 void rvnet_consume_skb_any(struct sk_buff *skb)
 {
 	dev_consume_skb_any(skb);
+}
+
+/* Byte queue limits of transmit queue 0 (kernel_ext::net::bql). */
+bool rvnet_bql_sent(struct net_device *dev, unsigned int bytes, bool more)
+{
+	return __netdev_tx_sent_queue(netdev_get_tx_queue(dev, 0), bytes, more);
+}
+
+void rvnet_bql_completed(struct net_device *dev, unsigned int packets, unsigned int bytes)
+{
+	netdev_tx_completed_queue(netdev_get_tx_queue(dev, 0), packets, bytes);
+}
+
+/* How long ago a transmit queue last took a packet, for ndo_tx_timeout's report. */
+unsigned int rvnet_tx_stalled_usecs(struct net_device *dev, unsigned int txqueue)
+{
+	return jiffies_to_usecs(jiffies - READ_ONCE(netdev_get_tx_queue(dev, txqueue)->trans_start));
 }

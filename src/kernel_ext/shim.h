@@ -60,7 +60,6 @@ void rvnet_dma_unmap_frag(struct device *dev, u64 addr, unsigned int len);
 bool rvnet_skb_push_hdr(struct sk_buff *skb, const u8 *hdr, unsigned int len);
 void rvnet_skb_pull_hdr(struct sk_buff *skb, unsigned int len);
 unsigned int rvnet_skb_headlen(struct sk_buff *skb);
-void rvnet_skb_orphan(struct sk_buff *skb);
 void rvnet_skb_tx_timestamp(struct sk_buff *skb);
 void rvnet_netdev_hold(struct net_device *dev);
 void rvnet_netdev_put(struct net_device *dev);
@@ -85,6 +84,7 @@ void rvnet_netif_start_queue(struct net_device *dev);
 void rvnet_netif_stop_queue(struct net_device *dev);
 void rvnet_netif_wake_queue(struct net_device *dev);
 bool rvnet_netif_queue_stopped(struct net_device *dev);
+bool rvnet_netif_xmit_stopped(struct net_device *dev);
 bool rvnet_netdev_xmit_more(void);
 struct napi_struct *rvnet_netdev_napi(struct net_device *dev);
 struct net_device *rvnet_napi_dev(struct napi_struct *napi);
@@ -93,6 +93,9 @@ void rvnet_napi_receive(struct napi_struct *napi, struct sk_buff *skb);
 unsigned int rvnet_skb_len(struct sk_buff *skb);
 void rvnet_kfree_skb_any(struct sk_buff *skb);
 void rvnet_consume_skb_any(struct sk_buff *skb);
+bool rvnet_bql_sent(struct net_device *dev, unsigned int bytes, bool more);
+void rvnet_bql_completed(struct net_device *dev, unsigned int packets, unsigned int bytes);
+unsigned int rvnet_tx_stalled_usecs(struct net_device *dev, unsigned int txqueue);
 
 /* Rust callbacks (kernel_ext::net::ops::export_ops!), called from the ops tables. */
 int rvnet_ndo_open(struct net_device *dev);
@@ -101,6 +104,7 @@ netdev_tx_t rvnet_ndo_start_xmit(struct sk_buff *skb, struct net_device *dev);
 void rvnet_ndo_get_stats64(struct net_device *dev, struct rtnl_link_stats64 *stats);
 int rvnet_napi_poll(struct napi_struct *napi, int budget);
 int rvnet_ndo_change_mtu(struct net_device *dev, int new_mtu);
+void rvnet_ndo_tx_timeout(struct net_device *dev, unsigned int txqueue);
 int rvnet_ndo_xdp_setup(struct net_device *dev, struct bpf_prog *prog,
 			struct netlink_ext_ack *extack);
 void rvnet_queue_stats(struct net_device *dev, int idx, struct rvnet_queue_stats *stats);

@@ -290,10 +290,10 @@ impl RxQueue {
         if consumed && self.vq.kick(transport) {
             counters.add(Counter::RxKicks, 1);
         }
-        if xdp_tx && sink.tx.lock().kick(transport) {
+        if xdp_tx {
             // One notification for the frames of the whole poll, as `virtnet_poll()` kicks
             // once for `VIRTIO_XDP_TX`.
-            counters.add(Counter::TxKicks, 1);
+            sink.tx.lock().flush(sink.dev, transport, counters);
         }
         done
     }
@@ -531,7 +531,7 @@ impl RxQueue {
                 if sink
                     .tx
                     .lock()
-                    .xdp_xmit(sink.dev, counters, xdp, sink.hdr_len)
+                    .xdp_xmit(sink.dev, counters, sink.poll, xdp, sink.hdr_len)
                 {
                     counters.add(Counter::XdpTx, 1);
                     true

@@ -41,7 +41,7 @@ counters! {
     RxDropped => "rx_dropped",
     /// Receive errors (bad length or bad entry from the device).
     RxErrors => "rx_errors",
-    /// Packets handed to the device (the socket buffer is freed then: see `nic/tx.rs`).
+    /// Packets handed to the device (counted then, before the device completes them).
     TxPackets => "tx_packets",
     /// Bytes handed to the device.
     TxBytes => "tx_bytes",
@@ -78,6 +78,8 @@ counters! {
     RxGso => "rx_gso",
     /// Packets handed to the device to segment (`HOST_TSO4/6`).
     TxGso => "tx_gso",
+    /// Times the watchdog found the transmit queue stopped for too long (`ndo_tx_timeout`).
+    TxTimeouts => "tx_timeouts",
 }
 
 /// How many counters there are.
@@ -207,7 +209,7 @@ mod tests {
             assert_eq!(snap.get(*counter), i as u64 + 100, "{counter:?}");
         }
         assert_eq!(snap.get(Counter::RxPackets), 100);
-        assert_eq!(snap.get(Counter::TxGso), 100 + NR_COUNTERS as u64 - 1);
+        assert_eq!(snap.get(Counter::TxTimeouts), 100 + NR_COUNTERS as u64 - 1);
     }
 
     #[test]
@@ -233,7 +235,7 @@ mod tests {
              tx_packets: 0\ntx_bytes: 0\ntx_dropped: 7\ntx_errors: 0\ninterrupts: 3\n\
              napi_polls: 0\ntx_queue_stops: 0\ntx_queue_wakes: 0\nbad_device_entries: 0\n\
              rx_kicks: 0\ntx_kicks: 0\nxdp_packets: 0\nxdp_tx: 0\nxdp_drops: 0\n\
-             rx_bad_headers: 0\nrx_gso: 0\ntx_gso: 0\n\n"
+             rx_bad_headers: 0\nrx_gso: 0\ntx_gso: 0\ntx_timeouts: 0\n\n"
         );
     }
 

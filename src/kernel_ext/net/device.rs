@@ -119,6 +119,14 @@ impl NetDevice {
         unsafe { ffi::rvnet_netif_queue_stopped(self.as_raw()) }
     }
 
+    /// Whether the transmit queue is stopped by the driver or by its byte queue limits
+    /// (`netif_xmit_stopped()`).
+    pub(crate) fn xmit_stopped(&self) -> bool {
+        // SAFETY: By the type invariant, `self.as_raw()` is a valid `net_device`, which has a
+        // transmit queue 0.
+        unsafe { ffi::rvnet_netif_xmit_stopped(self.as_raw()) }
+    }
+
     /// Turns the carrier on or off (`netif_carrier_on()`/`netif_carrier_off()`).
     pub(crate) fn set_carrier(&self, on: bool) {
         // SAFETY: By the type invariant, `self.as_raw()` is a valid `net_device`; both

@@ -12,7 +12,10 @@ use kernel::{
     types::Opaque, //
 };
 
-use super::skb::RxSkBuff;
+use super::skb::{
+    RxSkBuff,
+    SkBuff, //
+};
 use crate::kernel_ext::ffi;
 
 /// A NAPI context (`struct napi_struct`), as anyone may use it: to schedule a poll.
@@ -81,9 +84,11 @@ unsafe impl Sync for Napi {}
 ///
 /// # Invariants
 ///
-/// `napi` is being polled on this CPU, in softirq context, for the lifetime `'a`.
+/// `napi` is being polled on this CPU for the lifetime `'a`, with a budget of `budget`: in
+/// softirq context unless the budget is 0 (netpoll may poll from any context).
 pub(crate) struct NapiPoll<'a> {
     napi: &'a Napi,
+    budget: u32,
 }
 
 impl<'a> NapiPoll<'a> {
@@ -91,10 +96,11 @@ impl<'a> NapiPoll<'a> {
     ///
     /// # Safety
     ///
-    /// The caller must be `napi`'s poll function, for the duration of `'a`.
-    pub(super) unsafe fn new(napi: &'a Napi) -> Self {
+    /// The caller must be `napi`'s poll function, called with `budget`, for the duration of
+    /// `'a`.
+    pub(super) unsafe fn new(napi: &'a Napi, budget: u32) -> Self {
         // INVARIANT: By the safety requirements.
-        Self { napi }
+        Self { napi, budget }
     }
 
     /// The NAPI context, e.g. to schedule another poll.
@@ -119,6 +125,17 @@ impl<'a> NapiPoll<'a> {
         let skb = NonNull::new(unsafe { ffi::napi_alloc_skb(self.napi.as_raw(), len) })?;
         // SAFETY: A new `sk_buff` with `len` bytes of tail room, owned by nobody else.
         Some(unsafe { RxSkBuff::from_raw(skb, len) })
+    }
+
+    /// Frees a packet the device has sent (`napi_consume_skb()`): into the poll's cache of
+    /// socket buffers to recycle, or, with a budget of 0, as `dev_consume_skb_any()` does.
+    pub(crate) fn consume_skb(&self, skb: SkBuff) {
+        let skb = skb.into_raw();
+        let budget = c_int::try_from(self.budget).unwrap_or(c_int::MAX);
+        // SAFETY: `skb` was owned and is not used again. By the type invariant a non-zero
+        // budget means this CPU runs the poll in softirq context, as `napi_consume_skb()`
+        // then requires; with 0 it takes the path for any context.
+        unsafe { ffi::napi_consume_skb(skb.as_ptr(), budget) };
     }
 
     /// Hands a received packet to the stack: `eth_type_trans()`, then GRO

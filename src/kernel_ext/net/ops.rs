@@ -18,7 +18,10 @@ use kernel::{
         from_result,
         to_result, //
     },
-    ffi::c_int,
+    ffi::{
+        c_int,
+        c_uint, //
+    },
     irq,
     prelude::*,
     str::CStrExt, //
@@ -91,6 +94,11 @@ pub(crate) trait Operations: 'static {
     /// `ndo_change_mtu`: the core has checked `mtu` against the device's range; the driver may
     /// still refuse it (the device's MTU is then unchanged) or prepare for it.
     fn change_mtu(dev: &NetDevice, data: &Self::Data<'_>, mtu: u32) -> Result;
+
+    /// `ndo_tx_timeout`: transmit queue `queue` has been stopped, without taking a packet, for
+    /// longer than the watchdog allows (5 s); it last took one `stalled_usecs` ago. Called
+    /// by the watchdog timer, in softirq context, with the queue's transmit lock held.
+    fn tx_timeout(dev: &NetDevice, data: &Self::Data<'_>, queue: u32, stalled_usecs: u32);
 
     /// `ndo_bpf` with `XDP_SETUP_PROG`: may `prog` (or, with `None`, no program) be attached,
     /// replacing the current one? Detaching must always be allowed. On `Ok`, the adapter
@@ -196,6 +204,19 @@ impl<T: Operations> Adapter<T> {
         })
     }
 
+    /// `ndo_tx_timeout`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`]; `txqueue` is one of the device's transmit queues.
+    pub(crate) unsafe fn tx_timeout_callback(dev: *mut ffi::net_device, txqueue: c_uint) {
+        // SAFETY: Forwarded from the caller.
+        let (netdev, data) = unsafe { Self::from_raw(dev) };
+        // SAFETY: `dev` is valid and `txqueue` one of its transmit queues (safety requirements).
+        let stalled_usecs = unsafe { ffi::rvnet_tx_stalled_usecs(dev, txqueue) };
+        T::tx_timeout(netdev, data, txqueue, stalled_usecs);
+    }
+
     /// `ndo_bpf` with `XDP_SETUP_PROG`.
     ///
     /// # Safety
@@ -285,9 +306,10 @@ impl<T: Operations> Adapter<T> {
         let (netdev, data) = unsafe { Self::from_raw(ffi::rvnet_napi_dev(napi)) };
         // SAFETY: `napi` is valid for the call (safety requirements).
         let napi = unsafe { Napi::from_raw(napi) };
-        // SAFETY: This is the context's poll function, running for the rest of this call.
-        let poll = unsafe { NapiPoll::new(napi) };
         let budget = u32::try_from(budget).unwrap_or(0);
+        // SAFETY: This is the context's poll function, with this budget, running for the rest
+        // of this call.
+        let poll = unsafe { NapiPoll::new(napi, budget) };
         let done = T::poll(netdev, data, &poll, budget).min(budget);
         // CAST: `done <= budget`, which came from a `c_int`.
         done as c_int
@@ -402,6 +424,21 @@ macro_rules! export_ops {
                 // SAFETY: The core calls `ndo_change_mtu` under RTNL with a registered device of
                 // this driver.
                 unsafe { Adapter::<$t>::change_mtu_callback(dev, new_mtu) }
+            }
+
+            /// `ndo_tx_timeout` of the `net_device_ops` table in `shim.c`.
+            ///
+            /// # Safety
+            ///
+            /// Called by the networking core only, as `ndo_tx_timeout`.
+            #[no_mangle]
+            unsafe extern "C" fn rvnet_ndo_tx_timeout(
+                dev: *mut RawNetDevice,
+                txqueue: ::kernel::ffi::c_uint,
+            ) {
+                // SAFETY: The watchdog calls `ndo_tx_timeout` with a registered device of this
+                // driver and one of its transmit queues.
+                unsafe { Adapter::<$t>::tx_timeout_callback(dev, txqueue) }
             }
 
             /// `ndo_bpf` (`XDP_SETUP_PROG`) of the `net_device_ops` table in `shim.c`.

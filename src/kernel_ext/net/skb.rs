@@ -187,14 +187,6 @@ impl SkBuff {
         self.0.as_ptr()
     }
 
-    /// Detaches the buffer from its socket (`skb_orphan()`, and its connection tracking): the
-    /// socket's send-buffer accounting no longer waits for the device to finish with it, as in
-    /// virtio_net without transmit NAPI.
-    pub(crate) fn orphan(&mut self) {
-        // SAFETY: By the type invariant, `self.0` is a valid, owned skb.
-        unsafe { ffi::rvnet_skb_orphan(self.0.as_ptr()) };
-    }
-
     /// Length of the packet in bytes (`skb->len`).
     pub(crate) fn len(&self) -> u32 {
         // SAFETY: By the type invariant, `self.0` is a valid `sk_buff`.

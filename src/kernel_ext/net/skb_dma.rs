@@ -18,9 +18,12 @@ use kernel::{
     prelude::*,
 };
 
-use super::skb::{
-    SkBuff,
-    MAX_SKB_FRAGS, //
+use super::{
+    napi::NapiPoll,
+    skb::{
+        SkBuff,
+        MAX_SKB_FRAGS, //
+    },
 };
 use crate::kernel_ext::ffi;
 
@@ -201,11 +204,15 @@ impl<'a> MappedSkb<'a> {
         skb
     }
 
-    /// The device has read the packet: unmaps it and frees the socket buffer as sent
+    /// The device has read the packet: unmaps it and frees the socket buffer as sent, in the
+    /// NAPI `poll` that reaps it (`napi_consume_skb()`), or outside one
     /// (`dev_consume_skb_any()`).
-    pub(crate) fn complete(self) {
+    pub(crate) fn complete(self, poll: Option<&NapiPoll<'_>>) {
         let Self { segs, skb, .. } = self;
         drop(segs);
-        skb.consume();
+        match poll {
+            Some(poll) => poll.consume_skb(skb),
+            None => skb.consume(),
+        }
     }
 }
