@@ -4,6 +4,7 @@
 #
 # Usage: scripts/boot.sh --layout legacy|modern --script NAME [--timeout SEC] [--log FILE]
 #                        [--initrd FILE] [--kernel FILE] [--args "WORD..."] [--devices rng,blk]
+#                        [--acpi on|off]
 #
 #   --layout   virtio-mmio register layout: legacy (version 1) or modern (version 2)
 #   --script   the guest runs /rvnet/NAME.sh (from qemu/guest/NAME.sh)
@@ -23,6 +24,9 @@
 #                   QEMU runs in that namespace, and it goes when QEMU ends. The devices
 #                   offer QEMU's default features, offloads included. $TAPNS_HOST_CMD, if
 #                   set, runs in the namespace beside QEMU (a host-side endpoint).
+#   --acpi     on (default) or off: without ACPI the guest finds no LNRO0005 devices, and
+#              QEMU appends a virtio_mmio.device=<size>@<base>:<irq> entry per virtio device
+#              to the kernel command line instead, as Firecracker does
 #   --timeout  seconds before QEMU is killed (default 300)
 #   --log      where the serial log goes (default: a new temporary directory); it is also
 #              streamed to stdout
@@ -60,7 +64,7 @@ usage() {
 	exit 2
 }
 
-LAYOUT= SCRIPT= TIMEOUT=300 LOG= INITRD= KERNEL= ARGS= NIC_OPTS= DEVICES=rng BACKEND=hub
+LAYOUT= SCRIPT= TIMEOUT=300 LOG= INITRD= KERNEL= ARGS= NIC_OPTS= DEVICES=rng BACKEND=hub ACPI=on
 HOST_STATS=
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
@@ -75,6 +79,7 @@ while [ $# -gt 0 ]; do
 	--nic-opts) NIC_OPTS=$2 ;;
 	--devices) DEVICES=$2 ;;
 	--backend) BACKEND=$2 ;;
+	--acpi) ACPI=$2 ;;
 	--host-stats) HOST_STATS=$2 ;;
 	*) usage ;;
 	esac
@@ -86,6 +91,7 @@ modern) FORCE_LEGACY=false ;;
 *) usage ;;
 esac
 [ -n "$SCRIPT" ] || usage
+case $ACPI in on | off) ;; *) die "--acpi: on or off, not '$ACPI'" ;; esac
 [[ $TIMEOUT =~ ^[0-9]+$ ]] || die "--timeout wants seconds, not '$TIMEOUT'"
 [[ $ARGS != *\"* ]] || die "--args cannot hold double quotes"
 
@@ -122,7 +128,7 @@ tap)
 *) die "--backend: hub or tap, not '$BACKEND'" ;;
 esac
 # debug-threads names QEMU's threads ("CPU 0/TCG", ...), for the bench's per-thread CPU times.
-QEMU=(qemu-system-x86_64 -name rvnet,debug-threads=on -M microvm -cpu "${QEMU_CPU:-max}" -smp 2 -m 1G
+QEMU=(qemu-system-x86_64 -name rvnet,debug-threads=on -M microvm,acpi=$ACPI -cpu "${QEMU_CPU:-max}" -smp 2 -m 1G
 	-nodefaults -no-user-config -display none -no-reboot -serial stdio
 	-kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND"
 	-global virtio-mmio.force-legacy=$FORCE_LEGACY

@@ -4,7 +4,8 @@
 # both virtio-mmio register layouts: probe.sh (binding, procfs, unload, hand-over) and
 # datapath.sh (ping, TCP with checksums, counters, flaps and rmmod under traffic, interop),
 # integrity.sh (TCP checksum, UDP flood accounting), odd.sh (odd device features, a block
-# device), faults.sh (fault injection) and a short soak.sh; then make kselftest, the kernel's
+# device), faults.sh (fault injection), cmdline.sh (devices from the kernel command line, no
+# ACPI) and a short soak.sh; then make kselftest, the kernel's
 # own drivers/net selftests (scripts/kselftest.sh). Every test prints PASS/FAIL; the
 # last line is "N passed, M failed"; the exit status is non-zero when anything failed. The
 # guest logs of the last run are kept in ~/.cache/rvnet/logs/last-test/.
@@ -86,6 +87,7 @@ integrity modern - hub
 odd modern status=off,event_idx=off,host_mtu=9000,mrg_rxbuf=off hub
 odd legacy status=off,event_idx=off,host_mtu=9000,mrg_rxbuf=off hub
 faults modern - hub
+cmdline modern - hub
 soak modern - hub"
 
 while read -r script layout opts backend; do
@@ -98,12 +100,15 @@ while read -r script layout opts backend; do
 	[ "$script" = odd ] && devices="--devices rng,blk"
 	[ "$script" = integrity ] && args="$layout 128 50000"
 	[ "$script" = soak ] && args="$layout 50"
+	# cmdline.sh: a machine without ACPI, whose devices are on the kernel command line.
+	acpi=on
+	[ "$script" = cmdline ] && acpi=off
 	log "QEMU: $name${opts:+ ($opts)}"
 	out="$results/$script-$layout-$backend.out"
 	st=0
 	bash "$RVNET_ROOT/scripts/boot.sh" --layout "$layout" --script "$script" \
 		--initrd "$initrd" --log "$results/$script-$layout-$backend.log" --timeout 900 \
-		--args "$args" --backend "$backend" ${opts:+--nic-opts "$opts"} $devices \
+		--args "$args" --backend "$backend" --acpi "$acpi" ${opts:+--nic-opts "$opts"} $devices \
 		</dev/null >"$out" 2>&1 || st=$?
 	# Each guest check is one test.
 	while IFS= read -r line; do

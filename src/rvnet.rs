@@ -4,7 +4,9 @@
 //!
 //! A platform driver for the network card of QEMU's `microvm` machine and of Firecracker
 //! microVMs (the virtio-mmio transport): what `drivers/virtio/virtio_mmio.c` and
-//! `drivers/net/virtio_net.c` do together for such a device. It matches ACPI `LNRO0005` and OF `virtio,mmio` devices,
+//! `drivers/net/virtio_net.c` do together for such a device. It matches ACPI `LNRO0005` and OF
+//! `virtio,mmio` devices, and makes devices for the `device=` module parameter
+//! ([`cmdline_devices`]),
 //! binds to those whose virtio device type is network (1), and registers an `eth%d` interface
 //! for each. `/proc/driver/network_stats` lists the bound devices and their counters.
 //!
@@ -19,6 +21,8 @@
 //!
 //! To try it: `make run` (see README.md).
 
+mod cmdline;
+mod cmdline_devices;
 mod driver;
 mod failed;
 mod features;
@@ -46,12 +50,15 @@ module! {
     license: "GPL",
 }
 
-/// The module: the statistics file and the platform driver.
+/// The module: the statistics file, the platform driver and the devices of `device=`.
 ///
-/// Field order is teardown order: the driver is unregistered first, which unbinds every device
-/// and so empties the device list; then the procfs file goes, waiting for any reader.
+/// Field order is teardown order: the devices of `device=` are removed first (unbinding them),
+/// then the driver is unregistered, which unbinds every other device and so empties the device
+/// list; then the procfs file goes, waiting for any reader. They are made in the reverse
+/// order: the driver must exist for the devices to bind as they are made.
 #[pin_data]
 struct RvnetModule {
+    _devices: cmdline_devices::CmdlineDevices,
     #[pin]
     _driver: Registration<platform::Adapter<driver::RvnetDriver>>,
     _stats: ProcFile<procfs::NetworkStats>,
@@ -64,6 +71,7 @@ impl kernel::InPlaceModule for RvnetModule {
         try_pin_init!(Self {
             _stats: ProcFile::new(c"driver/network_stats")?,
             _driver <- Registration::new(c"rvnet", module),
+            _devices: cmdline_devices::CmdlineDevices::new()?,
         })
     }
 }

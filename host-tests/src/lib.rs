@@ -11,6 +11,9 @@
 pub mod hostile;
 pub mod hostile_hdr;
 
+#[path = "../../src/cmdline.rs"]
+mod cmdline;
+
 #[path = "../../src/features.rs"]
 mod features;
 

@@ -51,6 +51,9 @@ opaque_types! {
     page;
     /// `struct page_pool`.
     page_pool;
+    /// `struct platform_device` (`kernel::bindings::platform_device`, whose bindgen layout is
+    /// not FFI-safe).
+    platform_device;
 }
 
 /// The prefix of `struct rtnl_link_stats64` (UAPI, `include/uapi/linux/if_link.h`) that rvnet
@@ -215,6 +218,17 @@ extern "C" {
     pub(crate) fn rvnet_bql_sent(dev: *mut net_device, bytes: c_uint, more: bool) -> bool;
     pub(crate) fn rvnet_bql_completed(dev: *mut net_device, packets: c_uint, bytes: c_uint);
     pub(crate) fn rvnet_tx_stalled_usecs(dev: *mut net_device, txqueue: c_uint) -> c_uint;
+    pub(crate) fn rvnet_device_arg_count() -> c_uint;
+    pub(crate) fn rvnet_device_arg(i: c_uint) -> *const c_char;
+    pub(crate) fn rvnet_mmio_peek(base: u64, size: u64, regs: *mut u32) -> c_int;
+    pub(crate) fn rvnet_platform_device_register(
+        id: c_int,
+        base: u64,
+        size: u64,
+        irq: c_uint,
+        err: *mut c_int,
+    ) -> *mut platform_device;
+    pub(crate) fn rvnet_platform_device_bound(pdev: *mut platform_device) -> bool;
 
     // Exported by net/core/dev.c, net/sched/sch_generic.c, net/core/skbuff.c and
     // fs/proc/generic.c.
@@ -243,4 +257,5 @@ extern "C" {
         data: *mut c_void,
     ) -> *mut bindings::proc_dir_entry;
     pub(crate) fn proc_remove(entry: *mut bindings::proc_dir_entry);
+    pub(crate) fn platform_device_unregister(pdev: *mut platform_device);
 }

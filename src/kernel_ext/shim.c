@@ -13,7 +13,11 @@
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
 #include <linux/filter.h>
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/moduleparam.h>
 #include <linux/netdevice.h>
+#include <linux/platform_device.h>
 #include <linux/skbuff.h>
 #include <linux/virtio_net.h>
 #include <net/netdev_queues.h>
@@ -582,4 +586,108 @@ void rvnet_bql_completed(struct net_device *dev, unsigned int packets, unsigned 
 unsigned int rvnet_tx_stalled_usecs(struct net_device *dev, unsigned int txqueue)
 {
 	return jiffies_to_usecs(jiffies - READ_ONCE(netdev_get_tx_queue(dev, txqueue)->trans_start));
+}
+
+/*
+ * The device= module parameter (src/cmdline.rs): each occurrence adds one entry, as
+ * virtio_mmio.device= does; Rust parses them in module init. Only module loading writes them
+ * (the parameter is read-only in sysfs); the module's end frees them (module_destroy_params()).
+ */
+static char *rvnet_device_args[RVNET_MAX_DEVICE_ARGS];
+static unsigned int rvnet_nr_device_args;
+
+static int rvnet_device_arg_set(const char *val, const struct kernel_param *kp)
+{
+	char *copy;
+
+	if (rvnet_nr_device_args == RVNET_MAX_DEVICE_ARGS) {
+		pr_err("device=%s: more than %d devices\n", val, RVNET_MAX_DEVICE_ARGS);
+		return -ENOSPC;
+	}
+	copy = kstrdup(val, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	rvnet_device_args[rvnet_nr_device_args++] = copy;
+	return 0;
+}
+
+static int rvnet_device_arg_get(char *buffer, const struct kernel_param *kp)
+{
+	unsigned int i;
+	int len = 0;
+
+	for (i = 0; i < rvnet_nr_device_args; i++)
+		len += sysfs_emit_at(buffer, len, "%s\n", rvnet_device_args[i]);
+	return len;
+}
+
+static void rvnet_device_arg_free(void *arg)
+{
+	while (rvnet_nr_device_args)
+		kfree(rvnet_device_args[--rvnet_nr_device_args]);
+}
+
+static const struct kernel_param_ops rvnet_device_arg_ops = {
+	.set = rvnet_device_arg_set,
+	.get = rvnet_device_arg_get,
+	.free = rvnet_device_arg_free,
+};
+module_param_cb(device, &rvnet_device_arg_ops, NULL, 0400);
+MODULE_PARM_DESC(device, "a virtio-mmio device to create and bind, as virtio_mmio.device=: "
+		 "<size>@<base>:<irq>[:<id>]; repeatable");
+
+unsigned int rvnet_device_arg_count(void)
+{
+	return rvnet_nr_device_args;
+}
+
+const char *rvnet_device_arg(unsigned int i)
+{
+	return i < rvnet_nr_device_args ? rvnet_device_args[i] : NULL;
+}
+
+/*
+ * Reads the first three registers of a virtio-mmio region (MagicValue, Version, DeviceID),
+ * holding the region meanwhile: -EBUSY if a driver holds it.
+ */
+int rvnet_mmio_peek(u64 base, u64 size, u32 *regs)
+{
+	void __iomem *io;
+
+	if (!request_mem_region(base, size, "rvnet"))
+		return -EBUSY;
+	io = ioremap(base, 12);
+	if (!io) {
+		release_mem_region(base, size);
+		return -ENOMEM;
+	}
+	regs[0] = readl(io);
+	regs[1] = readl(io + 4);
+	regs[2] = readl(io + 8);
+	iounmap(io);
+	release_mem_region(base, size);
+	return 0;
+}
+
+/* A platform device named "rvnet" (which the driver matches by name): a region and an IRQ. */
+struct platform_device *rvnet_platform_device_register(int id, u64 base, u64 size,
+						       unsigned int irq, int *err)
+{
+	struct resource res[2] = {
+		DEFINE_RES_MEM(base, size),
+		DEFINE_RES_IRQ(irq),
+	};
+	struct platform_device *pdev;
+
+	pdev = platform_device_register_resndata(NULL, "rvnet", id, res, ARRAY_SIZE(res), NULL, 0);
+	if (IS_ERR(pdev)) {
+		*err = PTR_ERR(pdev);
+		return NULL;
+	}
+	return pdev;
+}
+
+bool rvnet_platform_device_bound(struct platform_device *pdev)
+{
+	return device_is_bound(&pdev->dev);
 }

@@ -22,7 +22,11 @@ struct rvnet_queue_stats {
 /* Size of struct virtio_net_hdr, without num_buffers (kernel_ext::net::skb::VNET_HDR_LEN). */
 #define RVNET_VNET_HDR_LEN 10
 
+/* The most device= entries (kernel_ext::device_param; cmdline::MAX_ENTRIES). */
+#define RVNET_MAX_DEVICE_ARGS 32
+
 struct bpf_prog;
+struct platform_device;
 struct page_pool;
 struct netlink_ext_ack;
 
@@ -96,6 +100,12 @@ void rvnet_consume_skb_any(struct sk_buff *skb);
 bool rvnet_bql_sent(struct net_device *dev, unsigned int bytes, bool more);
 void rvnet_bql_completed(struct net_device *dev, unsigned int packets, unsigned int bytes);
 unsigned int rvnet_tx_stalled_usecs(struct net_device *dev, unsigned int txqueue);
+unsigned int rvnet_device_arg_count(void);
+const char *rvnet_device_arg(unsigned int i);
+int rvnet_mmio_peek(u64 base, u64 size, u32 *regs);
+struct platform_device *rvnet_platform_device_register(int id, u64 base, u64 size,
+						       unsigned int irq, int *err);
+bool rvnet_platform_device_bound(struct platform_device *pdev);
 
 /* Rust callbacks (kernel_ext::net::ops::export_ops!), called from the ops tables. */
 int rvnet_ndo_open(struct net_device *dev);
