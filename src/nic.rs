@@ -418,6 +418,17 @@ impl EthtoolOps for RvnetNetdev {
         nic.rings
     }
 
+    /// The sizes in use are accepted (`ethtool -G` with them succeeds, as on `virtio_net`);
+    /// others would need the rings torn down and made again (`VIRTIO_F_RING_RESET`, which rvnet
+    /// does not negotiate): refused.
+    fn set_rings(_dev: &NetDevice, nic: &Nic<'_>, rx: u32, tx: u32) -> Result {
+        if rx == nic.rings.rx && tx == nic.rings.tx {
+            Ok(())
+        } else {
+            Err(EOPNOTSUPP)
+        }
+    }
+
     fn stats(nic: &Nic<'_>, values: &mut [u64]) {
         let s = nic.counters.snapshot();
         for (value, counter) in values.iter_mut().zip(s.0) {

@@ -11,6 +11,8 @@
 #   rvnet_ethtool.channels   ethtool -l: the current combined channel count is 1
 #   rvnet_ethtool.rings      ethtool -g: the current RX and TX ring sizes are set and within
 #                            the maximums
+#   rvnet_ethtool.set_rings  ethtool -G with the current sizes succeeds (set_ringparam is
+#                            there), one with half the RX ring is refused (rvnet cannot resize)
 #
 # Usage: rvnet_ethtool.sh IFACE_A IFACE_B NETNS     (B is the peer, in NETNS)
 . /rvnet/lib.sh
@@ -83,5 +85,19 @@ rings=$(echo "$out" | awk '/^Pre-set maximums/ { s = "max" } /^Current hardware 
 echo "current ring sizes: ${rings:-not found or out of range}" | ktap_diag
 [ $st = 0 ] && [ -n "$rings" ]
 ktap_result $? rings
+
+set -- $rings
+if [ $# = 4 ]; then
+	ethtool -G "$A" rx "$2" tx "$4" 2>&1 | ktap_diag
+	same=${PIPESTATUS[0]}
+	ethtool -G "$A" rx $(($2 / 2)) 2>&1 | ktap_diag
+	half=${PIPESTATUS[0]}
+	echo "ethtool -G with the sizes in use: status $same; with half the RX ring: status $half" |
+		ktap_diag
+	[ "$same" = 0 ] && [ "$half" != 0 ]
+else
+	false
+fi
+ktap_result $? set_rings
 
 ktap_totals

@@ -88,6 +88,13 @@ pub(crate) trait EthtoolOps: Operations {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
+    /// `set_ringparam`: use rings of `rx` and `tx` entries. The core has checked them against
+    /// [`Rings::rx_max`] and [`Rings::tx_max`], refused mini and jumbo rings, and calls this
+    /// only when something changes.
+    fn set_rings(_dev: &NetDevice, _data: &Self::Data<'_>, _rx: u32, _tx: u32) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
     /// `get_ethtool_stats`: the values of [`EthtoolOps::STATS`], in the same order (`values`
     /// has as many entries).
     fn stats(_data: &Self::Data<'_>, _values: &mut [u64]) {
@@ -128,6 +135,11 @@ impl<T: EthtoolOps> EthtoolVTable<T> {
         },
         get_ringparam: if T::HAS_RINGS {
             Some(Self::get_ringparam_callback)
+        } else {
+            None
+        },
+        set_ringparam: if T::HAS_SET_RINGS {
+            Some(Self::set_ringparam_callback)
         } else {
             None
         },
@@ -250,6 +262,30 @@ impl<T: EthtoolOps> EthtoolVTable<T> {
         ring.rx_pending = rings.rx;
         ring.tx_max_pending = rings.tx_max;
         ring.tx_pending = rings.tx;
+    }
+
+    /// `set_ringparam`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`]; `ring` is valid for reading.
+    unsafe extern "C" fn set_ringparam_callback(
+        dev: *mut bindings::net_device,
+        ring: *mut bindings::ethtool_ringparam,
+        _kring: *mut bindings::kernel_ethtool_ringparam,
+        _extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        // SAFETY: Forwarded from the caller.
+        let (netdev, data) = unsafe { Self::from_raw(dev) };
+        // SAFETY: `ring` is valid for reading (safety requirements).
+        let ring = unsafe { &*ring };
+        from_result(|| {
+            if ring.rx_mini_pending != 0 || ring.rx_jumbo_pending != 0 {
+                return Err(EINVAL);
+            }
+            T::set_rings(netdev, data, ring.rx_pending, ring.tx_pending)?;
+            Ok(0)
+        })
     }
 
     /// `get_sset_count`: the number of strings in string set `sset`.
