@@ -333,10 +333,11 @@ impl Operations for RvnetNetdev {
     /// completion interrupt was lost: it frees what is done and wakes the queue.
     fn tx_timeout(dev: &NetDevice, nic: &Nic<'_>, queue: u32, stalled_usecs: u32) {
         nic.counters.add(Counter::TxTimeouts, 1);
+        // The platform device names the card: the interface name is read under RTNL, which
+        // this softirq cannot take.
         dev_err!(
             nic.pdev,
-            "{}: TX timeout on queue {}, {} usecs ago\n",
-            dev.name().as_str(),
+            "TX timeout on queue {}, {} usecs ago\n",
             queue,
             stalled_usecs
         );
