@@ -17,8 +17,9 @@
 //!   both in softirq context or with bottom halves off, never the interrupt handler: a plain
 //!   spinlock. The poll only try-locks it while the queue runs (xmit then reaps for itself)
 //!   and waits for it only when the queue is stopped.
-//! - `link` serialises configuration reads and carrier changes between the interrupt handler
-//!   (configuration change) and `ndo_open`; the handler takes it, so it disables interrupts.
+//! - `link` serialises configuration reads, carrier changes and the writes of a new MAC address
+//!   between the interrupt handler (configuration change), `ndo_open` and
+//!   `ndo_set_mac_address`; the handler takes it, so it disables interrupts.
 //!
 //! The interrupt handler reads and acknowledges the interrupt status, schedules NAPI and, on a
 //! configuration change, takes `link`; it takes neither queue lock. `ndo_start_xmit` takes only
@@ -91,6 +92,7 @@ use crate::{
 use self::{
     config::{
         Link,
+        MacWrite,
         NetConfig,
         RawNetConfig,
         Unstable, //
@@ -119,13 +121,27 @@ pub(crate) fn read_net_config(transport: &Transport<'_>) -> Result<RawNetConfig,
     config::read_consistent(
         || transport.config_generation(),
         || RawNetConfig {
-            mac: core::array::from_fn(|i| {
-                NET_MAC::try_at(i).map_or(0, |reg| u8::from(transport.read_config(reg)))
-            }),
+            mac: read_mac(transport),
             link_up: transport.read_config(NET_STATUS).link_up(),
             mtu: transport.read_config(NET_MTU).mtu(),
         },
     )
+}
+
+/// Reads the configuration space's `mac`, a byte at a time as the field's width requires.
+fn read_mac(transport: &Transport<'_>) -> [u8; 6] {
+    core::array::from_fn(|i| {
+        NET_MAC::try_at(i).map_or(0, |reg| u8::from(transport.read_config(reg)))
+    })
+}
+
+/// Writes `mac` into the configuration space's `mac`, a byte at a time (`virtio_cwrite8()`).
+fn write_mac(transport: &Transport<'_>, mac: &[u8; 6]) {
+    for (i, &byte) in mac.iter().enumerate() {
+        if let Some(reg) = NET_MAC::try_at(i) {
+            transport.write_config(reg, NET_MAC::from(byte));
+        }
+    }
 }
 
 /// The device counters, shared by `ndo_get_stats64` and `/proc/driver/network_stats`.
@@ -222,6 +238,43 @@ impl<'a> Nic<'a> {
         if let Ok(raw) = read_net_config(&self.transport) {
             let link = NetConfig::parse(self.features, &raw).link;
             dev.set_carrier(link == Link::Up);
+        }
+    }
+
+    /// Tells the device of the MAC address `mac` before the interface takes it, where the
+    /// device can be told ([`MacWrite`]).
+    ///
+    /// # Errors
+    ///
+    /// `EOPNOTSUPP` when a legacy device does not keep the address written to it: its own is
+    /// written back, and the interface keeps its address.
+    fn set_mac(&self, mac: &[u8; 6]) -> Result {
+        match MacWrite::for_device(self.features) {
+            MacWrite::InterfaceOnly => Ok(()),
+            MacWrite::ConfigSpace => {
+                let taken = {
+                    let _link = self.link.lock();
+                    let old = read_mac(&self.transport);
+                    // Six writes, and the device may use a mix of both addresses in between,
+                    // as with `virtio_net`: the field has no generation on a legacy device.
+                    write_mac(&self.transport, mac);
+                    let taken = read_mac(&self.transport) == *mac;
+                    if !taken {
+                        write_mac(&self.transport, &old);
+                    }
+                    taken
+                };
+                if taken {
+                    return Ok(());
+                }
+                // The platform device names the card: the interface name is read under RTNL,
+                // which the caller holds.
+                dev_warn!(
+                    self.pdev,
+                    "the device did not take the new MAC address; it keeps its own\n"
+                );
+                Err(EOPNOTSUPP)
+            }
         }
     }
 
@@ -369,6 +422,12 @@ impl Operations for RvnetNetdev {
             return Err(EINVAL);
         }
         Ok(())
+    }
+
+    /// The device first, where it can be told (`Nic::set_mac`); the adapter then gives the
+    /// interface the address.
+    fn set_mac_address(_dev: &NetDevice, nic: &Nic<'_>, mac: &[u8; 6]) -> Result {
+        nic.set_mac(mac)
     }
 
     /// A multi-buffer program (`xdp.frags`) at any MTU; another as long as the MTU keeps

@@ -276,6 +276,16 @@ impl<'a> Transport<'a> {
     {
         self.io.read(field)
     }
+
+    /// Writes a field of the device-specific configuration space (`vm_set()`), with the byte
+    /// order of [`Self::read_config`].
+    pub(crate) fn write_config<T, L>(&self, field: L, value: T)
+    where
+        L: IoLoc<Region<{ regs::REGION_SIZE }>, T>,
+        MmioBackend: IoCapable<L::IoType>,
+    {
+        self.io.write(field, value)
+    }
 }
 
 impl Drop for Transport<'_> {

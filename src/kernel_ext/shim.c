@@ -60,12 +60,33 @@ static int rvnet_ndo_bpf(struct net_device *dev, struct netdev_bpf *bpf)
 }
 #endif
 
+/*
+ * ndo_set_mac_address (virtnet_set_mac_address()): the core's checks (a valid unicast address;
+ * while running only with IFF_LIVE_ADDR_CHANGE), then the driver tells the device where it
+ * can, then the interface takes the address. A refusal by the driver changes nothing.
+ */
+static int rvnet_ndo_set_mac_address(struct net_device *dev, void *p)
+{
+	struct sockaddr *addr = p;
+	int err;
+
+	err = eth_prepare_mac_addr_change(dev, p);
+	if (err)
+		return err;
+	err = rvnet_ndo_set_mac(dev, (const u8 *)addr->sa_data);
+	if (err)
+		return err;
+	eth_commit_mac_addr_change(dev, p);
+	return 0;
+}
+
 static const struct net_device_ops rvnet_netdev_ops = {
 	.ndo_open = rvnet_ndo_open,
 	.ndo_stop = rvnet_ndo_stop,
 	.ndo_start_xmit = rvnet_ndo_start_xmit,
 	.ndo_get_stats64 = rvnet_ndo_get_stats64,
 	.ndo_validate_addr = eth_validate_addr,
+	.ndo_set_mac_address = rvnet_ndo_set_mac_address,
 	.ndo_change_mtu = rvnet_ndo_change_mtu,
 	.ndo_tx_timeout = rvnet_ndo_tx_timeout,
 #ifdef CONFIG_BPF_SYSCALL
@@ -141,6 +162,8 @@ struct net_device *rvnet_alloc_netdev(struct device *parent,
 	dev->netdev_ops = &rvnet_netdev_ops;
 	dev->ethtool_ops = ethtool_ops;
 	dev->stat_ops = &rvnet_stat_ops;
+	/* The address may change while the interface runs (rvnet_ndo_set_mac_address()). */
+	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
 #ifdef CONFIG_BPF_SYSCALL
 	/* XDP_ABORTED, XDP_DROP, XDP_PASS and XDP_TX; frames in fragments for xdp.frags. */
 	dev->xdp_features = NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_RX_SG;

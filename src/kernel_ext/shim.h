@@ -114,6 +114,7 @@ netdev_tx_t rvnet_ndo_start_xmit(struct sk_buff *skb, struct net_device *dev);
 void rvnet_ndo_get_stats64(struct net_device *dev, struct rtnl_link_stats64 *stats);
 int rvnet_napi_poll(struct napi_struct *napi, int budget);
 int rvnet_ndo_change_mtu(struct net_device *dev, int new_mtu);
+int rvnet_ndo_set_mac(struct net_device *dev, const u8 *mac);
 void rvnet_ndo_tx_timeout(struct net_device *dev, unsigned int txqueue);
 int rvnet_ndo_xdp_setup(struct net_device *dev, struct bpf_prog *prog,
 			struct netlink_ext_ack *extack);

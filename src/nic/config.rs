@@ -161,6 +161,32 @@ pub(crate) fn is_valid_ether_addr(mac: &[u8; 6]) -> bool {
     mac[0] & 1 == 0 && mac.iter().any(|&b| b != 0)
 }
 
+/// Where a new MAC address goes before the interface takes it (`virtnet_set_mac_address()`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MacWrite {
+    /// Into the configuration space's `mac`: a legacy device that offered `VIRTIO_NET_F_MAC`
+    /// takes the address written there (how drivers set it before the control queue's
+    /// `MAC_ADDR_SET`). The driver reads it back: a device that kept its own refuses the change.
+    ConfigSpace,
+    /// Nowhere: a version 1 device's `mac` is the device's to write (virtio 1.2 §5.1.4), and
+    /// without `VIRTIO_NET_F_CTRL_MAC_ADDR`, which rvnet does not negotiate, it cannot be told.
+    /// Such a device has no receive filter the driver could have set either (that takes the
+    /// control queue's `CTRL_RX`): QEMU's stays promiscuous, Firecracker has none. The
+    /// interface changes its address alone, as `virtio_net` does.
+    InterfaceOnly,
+}
+
+impl MacWrite {
+    /// How a new address reaches a device with `negotiated` features.
+    pub(crate) fn for_device(negotiated: Features) -> Self {
+        if negotiated.has(features::MAC) && !negotiated.has(features::VERSION_1) {
+            Self::ConfigSpace
+        } else {
+            Self::InterfaceOnly
+        }
+    }
+}
+
 /// Drops `VIRTIO_NET_F_MTU` from `negotiated` when the device's MTU is below the Ethernet
 /// minimum, before the features are committed (`virtnet_validate()`).
 pub(crate) fn validate_mtu_feature(negotiated: Features, mtu: u16) -> Features {
@@ -224,7 +250,7 @@ pub(crate) fn read_consistent<T>(
 mod tests {
     use super::*;
     use crate::{
-        features::{MAC, MTU, STATUS},
+        features::{MAC, MTU, STATUS, VERSION_1},
         kernel_ext::net::xdp_layout::{XDP_BUF_SIZE, XDP_HEADROOM, XDP_LINEAR_MAX, XDP_TAILROOM},
         virtqueue::ring::MAX_QUEUE_SIZE,
     };
@@ -245,6 +271,21 @@ mod tests {
 
     fn feats(bits: &[u32]) -> Features {
         Features::from_bits(bits.iter().fold(0, |acc, b| acc | 1 << b))
+    }
+
+    #[test]
+    fn mac_written_to_legacy_config_space_only() {
+        assert_eq!(MacWrite::for_device(feats(&[MAC])), MacWrite::ConfigSpace);
+        // A version 1 device's `mac` is read-only; one without a MAC has nothing to update.
+        assert_eq!(
+            MacWrite::for_device(feats(&[MAC, VERSION_1])),
+            MacWrite::InterfaceOnly
+        );
+        assert_eq!(MacWrite::for_device(feats(&[])), MacWrite::InterfaceOnly);
+        assert_eq!(
+            MacWrite::for_device(feats(&[VERSION_1])),
+            MacWrite::InterfaceOnly
+        );
     }
 
     #[test]

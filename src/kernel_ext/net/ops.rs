@@ -95,6 +95,12 @@ pub(crate) trait Operations: 'static {
     /// still refuse it (the device's MTU is then unchanged) or prepare for it.
     fn change_mtu(dev: &NetDevice, data: &Self::Data<'_>, mtu: u32) -> Result;
 
+    /// `ndo_set_mac_address`, under RTNL: `mac` is a valid unicast address and the interface
+    /// may change its address now (down, or running with `IFF_LIVE_ADDR_CHANGE`), as
+    /// `eth_prepare_mac_addr_change()` checked. On `Ok` the adapter gives it to the
+    /// interface; on an error the interface keeps its address.
+    fn set_mac_address(dev: &NetDevice, data: &Self::Data<'_>, mac: &[u8; 6]) -> Result;
+
     /// `ndo_tx_timeout`: transmit queue `queue` has been stopped, without taking a packet, for
     /// longer than the watchdog allows (5 s); it last took one `stalled_usecs` ago. Called
     /// by the watchdog timer, in softirq context, with the queue's transmit lock held.
@@ -202,6 +208,22 @@ impl<T: Operations> Adapter<T> {
             unsafe { ffi::rvnet_netdev_write_mtu(dev, mtu) };
             Ok(0)
         })
+    }
+
+    /// `ndo_set_mac_address`, between `shim.c`'s checks and its commit of the address.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`]; called under RTNL. `mac` points to six readable bytes.
+    pub(crate) unsafe fn set_mac_address_callback(
+        dev: *mut ffi::net_device,
+        mac: *const [u8; 6],
+    ) -> c_int {
+        // SAFETY: Forwarded from the caller.
+        let (netdev, data) = unsafe { Self::from_raw(dev) };
+        // SAFETY: `mac` points to six readable bytes (safety requirements), copied here.
+        let mac = unsafe { mac.read() };
+        from_result(|| T::set_mac_address(netdev, data, &mac).map(|()| 0))
     }
 
     /// `ndo_tx_timeout`.
@@ -424,6 +446,22 @@ macro_rules! export_ops {
                 // SAFETY: The core calls `ndo_change_mtu` under RTNL with a registered device of
                 // this driver.
                 unsafe { Adapter::<$t>::change_mtu_callback(dev, new_mtu) }
+            }
+
+            /// What `ndo_set_mac_address` of the `net_device_ops` table in `shim.c` asks of
+            /// the driver.
+            ///
+            /// # Safety
+            ///
+            /// Called by `shim.c` only, from `ndo_set_mac_address`.
+            #[no_mangle]
+            unsafe extern "C" fn rvnet_ndo_set_mac(
+                dev: *mut RawNetDevice,
+                mac: *const [u8; 6],
+            ) -> ::kernel::ffi::c_int {
+                // SAFETY: The core calls `ndo_set_mac_address` under RTNL with a registered
+                // device of this driver; `shim.c` passes the six bytes of the address.
+                unsafe { Adapter::<$t>::set_mac_address_callback(dev, mac) }
             }
 
             /// `ndo_tx_timeout` of the `net_device_ops` table in `shim.c`.
