@@ -79,10 +79,18 @@ rm -rf "$fresh"
 # QEMU's default features, offloads included.
 # The legacy layout's data path is exercised by odd/legacy's transfers here; make soak runs
 # datapath.sh on it too (it would take make test past its hour).
+# "firecracker" for the properties: a device shaped like Firecracker's virtio-net (its
+# Net::new_with_tap()): no STATUS, no control queue, no indirect descriptors, no ECN, USO or
+# GSO, 256-entry queues; checksums, TSO4/6, UFO, MRG_RXBUF and EVENT_IDX offered.
+FIRECRACKER_OPTS=status=off,ctrl_vq=off,ctrl_rx=off,ctrl_vlan=off,ctrl_rx_extra=off
+FIRECRACKER_OPTS+=,ctrl_mac_addr=off,ctrl_guest_offloads=off,guest_announce=off,mq=off
+FIRECRACKER_OPTS+=,indirect_desc=off,queue_reset=off,gso=off,host_ecn=off,guest_ecn=off
+FIRECRACKER_OPTS+=,host_uso=off,guest_uso4=off,guest_uso6=off,rx_queue_size=256,tx_queue_size=256
 RUNS="probe legacy - hub
 probe modern - hub
 datapath modern - hub
 datapath modern - tap
+datapath modern firecracker tap
 integrity modern - hub
 odd modern status=off,event_idx=off,host_mtu=9000,mrg_rxbuf=off hub
 odd legacy status=off,event_idx=off,host_mtu=9000,mrg_rxbuf=off hub
@@ -92,22 +100,28 @@ soak modern - hub"
 
 while read -r script layout opts backend; do
 	[ "$opts" = - ] && opts=
+	shape=
+	[ "$opts" = firecracker ] && shape=firecracker opts=$FIRECRACKER_OPTS
 	name="$script/$layout"
 	[ "$backend" = hub ] || name+="/$backend"
+	[ -z "$shape" ] || name+="/$shape"
+	# The files of this run: results/<tag>.out and .log.
+	tag="$script-$layout-$backend${shape:+-$shape}"
 	# odd.sh also meets a virtio-blk device; integrity.sh moves 128 MiB and 50,000 datagrams
 	# here (make soak: 1 GiB); soak.sh does 50 rounds (make soak: 1,000).
 	devices= args=$layout
 	[ "$script" = odd ] && devices="--devices rng,blk"
 	[ "$script" = integrity ] && args="$layout 128 50000"
 	[ "$script" = soak ] && args="$layout 50"
+	[ -z "$shape" ] || args="$layout $shape"
 	# cmdline.sh: a machine without ACPI, whose devices are on the kernel command line.
 	acpi=on
 	[ "$script" = cmdline ] && acpi=off
 	log "QEMU: $name${opts:+ ($opts)}"
-	out="$results/$script-$layout-$backend.out"
+	out="$results/$tag.out"
 	st=0
 	bash "$RVNET_ROOT/scripts/boot.sh" --layout "$layout" --script "$script" \
-		--initrd "$initrd" --log "$results/$script-$layout-$backend.log" --timeout 900 \
+		--initrd "$initrd" --log "$results/$tag.log" --timeout 900 \
 		--args "$args" --backend "$backend" --acpi "$acpi" ${opts:+--nic-opts "$opts"} $devices \
 		</dev/null >"$out" 2>&1 || st=$?
 	# Each guest check is one test.
@@ -120,7 +134,7 @@ while read -r script layout opts backend; do
 	# Every guest log is kept (the figures the README quotes are in them), and the summary
 	# lines a script prints ("probe: ... points failed", "tcp: ...", "soak: ...") are shown.
 	mkdir -p "$RVNET_CACHE/logs/last-test"
-	cp "$results/$script-$layout-$backend.log" "$RVNET_CACHE/logs/last-test/" 2>/dev/null || true
+	cp "$results/$tag.log" "$RVNET_CACHE/logs/last-test/" 2>/dev/null || true
 	tr -d '\r' <"$out" | grep -E '^(probe|module init|tcp|udp|soak): ' | sed 's/^/    /' || true
 	# The boot itself: it must end by itself, with the guest's own verdict.
 	if [ "$st" = 0 ]; then

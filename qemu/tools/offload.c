@@ -2,10 +2,12 @@
 /*
  * offload IFACE                       prints "sg=<0|1> tx=<0|1> tso=<0|1>"
  * offload IFACE sg|tx|tso on|off      turns one transmit offload on or off
+ * offload IFACE rings                 prints "rx=<size> tx=<size>", the ring sizes in use
  *
  * What `ethtool -k` / `ethtool -K IFACE sg|tx|tso on|off` do, through the ethtool ioctl's
  * legacy commands (ETHTOOL_[GS]SG, ETHTOOL_[GS]TXCSUM, ETHTOOL_[GS]TSO), which the core maps
- * onto the device's features (NETIF_F_SG, the checksum features, NETIF_F_ALL_TSO). The guest
+ * onto the device's features (NETIF_F_SG, the checksum features, NETIF_F_ALL_TSO); the ring
+ * sizes are `ethtool -g`'s (ETHTOOL_GRINGPARAM). The guest
  * has no ethtool binary. Exits 0 on success, 1 when the kernel refused, 2 on a usage error.
  * Built static by scripts/initramfs.sh for the guest.
  */
@@ -41,15 +43,38 @@ static int ethtool(int fd, const char *iface, __u32 cmd, __u32 *data)
 	return 0;
 }
 
+static int rings(int fd, const char *iface)
+{
+	struct ethtool_ringparam r = { .cmd = ETHTOOL_GRINGPARAM };
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
+	ifr.ifr_data = (void *)&r;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0) {
+		perror("rings");
+		return 1;
+	}
+	printf("rx=%u tx=%u\n", r.rx_pending, r.tx_pending);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	unsigned int i;
 	__u32 val;
 
-	if (fd < 0 || (argc != 2 && argc != 4)) {
-		fprintf(stderr, "usage: %s IFACE [sg|tx|tso on|off]\n", argv[0]);
+	if (fd < 0 || (argc != 2 && argc != 3 && argc != 4)) {
+		fprintf(stderr, "usage: %s IFACE [sg|tx|tso on|off | rings]\n", argv[0]);
 		return 2;
+	}
+	if (argc == 3) {
+		if (strcmp(argv[2], "rings")) {
+			fprintf(stderr, "usage: %s IFACE [sg|tx|tso on|off | rings]\n", argv[0]);
+			return 2;
+		}
+		return rings(fd, argv[1]);
 	}
 	if (argc == 2) {
 		for (i = 0; i < sizeof(offloads) / sizeof(offloads[0]); i++) {
@@ -75,6 +100,6 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	fprintf(stderr, "usage: %s IFACE [sg|tx|tso on|off]\n", argv[0]);
+	fprintf(stderr, "usage: %s IFACE [sg|tx|tso on|off | rings]\n", argv[0]);
 	return 2;
 }
