@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # make kselftest: the kernel's own netdev driver selftests (tools/testing/selftests/
-# drivers/net: ping, stats, queues, napi_id, so_txtime, macsec, hds, shaper) in a QEMU
+# drivers/net: ping, stats, queues, napi_id, so_txtime, macsec, hds, shaper, ring_reconfig,
+# gro) in a QEMU
 # microvm, against the two virtio-net NICs of scripts/boot.sh, with a chosen driver on each.
 # NIC A is the device under test; NIC B, in a network namespace, is the netdev CI's "remote".
 #
@@ -20,13 +21,18 @@
 # driver run fails a case, or does not pass a case the self-check passes, that
 # qemu/kselftest/expected-failures does not list (see scripts/kselftest-report.py).
 #
-# Environment: TESTS="ping stats ..." (default: the eight tests and rvnet_ethtool),
+# Environment: TESTS="ping stats ..." (default: the ten tests, rvnet_ethtool and rvnet_xdp;
+# TESTS=quick: all but ring_reconfig and gro, what make test runs, since gro alone takes 5
+# minutes a run),
 # RUNS="selfcheck rvnet-c rvnet-rvnet" (a subset, in any order), KSFT_TIMEOUT (seconds per
 # guest, default 3600), KSFT_TEST_TIMEOUT (seconds per test in the guest, default 900).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-TESTS=${TESTS:-ping stats queues napi_id so_txtime macsec hds shaper rvnet_ethtool rvnet_xdp}
+# The tests make test runs (its hour has no room for gro), and those only make kselftest runs.
+KSFT_QUICK_TESTS="ping stats queues napi_id so_txtime macsec hds shaper rvnet_ethtool rvnet_xdp"
+TESTS=${TESTS:-$KSFT_QUICK_TESTS ring_reconfig gro}
+[ "$TESTS" = quick ] && TESTS=$KSFT_QUICK_TESTS
 RUNS=${RUNS:-selfcheck rvnet-c rvnet-rvnet}
 KSFT_TIMEOUT=${KSFT_TIMEOUT:-3600}
 KSFT_TEST_TIMEOUT=${KSFT_TEST_TIMEOUT:-900}

@@ -155,7 +155,7 @@ done <<<"$RUNS"
 # (it finished, no checker report).
 log "kselftest (make kselftest)"
 ksft_st=0
-RUNS="selfcheck rvnet-c" bash "$RVNET_ROOT/scripts/kselftest.sh" >"$results/kselftest.out" 2>&1 ||
+RUNS="selfcheck rvnet-c" TESTS=quick bash "$RVNET_ROOT/scripts/kselftest.sh" >"$results/kselftest.out" 2>&1 ||
 	ksft_st=$?
 ksft_json=$RVNET_CACHE/kselftest/results.json
 if [ -f "$ksft_json" ] && [ "$ksft_json" -nt "$results/cargo.out" ]; then
