@@ -22,6 +22,7 @@ exec 9>"$B.lock"
 flock 9
 
 if [ -f "$B/.rvnet-done" ] && [ -f "$B/arch/x86/boot/bzImage" ]; then
+	kbuild_relocate "$B"
 	log "kernel ($FLAVOUR): up to date in $B"
 	exit 0
 fi
