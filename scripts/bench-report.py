@@ -37,6 +37,9 @@ METRICS = {
                          False),
     "cpu_us_per_pkt": ("guest CPU per packet received (64 B)", "us/pkt", 1.0, False),
     "tcp_cpu_ms_per_MB": ("guest CPU per MB received (TCP A -> B)", "ms/MB", 1.0, False),
+    "mem_avail_kib": ("memory taken, both NICs bound and up (MemAvailable drop, module "
+                      "included)", "KiB", 1.0, False),
+    "mem_slab_kib": ("slab taken, both NICs bound and up", "KiB", 1.0, False),
 }
 # Host CPU, from the marks: (test, thread class or "all") -> label; in % of one host CPU.
 HOST_TESTS = {"tcp": "TCP A -> B", "tcp_host": "TCP A -> host", "rr": "request/response",
@@ -138,7 +141,9 @@ def main(out):
                 problems.append(f"no {m} figure for {d}")
                 continue
             row[d] = {"median": statistics.median(v), "min": min(v), "max": max(v), "samples": v}
-        if all(d in row for d in DRIVERS) and row["c"]["median"]:
+        # A ratio of positive figures only: a memory delta can be noise around 0.
+        if all(d in row for d in DRIVERS) and row["c"]["median"] > 0 and \
+                row["rvnet"]["median"] > 0:
             row["ratio"] = row["rvnet"]["median"] / row["c"]["median"]
         rows[m] = row
     for d in DRIVERS:

@@ -17,6 +17,9 @@
 #             packets A sent, during pps64
 #   tcp irq   interrupts of both lines per 1,000 packets B received, during tcp
 #   cpu       guest CPU time (both vCPUs, all but idle) per packet B received, during pps64
+#   mem       memory the driver took for both NICs, bound, up and filled with receive
+#             buffers: MemAvailable before loading it less after (page cache dropped both
+#             times), and the growth of Slab
 #
 # Around each measurement the guest prints "RVNET-HOST mark <driver> <round> <test>
 # begin|end": scripts/boot.sh then records the CPU time of each QEMU thread on the host (the
@@ -200,6 +203,13 @@ tcp_host_run() { # tcp_host_run DRIVER ROUND: A sends to the host's receiver (ta
 	echo "BENCH $1 $2 tcp_host_Bps $(echo "$out" | sed -n 's/.*bytes_per_second=\([0-9]*\).*/\1/p')"
 }
 
+# Memory, in KiB, with the page cache and reclaimable slab dropped first: "avail slab".
+mem_kib() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	awk '/^MemAvailable:/ { a = $2 } /^Slab:/ { s = $2 } END { print a, s }' /proc/meminfo
+}
+
 rr_run() { # rr_run DRIVER ROUND: 1-byte request/response between A and B
 	local out
 	in_ns tcpbench -e 5204 &
@@ -234,12 +244,18 @@ echo "A ($DEV_A) uses IRQ $IRQ_A, B ($DEV_B) IRQ $IRQ_B"
 round=1
 while [ $round -le "$ROUNDS" ]; do
 	for drv in rvnet c; do
+		mem0=$(mem_kib)
 		if ! use_driver $drv; then
 			fail "round $round: bring up $drv"
 			continue
 		fi
 		[ $round = 1 ] && echo "FEATURES $drv $(features_$drv)"
 		ping -c 2 -W 5 $IP_B >/dev/null
+		# Both NICs are up with their receive rings filled (at open, or by the first poll).
+		sleep 1
+		set -- $mem0 $(mem_kib)
+		echo "BENCH $drv $round mem_avail_kib $(($1 - $3))"
+		echo "BENCH $drv $round mem_slab_kib $(($4 - $2))"
 		ok=1
 		pktgen_run $drv $round pps64 64 || ok=0
 		pktgen_run $drv $round pps1500 1514 || ok=0
