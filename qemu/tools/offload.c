@@ -29,29 +29,38 @@ static const struct {
 	{ "tso", ETHTOOL_GTSO, ETHTOOL_STSO },
 };
 
-static int ethtool(int fd, const char *iface, __u32 cmd, __u32 *data)
+/* One SIOCETHTOOL request on IFACE; CMD is the ethtool structure, its command set. */
+static int ethtool_ioctl(int fd, const char *iface, void *cmd)
 {
-	struct ethtool_value v = { .cmd = cmd, .data = *data };
 	struct ifreq ifr;
 
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
-	ifr.ifr_data = (void *)&v;
-	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+	ifr.ifr_data = cmd;
+	return ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -1 : 0;
+}
+
+static int ethtool(int fd, const char *iface, __u32 cmd, __u32 *data)
+{
+	struct ethtool_value v = { .cmd = cmd, .data = *data };
+
+	if (ethtool_ioctl(fd, iface, &v))
 		return -1;
 	*data = v.data;
 	return 0;
 }
 
+static int usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s IFACE [sg|tx|tso on|off | rings]\n", prog);
+	return 2;
+}
+
 static int rings(int fd, const char *iface)
 {
 	struct ethtool_ringparam r = { .cmd = ETHTOOL_GRINGPARAM };
-	struct ifreq ifr;
 
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
-	ifr.ifr_data = (void *)&r;
-	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0) {
+	if (ethtool_ioctl(fd, iface, &r)) {
 		perror("rings");
 		return 1;
 	}
@@ -65,17 +74,10 @@ int main(int argc, char **argv)
 	unsigned int i;
 	__u32 val;
 
-	if (fd < 0 || (argc != 2 && argc != 3 && argc != 4)) {
-		fprintf(stderr, "usage: %s IFACE [sg|tx|tso on|off | rings]\n", argv[0]);
-		return 2;
-	}
-	if (argc == 3) {
-		if (strcmp(argv[2], "rings")) {
-			fprintf(stderr, "usage: %s IFACE [sg|tx|tso on|off | rings]\n", argv[0]);
-			return 2;
-		}
-		return rings(fd, argv[1]);
-	}
+	if (fd < 0 || (argc != 2 && argc != 3 && argc != 4))
+		return usage(argv[0]);
+	if (argc == 3)
+		return strcmp(argv[2], "rings") ? usage(argv[0]) : rings(fd, argv[1]);
 	if (argc == 2) {
 		for (i = 0; i < sizeof(offloads) / sizeof(offloads[0]); i++) {
 			val = 0;
@@ -100,6 +102,5 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	fprintf(stderr, "usage: %s IFACE [sg|tx|tso on|off | rings]\n", argv[0]);
-	return 2;
+	return usage(argv[0]);
 }
