@@ -28,6 +28,7 @@ mod virtqueue {
 #[path = "../../src/nic"]
 mod nic {
     pub(crate) mod config;
+    pub(crate) mod ctrl;
     pub(crate) mod net_hdr;
     pub(crate) mod stats;
 }
