@@ -55,12 +55,14 @@ use crate::{
             BUF_SIZE,
             MAX_BUFS_PER_PACKET, //
         },
+        ctrl_queue::CtrlQueue,
         net_hdr,
         offloads::Offloads,
         rx::RxQueue,
         tx::TxQueue,
         Counters,
         Nic,
+        Queues,
         RvnetNetdev, //
     },
     procfs::{
@@ -111,6 +113,8 @@ impl platform::Driver for RvnetDriver {
 const RX_QUEUE: u16 = 0;
 /// See [`RX_QUEUE`].
 const TX_QUEUE: u16 = 1;
+/// The control queue, after the one queue pair (`VIRTIO_NET_F_MQ` is not negotiated).
+const CTRL_QUEUE: u16 = 2;
 
 /// A bound rvnet device.
 ///
@@ -222,6 +226,11 @@ impl<'bound> RvnetDevice<'bound> {
             event_idx,
         )
         .during("setting up the transmit queue")?;
+        let ctrl = accepted
+            .has(features::CTRL_VQ)
+            .then(|| CtrlQueue::new(&transport, dev, CTRL_QUEUE, event_idx))
+            .transpose()
+            .during("setting up the control queue")?;
         // Jumbo frames need mergeable receive buffers; the transmit ring chains its buffers.
         let max_frame = config::max_frame(
             accepted.has(features::MRG_RXBUF),
@@ -253,6 +262,8 @@ impl<'bound> RvnetDevice<'bound> {
             hw_features: offloads.hw_features(),
             features: offloads.features(),
             tso_max_size: offloads.tso_max_size,
+            rx_filter: accepted.has(features::CTRL_RX),
+            vlan_filter: accepted.has(features::CTRL_VLAN),
         };
         let irq = bound.irq_by_index(0).during("finding the interrupt")?;
         rx.fill().during("posting receive buffers")?;
@@ -265,8 +276,7 @@ impl<'bound> RvnetDevice<'bound> {
         let nic = Nic::new(
             dev,
             transport,
-            rx,
-            tx,
+            Queues { rx, tx, ctrl },
             accepted,
             xdp_max_mtu.min(max_mtu),
             counters.clone(),

@@ -73,6 +73,19 @@ pub(crate) const MAC: u32 = 5;
 pub(crate) const MRG_RXBUF: u32 = 15;
 /// `VIRTIO_NET_F_STATUS`: `status` holds the link state.
 pub(crate) const STATUS: u32 = 16;
+/// `VIRTIO_NET_F_CTRL_VQ`: the device has a control virtqueue (`nic::ctrl`).
+pub(crate) const CTRL_VQ: u32 = 17;
+/// `VIRTIO_NET_F_CTRL_RX`: the control queue sets the receive mode (promiscuous,
+/// all-multicast) and the MAC address table.
+pub(crate) const CTRL_RX: u32 = 18;
+/// `VIRTIO_NET_F_CTRL_VLAN`: the control queue sets the VLAN filter; the device drops tagged
+/// frames of VLANs it was not told of.
+pub(crate) const CTRL_VLAN: u32 = 19;
+/// `VIRTIO_NET_F_GUEST_ANNOUNCE`: the device asks the driver (`status`) to announce itself
+/// after a migration, and the driver acknowledges through the control queue.
+pub(crate) const GUEST_ANNOUNCE: u32 = 21;
+/// `VIRTIO_NET_F_CTRL_MAC_ADDR`: the control queue sets the device's MAC address.
+pub(crate) const CTRL_MAC_ADDR: u32 = 23;
 /// `VIRTIO_RING_F_EVENT_IDX`: `used_event`/`avail_event` thresholds suppress interrupts and
 /// notifications (virtio 1.2 §2.7.7, §2.7.10).
 pub(crate) const EVENT_IDX: u32 = 29;
@@ -128,6 +141,26 @@ pub(crate) const SUPPORTED: &[Feature] = &[
     Feature {
         bit: STATUS,
         name: "STATUS",
+    },
+    Feature {
+        bit: CTRL_VQ,
+        name: "CTRL_VQ",
+    },
+    Feature {
+        bit: CTRL_RX,
+        name: "CTRL_RX",
+    },
+    Feature {
+        bit: CTRL_VLAN,
+        name: "CTRL_VLAN",
+    },
+    Feature {
+        bit: GUEST_ANNOUNCE,
+        name: "GUEST_ANNOUNCE",
+    },
+    Feature {
+        bit: CTRL_MAC_ADDR,
+        name: "CTRL_MAC_ADDR",
     },
     Feature {
         bit: EVENT_IDX,
@@ -245,9 +278,10 @@ pub(crate) fn negotiate(offered: Features, version: Version) -> Result<Features,
 /// Each feature that needs another, with what it needs: one of the bits in the mask.
 ///
 /// The specification's dependencies (virtio 1.2 §5.1.3.1: TSO needs the checksum offload in
-/// the same direction, ECN needs TSO), and one of rvnet's own: it receives packets larger than
-/// a buffer only as mergeable buffers (it has no "big packets" mode), so large receive offload
-/// needs `MRG_RXBUF`. Listed so that one pass settles everything: a feature is checked only
+/// the same direction, ECN needs TSO, each kind of control command needs the control queue),
+/// and two of rvnet's own: it receives packets larger than a buffer only as mergeable buffers
+/// (it has no "big packets" mode), so large receive offload needs `MRG_RXBUF`; and the request
+/// to announce is a bit of `status`, so `GUEST_ANNOUNCE` needs `STATUS`. Listed so that one pass settles everything: a feature is checked only
 /// after those it depends on.
 const DEPENDS: &[(u32, u64)] = &[
     (HOST_TSO4, 1 << CSUM),
@@ -258,6 +292,11 @@ const DEPENDS: &[(u32, u64)] = &[
     (GUEST_TSO6, 1 << GUEST_CSUM),
     (GUEST_TSO6, 1 << MRG_RXBUF),
     (GUEST_ECN, 1 << GUEST_TSO4 | 1 << GUEST_TSO6),
+    (CTRL_RX, 1 << CTRL_VQ),
+    (CTRL_VLAN, 1 << CTRL_VQ),
+    (GUEST_ANNOUNCE, 1 << CTRL_VQ),
+    (GUEST_ANNOUNCE, 1 << STATUS),
+    (CTRL_MAC_ADDR, 1 << CTRL_VQ),
 ];
 
 /// `set` without the features whose dependencies it lacks (a driver must not accept those,
@@ -278,10 +317,10 @@ mod tests {
 
     #[test]
     fn modern_takes_only_supported_offered_bits() {
-        // Offered: MAC, STATUS, VERSION_1, plus GUEST_UFO (10) and CTRL_VQ (17), which rvnet
+        // Offered: MAC, STATUS, VERSION_1, plus GUEST_UFO (10) and MQ (22), which rvnet
         // lacks.
         let offered =
-            Features::from_bits(1 << MAC | 1 << STATUS | 1 << VERSION_1 | 1 << 10 | 1 << 17);
+            Features::from_bits(1 << MAC | 1 << STATUS | 1 << VERSION_1 | 1 << 10 | 1 << 22);
         let got = negotiate(offered, Version::Modern);
         assert_eq!(
             got,
@@ -337,6 +376,18 @@ mod tests {
         assert_eq!(
             get(&[CSUM, HOST_TSO6, HOST_ECN, VERSION_1]),
             Ok(all(&[CSUM, HOST_TSO6, HOST_ECN, VERSION_1]).bits())
+        );
+        // Control commands without the control queue: dropped; with it, kept.
+        let base = [STATUS, VERSION_1];
+        let commands = [CTRL_RX, CTRL_VLAN, GUEST_ANNOUNCE, CTRL_MAC_ADDR];
+        let without: Vec<u32> = commands.iter().chain(&base).copied().collect();
+        assert_eq!(get(&without), Ok(all(&base).bits()));
+        let with: Vec<u32> = without.iter().chain(&[CTRL_VQ]).copied().collect();
+        assert_eq!(get(&with), Ok(all(&with).bits()));
+        // The announcement request without `status` to carry it: dropped.
+        assert_eq!(
+            get(&[CTRL_VQ, GUEST_ANNOUNCE, VERSION_1]),
+            Ok(all(&[CTRL_VQ, VERSION_1]).bits())
         );
     }
 

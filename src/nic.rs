@@ -21,6 +21,10 @@
 //!   between the interrupt handler (configuration change), `ndo_open` and
 //!   `ndo_set_mac_address`; the handler takes it, so it disables interrupts.
 //!
+//! - `ctrl` serialises the control queue's commands, each of which waits for the device's
+//!   answer, sleeping: a mutex, taken in process context only (with RTNL held: the MAC
+//!   address, VLAN filter and work item callbacks), and never with a spinlock held.
+//!
 //! The interrupt handler reads and acknowledges the interrupt status, schedules NAPI and, on a
 //! configuration change, takes `link`; it takes neither queue lock. `ndo_start_xmit` takes only
 //! `tx`, and nothing takes `rx` while holding `tx`. So the handler cannot deadlock with
@@ -30,6 +34,8 @@
 //! under RTNL, the poll reads it under the RCU read lock, and neither needs a driver lock.
 
 pub(crate) mod config;
+pub(crate) mod ctrl;
+pub(crate) mod ctrl_queue;
 pub(crate) mod net_hdr;
 pub(crate) mod offloads;
 pub(crate) mod rx;
@@ -43,7 +49,7 @@ use kernel::{
     },
     io::register::Array,
     irq::IrqReturn,
-    new_spinlock, new_spinlock_irq,
+    new_mutex, new_spinlock, new_spinlock_irq,
     prelude::*,
     sync::{
         atomic::{
@@ -51,13 +57,17 @@ use kernel::{
             Relaxed, //
         },
         Arc,
+        Mutex,
         SpinLock,
         SpinLockIrq, //
     },
 };
 
 use crate::{
-    features::Features,
+    features::{
+        self,
+        Features, //
+    },
     kernel_ext::net::{
         device::NetDevice,
         ethtool::{
@@ -71,6 +81,7 @@ use crate::{
             Operations,
             TxOutcome, //
         },
+        rx_mode::RxLists,
         skb::SkBuff,
         stats::{
             LinkStats,
@@ -97,6 +108,12 @@ use self::{
         RawNetConfig,
         Unstable, //
     },
+    ctrl::{
+        Command,
+        RxFilter,
+        RxFlags, //
+    },
+    ctrl_queue::CtrlQueue,
     net_hdr::RxOffloads,
     rx::{
         RxQueue,
@@ -172,7 +189,7 @@ impl Counters {
 /// documentation for what each lock guards.
 ///
 /// Field order is teardown order: `transport` resets the device, which then stops using the
-/// queues' memory, before `rx` and `tx` free it.
+/// queues' memory, before `rx`, `tx` and `ctrl` free it.
 #[pin_data]
 pub(crate) struct Nic<'a> {
     /// The platform device, for messages.
@@ -182,6 +199,9 @@ pub(crate) struct Nic<'a> {
     rx: SpinLock<RxQueue>,
     #[pin]
     tx: SpinLock<TxQueue<'a>>,
+    /// The control queue, if `VIRTIO_NET_F_CTRL_VQ` was negotiated.
+    #[pin]
+    ctrl: Mutex<Option<CtrlQueue>>,
     #[pin]
     link: SpinLockIrq<()>,
     /// What was negotiated with the device.
@@ -194,6 +214,18 @@ pub(crate) struct Nic<'a> {
     xdp_max_mtu: u32,
     /// The counters, also listed in procfs.
     counters: Arc<Counters>,
+    /// The device asked to be announced (`VIRTIO_NET_S_ANNOUNCE`): the work item does it.
+    announce: Atomic<bool>,
+}
+
+/// The virtqueues of a device, set up by probe.
+pub(crate) struct Queues<'a> {
+    /// The receive queue.
+    pub(crate) rx: RxQueue,
+    /// The transmit queue.
+    pub(crate) tx: TxQueue<'a>,
+    /// The control queue, if `VIRTIO_NET_F_CTRL_VQ` was negotiated.
+    pub(crate) ctrl: Option<CtrlQueue>,
 }
 
 impl<'a> Nic<'a> {
@@ -201,8 +233,7 @@ impl<'a> Nic<'a> {
     pub(crate) fn new(
         pdev: &'a Device<Bound>,
         transport: Transport<'a>,
-        rx: RxQueue,
-        tx: TxQueue<'a>,
+        Queues { rx, tx, ctrl }: Queues<'a>,
         features: Features,
         xdp_max_mtu: u16,
         counters: Arc<Counters>,
@@ -221,12 +252,14 @@ impl<'a> Nic<'a> {
             transport,
             rx <- new_spinlock!(rx, "rvnet_rx"),
             tx <- new_spinlock!(tx, "rvnet_tx"),
+            ctrl <- new_mutex!(ctrl, "rvnet_ctrl"),
             link <- new_spinlock_irq!((), "rvnet_link"),
             hdr_len: config::net_hdr_len(features),
             rings,
             xdp_max_mtu: xdp_max_mtu.into(),
             features,
             counters,
+            announce: Atomic::new(false),
         })
     }
 
@@ -251,6 +284,7 @@ impl<'a> Nic<'a> {
     fn set_mac(&self, mac: &[u8; 6]) -> Result {
         match MacWrite::for_device(self.features) {
             MacWrite::InterfaceOnly => Ok(()),
+            MacWrite::ControlQueue => self.command(&Command::MacAddrSet(*mac)),
             MacWrite::ConfigSpace => {
                 let taken = {
                     let _link = self.link.lock();
@@ -276,6 +310,76 @@ impl<'a> Nic<'a> {
                 Err(EOPNOTSUPP)
             }
         }
+    }
+
+    /// Leaves the announcement the device asks for (`virtnet_config_changed_work()`) to the
+    /// work item: it takes RTNL, and the control queue sleeps.
+    fn check_announce(&self, dev: &NetDevice) {
+        if self.features.has(features::GUEST_ANNOUNCE)
+            && self.transport.read_config(NET_STATUS).announce()
+        {
+            self.announce.store(true, Relaxed);
+            dev.schedule_work();
+        }
+    }
+
+    /// Announces the interface and tells the device it is done, if the device asked and still
+    /// asks: a configuration interrupt that came after the last announcement, but before the
+    /// device saw its acknowledgement, asked again for what is done (QEMU refuses a second
+    /// `ANNOUNCE_ACK`).
+    fn announce(&self, dev: &NetDevice) {
+        if self.announce.xchg(false, Relaxed) && self.transport.read_config(NET_STATUS).announce() {
+            dev.notify_peers();
+            self.counters.add(Counter::Announcements, 1);
+            // A failure is logged by `CtrlQueue::send`.
+            let _ = self.command(&Command::AnnounceAck);
+        }
+    }
+
+    /// Sends `cmd` on the control queue and waits for the answer ([`CtrlQueue::send`]).
+    ///
+    /// # Errors
+    ///
+    /// `EOPNOTSUPP` without a control queue, and the errors of [`CtrlQueue::send`].
+    fn command(&self, cmd: &Command<'_>) -> Result {
+        let mut guard = self.ctrl.lock();
+        let ctrl = guard.as_mut().get_mut().as_mut().ok_or(EOPNOTSUPP)?;
+        let sent = ctrl.send(&self.transport, self.pdev, cmd);
+        let counter = match sent {
+            Ok(()) => Counter::CtrlCommands,
+            Err(_) => Counter::CtrlErrors,
+        };
+        self.counters.add(counter, 1);
+        sent
+    }
+
+    /// Gives the device the interface's receive mode (`virtnet_rx_mode_work()`): promiscuous,
+    /// all-multicast, and the address table ([`RxFilter::plan`]). Each command the device
+    /// refuses is logged and the others are still sent, as in `virtio_net`.
+    fn apply_rx_mode(&self, dev: &NetDevice) {
+        if !self.features.has(features::CTRL_RX) {
+            return;
+        }
+        let lists = match RxLists::read(dev) {
+            Ok(lists) => lists,
+            Err(e) => {
+                dev_warn!(self.pdev, "receive mode not set: {e:?}\n");
+                return;
+            }
+        };
+        let filter = RxFilter::plan(RxFlags {
+            promisc: lists.promisc(),
+            allmulti: lists.allmulti(),
+            unicast: lists.unicast_count(),
+            multicast: lists.multicast_count(),
+        });
+        // Each failure is logged by `CtrlQueue::send`.
+        let _ = self.command(&Command::Promisc(filter.promisc));
+        let _ = self.command(&Command::AllMulti(filter.allmulti));
+        let _ = self.command(&Command::MacTable {
+            unicast: lists.unicast(filter.unicast),
+            multicast: lists.multicast(filter.multicast),
+        });
     }
 
     /// Frees transmit completions in `poll` and restarts a queue that the full ring stopped.
@@ -307,6 +411,7 @@ impl<'a> Nic<'a> {
         }
         if config {
             self.update_carrier(dev);
+            self.check_announce(dev);
         }
         IrqReturn::Handled
     }
@@ -428,6 +533,22 @@ impl Operations for RvnetNetdev {
     /// interface the address.
     fn set_mac_address(_dev: &NetDevice, nic: &Nic<'_>, mac: &[u8; 6]) -> Result {
         nic.set_mac(mac)
+    }
+
+    /// The receive mode, which `ndo_set_rx_mode` left for the work item, and an announcement
+    /// the device asked for.
+    fn work(dev: &NetDevice, nic: &Nic<'_>) {
+        nic.apply_rx_mode(dev);
+        nic.announce(dev);
+    }
+
+    /// Only set up with `VIRTIO_NET_F_CTRL_VLAN` (`registration::Config::vlan_filter`).
+    fn vlan_filter(_dev: &NetDevice, nic: &Nic<'_>, vid: u16, add: bool) -> Result {
+        nic.command(&if add {
+            Command::VlanAdd(vid)
+        } else {
+            Command::VlanDel(vid)
+        })
     }
 
     /// A multi-buffer program (`xdp.frags`) at any MTU; another as long as the MTU keeps

@@ -362,6 +362,40 @@ impl Virtqueue {
         self.publish(slot, head)
     }
 
+    /// Hands the device a request in the two-descriptor chain at `head` (a queue the driver
+    /// writes, used as the control queue): the first `out_len` bytes of the head's buffer for
+    /// the device to read, then `in_len` bytes of the next one's for it to write. The device
+    /// learns about it at the next [`kick`](Self::kick).
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` when `head` is out of range or already posted, the chain is not two
+    /// descriptors long, or a length is beyond a buffer.
+    pub(crate) fn post_request(&mut self, head: u16, out_len: usize, in_len: usize) -> Result {
+        let reply = self.state.chain_next(head).ok_or(EINVAL)?;
+        if self.state.chain_next(reply).is_some() || out_len.max(in_len) > self.buf_size {
+            return Err(EINVAL);
+        }
+        let slot = self.state.make_available(head).ok_or(EINVAL)?;
+        let request = Desc {
+            addr: self.buf_address(head)?,
+            // CAST: Both lengths are at most `buf_size`, which fits a `u32` (`Virtqueue::new`).
+            len: out_len as u32,
+            flags: VRING_DESC_F_NEXT,
+            next: reply,
+        };
+        let answer = Desc {
+            addr: self.buf_address(reply)?,
+            // CAST: See above.
+            len: in_len as u32,
+            flags: VRING_DESC_F_WRITE,
+            next: 0,
+        };
+        write_at(&self.ring, self.layout.desc_at(head), request)?;
+        write_at(&self.ring, self.layout.desc_at(reply), answer)?;
+        self.publish(slot, head)
+    }
+
     /// Notifies the device of posted buffers if it asked for it (`virtqueue_kick()`): with
     /// event index, when `avail_event` lies between the last notification and now; otherwise
     /// unless it set `VRING_USED_F_NO_NOTIFY`. Returns whether it notified.

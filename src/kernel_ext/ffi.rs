@@ -101,6 +101,33 @@ pub(crate) struct rvnet_queue_stats {
 // `shim.c` asserts the same size for its definition.
 const _: () = assert!(size_of::<rvnet_queue_stats>() == 6 * 8);
 
+/// `RVNET_RX_LIST_MAX` of `shim.h`: the most addresses of each kind in [`rvnet_rx_lists`].
+pub(crate) const RVNET_RX_LIST_MAX: usize = 64;
+
+/// `struct rvnet_rx_lists` of `shim.h`: an interface's receive flags and address lists, as
+/// `rvnet_netdev_rx_lists()` copies them.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct rvnet_rx_lists {
+    /// `IFF_PROMISC` (0 or 1).
+    pub(crate) promisc: u8,
+    /// `IFF_ALLMULTI` (0 or 1).
+    pub(crate) allmulti: u8,
+    /// Padding.
+    pub(crate) pad: [u8; 2],
+    /// Unicast addresses in the list, copied or not.
+    pub(crate) n_uc: u32,
+    /// Multicast addresses in the list, copied or not.
+    pub(crate) n_mc: u32,
+    /// The first unicast addresses.
+    pub(crate) uc: [[u8; 6]; RVNET_RX_LIST_MAX],
+    /// The first multicast addresses.
+    pub(crate) mc: [[u8; 6]; RVNET_RX_LIST_MAX],
+}
+
+// `shim.c` asserts the same size for its definition.
+const _: () = assert!(size_of::<rvnet_rx_lists>() == 12 + 2 * RVNET_RX_LIST_MAX * 6);
+
 /// `NETDEV_TX_OK`.
 pub(crate) const NETDEV_TX_OK: c_int = 0;
 /// `NETDEV_TX_BUSY`.
@@ -229,6 +256,14 @@ extern "C" {
         err: *mut c_int,
     ) -> *mut platform_device;
     pub(crate) fn rvnet_platform_device_bound(pdev: *mut platform_device) -> bool;
+    pub(crate) fn rvnet_netdev_schedule_work(dev: *mut net_device);
+    pub(crate) fn rvnet_netdev_disable_work(dev: *mut net_device);
+    pub(crate) fn rvnet_netdev_rx_lists(dev: *mut net_device, lists: *mut rvnet_rx_lists);
+    pub(crate) fn rvnet_netdev_set_filters(
+        dev: *mut net_device,
+        rx_filter: bool,
+        vlan_filter: bool,
+    );
 
     // Exported by net/core/dev.c, net/sched/sch_generic.c, net/core/skbuff.c and
     // fs/proc/generic.c.
@@ -237,6 +272,7 @@ extern "C" {
     pub(crate) fn free_netdev(dev: *mut net_device);
     pub(crate) fn netif_carrier_on(dev: *mut net_device);
     pub(crate) fn netif_carrier_off(dev: *mut net_device);
+    pub(crate) fn __netdev_notify_peers(dev: *mut net_device);
     pub(crate) fn napi_enable(napi: *mut napi_struct);
     pub(crate) fn napi_disable(napi: *mut napi_struct);
     pub(crate) fn napi_complete_done(napi: *mut napi_struct, work_done: c_int) -> bool;

@@ -5,7 +5,9 @@
  * are Rust functions (src/kernel_ext/net/ops.rs). The ethtool_ops table is built in Rust
  * (src/kernel_ext/net/ethtool.rs) and handed to rvnet_alloc_netdev().
  *
- * Glue only: no logic, no state. Everything here is declared in src/kernel_ext/ffi.rs.
+ * Glue only: no logic. The only state is in the net_device's private area (the Rust data's
+ * pointer, NAPI, XDP and the driver's work item). Everything here is declared in
+ * src/kernel_ext/ffi.rs.
  */
 
 #include <linux/bpf.h>
@@ -36,6 +38,12 @@ struct rvnet_netdev_priv {
 	struct napi_struct napi;
 	struct bpf_prog __rcu *xdp_prog;
 	struct xdp_rxq_info xdp_rxq;
+	/*
+	 * The driver's work item (rvnet_netdev_work()): what the control queue is asked for in
+	 * atomic context (the receive mode, an announcement) is sent from here.
+	 */
+	struct net_device *dev;
+	struct work_struct work;
 };
 
 static struct rvnet_netdev_priv *rvnet_priv(struct net_device *dev)
@@ -80,6 +88,85 @@ static int rvnet_ndo_set_mac_address(struct net_device *dev, void *p)
 	return 0;
 }
 
+/*
+ * ndo_set_rx_mode runs with the address lists locked, bottom halves off: the control queue's
+ * commands wait for the device, so the work item sends them (virtnet_set_rx_mode()).
+ */
+static void rvnet_ndo_set_rx_mode(struct net_device *dev)
+{
+	schedule_work(&rvnet_priv(dev)->work);
+}
+
+/*
+ * The work item: under RTNL, for a registered device only. Registration's teardown disables
+ * it (rvnet_netdev_disable_work()) after unregister_netdev() and before the driver data goes.
+ */
+static void rvnet_netdev_work_fn(struct work_struct *work)
+{
+	struct rvnet_netdev_priv *priv = container_of(work, struct rvnet_netdev_priv, work);
+
+	rtnl_lock();
+	if (priv->dev->reg_state == NETREG_REGISTERED)
+		rvnet_netdev_work(priv->dev);
+	rtnl_unlock();
+}
+
+void rvnet_netdev_schedule_work(struct net_device *dev)
+{
+	schedule_work(&rvnet_priv(dev)->work);
+}
+
+void rvnet_netdev_disable_work(struct net_device *dev)
+{
+	disable_work_sync(&rvnet_priv(dev)->work);
+}
+
+/* The VLAN filter (virtnet_vlan_rx_add_vid()); only 802.1Q tags are filtered. */
+static int rvnet_ndo_vlan_rx_add_vid(struct net_device *dev, __be16 proto, u16 vid)
+{
+	return rvnet_ndo_vlan_filter(dev, vid, true);
+}
+
+static int rvnet_ndo_vlan_rx_kill_vid(struct net_device *dev, __be16 proto, u16 vid)
+{
+	return rvnet_ndo_vlan_filter(dev, vid, false);
+}
+
+void rvnet_netdev_rx_lists(struct net_device *dev, struct rvnet_rx_lists *lists)
+{
+	struct netdev_hw_addr *ha;
+	unsigned int i;
+
+	netif_addr_lock_bh(dev);
+	lists->promisc = !!(dev->flags & IFF_PROMISC);
+	lists->allmulti = !!(dev->flags & IFF_ALLMULTI);
+	lists->n_uc = netdev_uc_count(dev);
+	lists->n_mc = netdev_mc_count(dev);
+	i = 0;
+	netdev_for_each_uc_addr(ha, dev) {
+		if (i == RVNET_RX_LIST_MAX)
+			break;
+		memcpy(lists->uc[i++], ha->addr, ETH_ALEN);
+	}
+	i = 0;
+	netdev_for_each_mc_addr(ha, dev) {
+		if (i == RVNET_RX_LIST_MAX)
+			break;
+		memcpy(lists->mc[i++], ha->addr, ETH_ALEN);
+	}
+	netif_addr_unlock_bh(dev);
+}
+
+void rvnet_netdev_set_filters(struct net_device *dev, bool rx_filter, bool vlan_filter)
+{
+	/* Secondary unicast addresses go to the device's table, not to promiscuous mode. */
+	if (rx_filter)
+		dev->priv_flags |= IFF_UNICAST_FLT;
+	/* After vlan_features: VLAN devices on top have no VLANs of their own to filter. */
+	if (vlan_filter)
+		dev->features |= NETIF_F_HW_VLAN_CTAG_FILTER;
+}
+
 static const struct net_device_ops rvnet_netdev_ops = {
 	.ndo_open = rvnet_ndo_open,
 	.ndo_stop = rvnet_ndo_stop,
@@ -89,6 +176,9 @@ static const struct net_device_ops rvnet_netdev_ops = {
 	.ndo_set_mac_address = rvnet_ndo_set_mac_address,
 	.ndo_change_mtu = rvnet_ndo_change_mtu,
 	.ndo_tx_timeout = rvnet_ndo_tx_timeout,
+	.ndo_set_rx_mode = rvnet_ndo_set_rx_mode,
+	.ndo_vlan_rx_add_vid = rvnet_ndo_vlan_rx_add_vid,
+	.ndo_vlan_rx_kill_vid = rvnet_ndo_vlan_rx_kill_vid,
 #ifdef CONFIG_BPF_SYSCALL
 	.ndo_bpf = rvnet_ndo_bpf,
 #endif
@@ -150,6 +240,9 @@ static_assert(NETDEV_TX_OK == 0);
 static_assert(NETDEV_TX_BUSY == 0x10);
 /* The layout Rust shares with this file (kernel_ext::ffi::rvnet_queue_stats). */
 static_assert(sizeof(struct rvnet_queue_stats) == 6 * 8);
+/* kernel_ext::ffi::rvnet_rx_lists. */
+static_assert(sizeof(struct rvnet_rx_lists) == 12 + 2 * RVNET_RX_LIST_MAX * ETH_ALEN);
+static_assert(offsetof(struct rvnet_rx_lists, mc) == 12 + RVNET_RX_LIST_MAX * ETH_ALEN);
 
 struct net_device *rvnet_alloc_netdev(struct device *parent,
 				      const struct ethtool_ops *ethtool_ops)
@@ -174,6 +267,8 @@ struct net_device *rvnet_alloc_netdev(struct device *parent,
 	 */
 	netif_napi_add_config(dev, &rvnet_priv(dev)->napi,
 			      rvnet_napi_poll, 0);
+	rvnet_priv(dev)->dev = dev;
+	INIT_WORK(&rvnet_priv(dev)->work, rvnet_netdev_work_fn);
 	return dev;
 }
 

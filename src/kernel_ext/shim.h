@@ -25,6 +25,23 @@ struct rvnet_queue_stats {
 /* The most device= entries (kernel_ext::device_param; cmdline::MAX_ENTRIES). */
 #define RVNET_MAX_DEVICE_ARGS 32
 
+/* The most addresses of each kind rvnet_netdev_rx_lists() copies (nic::ctrl::MAC_TABLE_ENTRIES). */
+#define RVNET_RX_LIST_MAX 64
+
+/*
+ * The receive flags and address lists of an interface (kernel_ext::ffi::rvnet_rx_lists): the
+ * counts are the lists' lengths, of which the first RVNET_RX_LIST_MAX addresses are copied.
+ */
+struct rvnet_rx_lists {
+	u8 promisc;
+	u8 allmulti;
+	u8 pad[2];
+	u32 n_uc;
+	u32 n_mc;
+	u8 uc[RVNET_RX_LIST_MAX][ETH_ALEN];
+	u8 mc[RVNET_RX_LIST_MAX][ETH_ALEN];
+};
+
 struct bpf_prog;
 struct platform_device;
 struct page_pool;
@@ -106,6 +123,10 @@ int rvnet_mmio_peek(u64 base, u64 size, u32 *regs);
 struct platform_device *rvnet_platform_device_register(int id, u64 base, u64 size,
 						       unsigned int irq, int *err);
 bool rvnet_platform_device_bound(struct platform_device *pdev);
+void rvnet_netdev_schedule_work(struct net_device *dev);
+void rvnet_netdev_disable_work(struct net_device *dev);
+void rvnet_netdev_rx_lists(struct net_device *dev, struct rvnet_rx_lists *lists);
+void rvnet_netdev_set_filters(struct net_device *dev, bool rx_filter, bool vlan_filter);
 
 /* Rust callbacks (kernel_ext::net::ops::export_ops!), called from the ops tables. */
 int rvnet_ndo_open(struct net_device *dev);
@@ -119,5 +140,7 @@ void rvnet_ndo_tx_timeout(struct net_device *dev, unsigned int txqueue);
 int rvnet_ndo_xdp_setup(struct net_device *dev, struct bpf_prog *prog,
 			struct netlink_ext_ack *extack);
 void rvnet_queue_stats(struct net_device *dev, int idx, struct rvnet_queue_stats *stats);
+void rvnet_netdev_work(struct net_device *dev);
+int rvnet_ndo_vlan_filter(struct net_device *dev, u16 vid, bool add);
 
 #endif /* RVNET_SHIM_H */

@@ -164,22 +164,27 @@ pub(crate) fn is_valid_ether_addr(mac: &[u8; 6]) -> bool {
 /// Where a new MAC address goes before the interface takes it (`virtnet_set_mac_address()`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum MacWrite {
+    /// Through the control queue's `MAC_ADDR_SET` (`VIRTIO_NET_F_CTRL_MAC_ADDR`), on any
+    /// device that has it: the device's receive filter then follows the new address. A device
+    /// that refuses the command keeps its address, and so does the interface.
+    ControlQueue,
     /// Into the configuration space's `mac`: a legacy device that offered `VIRTIO_NET_F_MAC`
     /// takes the address written there (how drivers set it before the control queue's
     /// `MAC_ADDR_SET`). The driver reads it back: a device that kept its own refuses the change.
     ConfigSpace,
     /// Nowhere: a version 1 device's `mac` is the device's to write (virtio 1.2 §5.1.4), and
-    /// without `VIRTIO_NET_F_CTRL_MAC_ADDR`, which rvnet does not negotiate, it cannot be told.
-    /// Such a device has no receive filter the driver could have set either (that takes the
-    /// control queue's `CTRL_RX`): QEMU's stays promiscuous, Firecracker has none. The
-    /// interface changes its address alone, as `virtio_net` does.
+    /// without `VIRTIO_NET_F_CTRL_MAC_ADDR` it cannot be told. Such a device usually has no
+    /// receive filter the driver set either (that takes the control queue's `CTRL_RX`):
+    /// Firecracker has none. The interface changes its address alone, as `virtio_net` does.
     InterfaceOnly,
 }
 
 impl MacWrite {
     /// How a new address reaches a device with `negotiated` features.
     pub(crate) fn for_device(negotiated: Features) -> Self {
-        if negotiated.has(features::MAC) && !negotiated.has(features::VERSION_1) {
+        if negotiated.has(features::CTRL_MAC_ADDR) {
+            Self::ControlQueue
+        } else if negotiated.has(features::MAC) && !negotiated.has(features::VERSION_1) {
             Self::ConfigSpace
         } else {
             Self::InterfaceOnly
@@ -250,7 +255,7 @@ pub(crate) fn read_consistent<T>(
 mod tests {
     use super::*;
     use crate::{
-        features::{MAC, MTU, STATUS, VERSION_1},
+        features::{CTRL_MAC_ADDR, CTRL_VQ, MAC, MTU, STATUS, VERSION_1},
         kernel_ext::net::xdp_layout::{XDP_BUF_SIZE, XDP_HEADROOM, XDP_LINEAR_MAX, XDP_TAILROOM},
         virtqueue::ring::MAX_QUEUE_SIZE,
     };
@@ -286,6 +291,13 @@ mod tests {
             MacWrite::for_device(feats(&[VERSION_1])),
             MacWrite::InterfaceOnly
         );
+        // The control queue's command, where negotiated, on either layout.
+        for f in [
+            &[CTRL_VQ, CTRL_MAC_ADDR, MAC][..],
+            &[CTRL_VQ, CTRL_MAC_ADDR, VERSION_1],
+        ] {
+            assert_eq!(MacWrite::for_device(feats(f)), MacWrite::ControlQueue);
+        }
     }
 
     #[test]

@@ -80,6 +80,13 @@ counters! {
     TxGso => "tx_gso",
     /// Times the watchdog found the transmit queue stopped for too long (`ndo_tx_timeout`).
     TxTimeouts => "tx_timeouts",
+    /// Control queue commands the device carried out (`nic/ctrl.rs`).
+    CtrlCommands => "ctrl_commands",
+    /// Control queue commands that failed: refused, answered with garbage, not answered in
+    /// time, or not sent since the queue was given up. Each is also logged.
+    CtrlErrors => "ctrl_errors",
+    /// Announcements the device asked for (`VIRTIO_NET_S_ANNOUNCE`) and the driver made.
+    Announcements => "announcements",
 }
 
 /// How many counters there are.
@@ -209,7 +216,10 @@ mod tests {
             assert_eq!(snap.get(*counter), i as u64 + 100, "{counter:?}");
         }
         assert_eq!(snap.get(Counter::RxPackets), 100);
-        assert_eq!(snap.get(Counter::TxTimeouts), 100 + NR_COUNTERS as u64 - 1);
+        assert_eq!(
+            snap.get(Counter::Announcements),
+            100 + NR_COUNTERS as u64 - 1
+        );
     }
 
     #[test]
@@ -235,7 +245,8 @@ mod tests {
              tx_packets: 0\ntx_bytes: 0\ntx_dropped: 7\ntx_errors: 0\ninterrupts: 3\n\
              napi_polls: 0\ntx_queue_stops: 0\ntx_queue_wakes: 0\nbad_device_entries: 0\n\
              rx_kicks: 0\ntx_kicks: 0\nxdp_packets: 0\nxdp_tx: 0\nxdp_drops: 0\n\
-             rx_bad_headers: 0\nrx_gso: 0\ntx_gso: 0\ntx_timeouts: 0\n\n"
+             rx_bad_headers: 0\nrx_gso: 0\ntx_gso: 0\ntx_timeouts: 0\nctrl_commands: 0\n\
+             ctrl_errors: 0\nannouncements: 0\n\n"
         );
     }
 

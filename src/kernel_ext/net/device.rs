@@ -139,6 +139,31 @@ impl NetDevice {
             }
         }
     }
+
+    /// Announces the interface to its neighbours (gratuitous ARP, unsolicited neighbour
+    /// advertisements), as after a migration (`__netdev_notify_peers()`).
+    ///
+    /// # Context
+    ///
+    /// RTNL held: only from [`Operations::work`].
+    ///
+    /// [`Operations::work`]: super::ops::Operations::work
+    pub(crate) fn notify_peers(&self) {
+        // SAFETY: By the type invariant, `self.as_raw()` is a valid `net_device`; the caller
+        // holds RTNL, which the function asserts.
+        unsafe { ffi::__netdev_notify_peers(self.as_raw()) }
+    }
+
+    /// Schedules the driver's work item ([`Operations::work`]), which runs in process context
+    /// under RTNL; once if scheduled again before it runs. Any context.
+    ///
+    /// [`Operations::work`]: super::ops::Operations::work
+    pub(crate) fn schedule_work(&self) {
+        // SAFETY: By the type invariant, the device has rvnet's private area, whose work item
+        // `rvnet_alloc_netdev()` initialised; `schedule_work()` may be called in any context,
+        // and on a disabled work item does nothing.
+        unsafe { ffi::rvnet_netdev_schedule_work(self.as_raw()) }
+    }
 }
 
 // SAFETY: The methods of `NetDevice` may be called from any thread.

@@ -106,6 +106,17 @@ pub(crate) trait Operations: 'static {
     /// by the watchdog timer, in softirq context, with the queue's transmit lock held.
     fn tx_timeout(dev: &NetDevice, data: &Self::Data<'_>, queue: u32, stalled_usecs: u32);
 
+    /// The driver's work item, in process context under RTNL, with the interface registered:
+    /// scheduled by [`NetDevice::schedule_work`] and by `ndo_set_rx_mode` (the receive mode
+    /// is applied here, since `ndo_set_rx_mode` runs in atomic context). Several requests
+    /// before it runs make one run.
+    fn work(dev: &NetDevice, data: &Self::Data<'_>);
+
+    /// `ndo_vlan_rx_add_vid` (`add`) or `ndo_vlan_rx_kill_vid`, for 802.1Q VLAN `vid`, in
+    /// process context under RTNL; called only if the driver set the VLAN filter feature. An
+    /// error refuses the VLAN (on add) or is logged by the core (on kill).
+    fn vlan_filter(dev: &NetDevice, data: &Self::Data<'_>, vid: u16, add: bool) -> Result;
+
     /// `ndo_bpf` with `XDP_SETUP_PROG`: may `prog` (or, with `None`, no program) be attached,
     /// replacing the current one? Detaching must always be allowed. On `Ok`, the adapter
     /// attaches it; the poll then finds it with [`NetDevice::xdp_prog`].
@@ -224,6 +235,32 @@ impl<T: Operations> Adapter<T> {
         // SAFETY: `mac` points to six readable bytes (safety requirements), copied here.
         let mac = unsafe { mac.read() };
         from_result(|| T::set_mac_address(netdev, data, &mac).map(|()| 0))
+    }
+
+    /// The work item of `shim.c` (`rvnet_netdev_work_fn()`).
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`]; called in process context under RTNL, with `dev` registered.
+    pub(crate) unsafe fn work_callback(dev: *mut ffi::net_device) {
+        // SAFETY: Forwarded from the caller.
+        let (netdev, data) = unsafe { Self::from_raw(dev) };
+        T::work(netdev, data);
+    }
+
+    /// `ndo_vlan_rx_add_vid`/`ndo_vlan_rx_kill_vid`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`]; called in process context under RTNL.
+    pub(crate) unsafe fn vlan_filter_callback(
+        dev: *mut ffi::net_device,
+        vid: u16,
+        add: bool,
+    ) -> c_int {
+        // SAFETY: Forwarded from the caller.
+        let (netdev, data) = unsafe { Self::from_raw(dev) };
+        from_result(|| T::vlan_filter(netdev, data, vid, add).map(|()| 0))
     }
 
     /// `ndo_tx_timeout`.
@@ -477,6 +514,35 @@ macro_rules! export_ops {
                 // SAFETY: The watchdog calls `ndo_tx_timeout` with a registered device of this
                 // driver and one of its transmit queues.
                 unsafe { Adapter::<$t>::tx_timeout_callback(dev, txqueue) }
+            }
+
+            /// The driver's work item, run by `shim.c`'s `rvnet_netdev_work_fn()`.
+            ///
+            /// # Safety
+            ///
+            /// Called by `shim.c` only, from the work item.
+            #[no_mangle]
+            unsafe extern "C" fn rvnet_netdev_work(dev: *mut RawNetDevice) {
+                // SAFETY: `shim.c` runs the work item in process context under RTNL, for a
+                // registered device of this driver.
+                unsafe { Adapter::<$t>::work_callback(dev) }
+            }
+
+            /// What `ndo_vlan_rx_add_vid` and `ndo_vlan_rx_kill_vid` of the `net_device_ops`
+            /// table in `shim.c` ask of the driver.
+            ///
+            /// # Safety
+            ///
+            /// Called by `shim.c` only, from those two operations.
+            #[no_mangle]
+            unsafe extern "C" fn rvnet_ndo_vlan_filter(
+                dev: *mut RawNetDevice,
+                vid: u16,
+                add: bool,
+            ) -> ::kernel::ffi::c_int {
+                // SAFETY: The core calls both under RTNL with a registered device of this
+                // driver.
+                unsafe { Adapter::<$t>::vlan_filter_callback(dev, vid, add) }
             }
 
             /// `ndo_bpf` (`XDP_SETUP_PROG`) of the `net_device_ops` table in `shim.c`.

@@ -58,6 +58,12 @@ pub(crate) struct Config {
     pub(crate) features: NetdevFeatures,
     /// The largest packet the stack may hand over for segmentation.
     pub(crate) tso_max_size: u32,
+    /// The device filters received frames by address (`IFF_UNICAST_FLT`: secondary unicast
+    /// addresses reach the driver's receive mode rather than turning on promiscuous mode).
+    pub(crate) rx_filter: bool,
+    /// The device filters VLANs (`NETIF_F_HW_VLAN_CTAG_FILTER`: the core calls
+    /// [`Operations::vlan_filter`]).
+    pub(crate) vlan_filter: bool,
 }
 
 /// A registered Ethernet device (`eth%d`) with driver `T`, and its interrupt.
@@ -124,6 +130,7 @@ impl<'a, T: EthtoolOps> Registration<'a, T> {
                 config.features.bits(),
                 config.tso_max_size,
             );
+            ffi::rvnet_netdev_set_filters(raw, config.rx_filter, config.vlan_filter);
             ffi::netif_carrier_off(raw);
             ffi::rvnet_netdev_set_drvdata(
                 raw,
@@ -161,6 +168,9 @@ impl<'a, T: EthtoolOps> Registration<'a, T> {
         // SAFETY: `raw` is fully set up; from here on the core may call the ops.
         if let Err(e) = to_result(unsafe { ffi::register_netdev(raw) }) {
             drop(irq);
+            // SAFETY: The handler, which may have scheduled the work item, is gone; the work
+            // item did nothing for an unregistered device, and is now disabled.
+            unsafe { ffi::rvnet_netdev_disable_work(raw) };
             // SAFETY: Registration failed and the interrupt is freed: nothing knows `raw`.
             unsafe { ffi::free_netdev(raw) };
             return Err(e);
@@ -218,6 +228,10 @@ impl<T: EthtoolOps> Drop for Registration<'_, T> {
         // SAFETY: By the type invariant, `raw` is registered. Once this returns, the core has
         // stopped the device and calls none of its ops any more.
         unsafe { ffi::unregister_netdev(raw) };
+        // SAFETY: `raw` is valid. The work item, scheduled before or during the unregistration,
+        // runs to its end (doing nothing for an unregistered device) and never again: after
+        // `unregister_netdev()` released RTNL, which it waits for.
+        unsafe { ffi::rvnet_netdev_disable_work(raw) };
         // SAFETY: `data` is dropped once, here; no callback can reach it any more.
         unsafe { ManuallyDrop::drop(&mut self.data) };
         // SAFETY: The device is unregistered and its driver data gone: nothing uses it.
