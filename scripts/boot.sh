@@ -55,6 +55,8 @@
 # Link control: a guest line "RVNET-HOST set_link n0|n1 on|off" on the console makes the host
 # send that command to QEMU's monitor (n0 is NIC A's backend, n1 NIC B's): the device then
 # flips its link status bit and raises a configuration-change interrupt, as a cable would.
+# "RVNET-HOST announce_self" sends announce_self: a device with GUEST_ANNOUNCE negotiated then
+# sets VIRTIO_NET_S_ANNOUNCE and raises the same interrupt, as after a live migration.
 # Nothing else a guest prints reaches the monitor.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -155,11 +157,11 @@ QEMU+=(-monitor "unix:$MON,server=on,wait=off")
 relay_link_commands() {
 	local qemu_pid
 	tail --pid=$$ -n +1 -F "$LOG" 2>/dev/null |
-		grep --line-buffered -oE 'RVNET-HOST (set_link n[01] (on|off)|mark [a-z0-9_]+ [0-9]+ [a-z0-9_]+ (begin|end))' |
+		grep --line-buffered -oE 'RVNET-HOST (set_link n[01] (on|off)|announce_self|mark [a-z0-9_]+ [0-9]+ [a-z0-9_]+ (begin|end))' |
 		while read -r _ cmd a b c d; do
 			case $cmd in
-			set_link)
-				python3 - "$MON" "$cmd $a $b" <<'PY' || log "boot: monitor command '$cmd $a $b' failed"
+			set_link | announce_self)
+				python3 - "$MON" "$cmd${a:+ $a $b}" <<'PY' || log "boot: monitor command '$cmd $a $b' failed"
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(5)

@@ -3,8 +3,10 @@
 # make test: the test command. Host unit tests of the pure modules, then QEMU boot tests with
 # both virtio-mmio register layouts: probe.sh (binding, procfs, unload, hand-over) and
 # datapath.sh (ping, TCP with checksums, counters, flaps and rmmod under traffic, interop),
-# integrity.sh (TCP checksum, UDP flood accounting), odd.sh (odd device features, a block
-# device), faults.sh (fault injection), cmdline.sh (devices from the kernel command line, no
+# integrity.sh (TCP checksum, UDP flood accounting), ctrl.sh (the control queue: receive
+# filter, MAC address, VLAN filter, announcements), odd.sh (odd device features, a block
+# device; its modern device has no control queue, its legacy one takes the MAC address in its
+# configuration space), faults.sh (fault injection), cmdline.sh (devices from the kernel command line, no
 # ACPI) and a short soak.sh; then make kselftest, the kernel's
 # own drivers/net selftests (scripts/kselftest.sh). Every test prints PASS/FAIL; the
 # last line is "N passed, M failed"; the exit status is non-zero when anything failed. The
@@ -92,8 +94,10 @@ datapath modern - hub
 datapath modern - tap
 datapath modern firecracker tap
 integrity modern - hub
-odd modern status=off,event_idx=off,host_mtu=9000,mrg_rxbuf=off hub
-odd legacy status=off,event_idx=off,host_mtu=9000,mrg_rxbuf=off hub
+ctrl modern - hub
+ctrl legacy - hub
+odd modern status=off,event_idx=off,host_mtu=9000,mrg_rxbuf=off,ctrl_vq=off hub
+odd legacy status=off,event_idx=off,host_mtu=9000,mrg_rxbuf=off,ctrl_mac_addr=off hub
 faults modern - hub
 cmdline modern - hub
 soak modern - hub"

@@ -66,7 +66,7 @@ on_rvnet_dev() { stat_of "$1" device | grep -qx 'rvnet\.[0-2]'; }
 check "NIC A (QEMU's MAC) on an rvnet.N device" on_rvnet_dev $MAC_A
 check "NIC B (QEMU's MAC) on an rvnet.N device" on_rvnet_dev $MAC_B
 check "NIC A and B on different devices" test "$(stat_of $MAC_A device)" != "$(stat_of $MAC_B device)"
-check "interfaces up, B in its namespace" setup_pair
+check "interfaces up (promiscuous), B in its namespace" setup_pair promisc
 check "ping A -> B" ping -c 3 -W 5 $IP_B
 check "TCP 8 MiB A -> B, checksums match" tcp_copy ab 8
 check "TCP 8 MiB B -> A, checksums match" tcp_copy ba 8

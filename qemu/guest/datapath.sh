@@ -53,7 +53,7 @@ kmemleak_baseline
 check "insmod rvnet" insmod /lib/modules/rvnet.ko
 DEV_A=$(platform_dev $MAC_A)
 DEV_B=$(platform_dev $MAC_B)
-check "interfaces up, B in its namespace" setup_pair
+check "interfaces up (promiscuous), B in its namespace" setup_pair promisc
 # A device shaped like Firecracker's: CSUM, GUEST_CSUM, TSO4/6 both ways, UFO both ways
 # (which rvnet does not negotiate; virtio_net does), MRG_RXBUF, EVENT_IDX, VERSION_1 and MAC;
 # no STATUS, so the link is taken as up; no control queue, no indirect descriptors, 256-entry

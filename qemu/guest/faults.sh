@@ -29,6 +29,7 @@ ALLOCATING_STEPS="claiming and mapping the register region
 setting up the receive queue
 creating the page pool
 setting up the transmit queue
+setting up the control queue
 allocating counters
 allocating the procfs entry
 registering the network device and its interrupt

@@ -85,7 +85,7 @@ udp_accounted() {
 
 kmemleak_baseline
 check "insmod rvnet" insmod /lib/modules/rvnet.ko
-check "interfaces up, B in its namespace" setup_pair
+check "interfaces up (promiscuous), B in its namespace" setup_pair promisc
 load_module pktgen
 check "ping A -> B" ping -c 2 -W 5 $IP_B
 check "TCP $MIB MiB A -> B, checksums match" tcp_stream
