@@ -52,6 +52,9 @@ pub(crate) const CSUM: u32 = 0;
 /// `VIRTIO_NET_F_GUEST_CSUM`: the device may send packets with partial checksums, or mark
 /// checksums it has validated.
 pub(crate) const GUEST_CSUM: u32 = 1;
+/// `VIRTIO_NET_F_CTRL_GUEST_OFFLOADS`: the control queue turns the receive offloads
+/// (`GUEST_*`) on and off.
+pub(crate) const CTRL_GUEST_OFFLOADS: u32 = 2;
 /// `VIRTIO_NET_F_GUEST_TSO4`: the device may send TCP/IPv4 packets larger than the MTU.
 pub(crate) const GUEST_TSO4: u32 = 7;
 /// `VIRTIO_NET_F_GUEST_TSO6`: the same for TCP/IPv6.
@@ -101,6 +104,10 @@ pub(crate) const SUPPORTED: &[Feature] = &[
     Feature {
         bit: GUEST_CSUM,
         name: "GUEST_CSUM",
+    },
+    Feature {
+        bit: CTRL_GUEST_OFFLOADS,
+        name: "CTRL_GUEST_OFFLOADS",
     },
     Feature {
         bit: MTU,
@@ -182,7 +189,6 @@ impl Features {
     pub(crate) const EMPTY: Self = Self(0);
 
     /// Makes a set from its 64-bit representation.
-    #[cfg(test)]
     pub(crate) const fn from_bits(bits: u64) -> Self {
         Self(bits)
     }
@@ -193,7 +199,6 @@ impl Features {
     }
 
     /// Returns the 64-bit representation.
-    #[cfg(test)]
     pub(crate) const fn bits(self) -> u64 {
         self.0
     }
@@ -297,6 +302,7 @@ const DEPENDS: &[(u32, u64)] = &[
     (GUEST_ANNOUNCE, 1 << CTRL_VQ),
     (GUEST_ANNOUNCE, 1 << STATUS),
     (CTRL_MAC_ADDR, 1 << CTRL_VQ),
+    (CTRL_GUEST_OFFLOADS, 1 << CTRL_VQ),
 ];
 
 /// `set` without the features whose dependencies it lacks (a driver must not accept those,
@@ -379,7 +385,13 @@ mod tests {
         );
         // Control commands without the control queue: dropped; with it, kept.
         let base = [STATUS, VERSION_1];
-        let commands = [CTRL_RX, CTRL_VLAN, GUEST_ANNOUNCE, CTRL_MAC_ADDR];
+        let commands = [
+            CTRL_RX,
+            CTRL_VLAN,
+            GUEST_ANNOUNCE,
+            CTRL_MAC_ADDR,
+            CTRL_GUEST_OFFLOADS,
+        ];
         let without: Vec<u32> = commands.iter().chain(&base).copied().collect();
         assert_eq!(get(&without), Ok(all(&base).bits()));
         let with: Vec<u32> = without.iter().chain(&[CTRL_VQ]).copied().collect();

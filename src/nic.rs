@@ -75,6 +75,7 @@ use crate::{
             EthtoolOps,
             Rings, //
         },
+        features::NetdevFeatures,
         napi::NapiPoll,
         ops::{
             export_ops,
@@ -109,6 +110,7 @@ use self::{
         Unstable, //
     },
     ctrl::{
+        guest_offloads,
         Command,
         RxFilter,
         RxFlags, //
@@ -382,6 +384,25 @@ impl<'a> Nic<'a> {
         });
     }
 
+    /// Turns the device's merging of received segments on or off with the interface's
+    /// `GRO_HW` (`virtnet_set_features()`); other features need nothing of the device. An XDP
+    /// program cannot be attached meanwhile: rvnet refuses one while the device may merge
+    /// segments (`xdp_setup`).
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`CtrlQueue::send`]: the features stay as they were.
+    fn set_features(&self, dev: &NetDevice, wanted: NetdevFeatures) -> Result {
+        if !dev.features().xor(wanted).contains(NetdevFeatures::GRO_HW) {
+            return Ok(());
+        }
+        let gro_hw = wanted.contains(NetdevFeatures::GRO_HW);
+        self.command(&Command::GuestOffloads(guest_offloads(
+            self.features,
+            gro_hw,
+        )))
+    }
+
     /// Frees transmit completions in `poll` and restarts a queue that the full ring stopped.
     fn tx_complete(&self, dev: &NetDevice, poll: &NapiPoll<'_>) {
         // As `virtnet_poll_cleantx()`: while `ndo_start_xmit` holds the queue it recycles
@@ -533,6 +554,10 @@ impl Operations for RvnetNetdev {
     /// interface the address.
     fn set_mac_address(_dev: &NetDevice, nic: &Nic<'_>, mac: &[u8; 6]) -> Result {
         nic.set_mac(mac)
+    }
+
+    fn set_features(dev: &NetDevice, nic: &Nic<'_>, features: NetdevFeatures) -> Result {
+        nic.set_features(dev, features)
     }
 
     /// The receive mode, which `ndo_set_rx_mode` left for the work item, and an announcement

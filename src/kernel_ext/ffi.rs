@@ -259,6 +259,7 @@ extern "C" {
     pub(crate) fn rvnet_netdev_schedule_work(dev: *mut net_device);
     pub(crate) fn rvnet_netdev_disable_work(dev: *mut net_device);
     pub(crate) fn rvnet_netdev_rx_lists(dev: *mut net_device, lists: *mut rvnet_rx_lists);
+    pub(crate) fn rvnet_netdev_features(dev: *mut net_device) -> u64;
     pub(crate) fn rvnet_netdev_set_filters(
         dev: *mut net_device,
         rx_filter: bool,

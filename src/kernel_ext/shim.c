@@ -157,6 +157,11 @@ void rvnet_netdev_rx_lists(struct net_device *dev, struct rvnet_rx_lists *lists)
 	netif_addr_unlock_bh(dev);
 }
 
+u64 rvnet_netdev_features(struct net_device *dev)
+{
+	return READ_ONCE(dev->features);
+}
+
 void rvnet_netdev_set_filters(struct net_device *dev, bool rx_filter, bool vlan_filter)
 {
 	/* Secondary unicast addresses go to the device's table, not to promiscuous mode. */
@@ -177,6 +182,7 @@ static const struct net_device_ops rvnet_netdev_ops = {
 	.ndo_change_mtu = rvnet_ndo_change_mtu,
 	.ndo_tx_timeout = rvnet_ndo_tx_timeout,
 	.ndo_set_rx_mode = rvnet_ndo_set_rx_mode,
+	.ndo_set_features = rvnet_ndo_set_features,
 	.ndo_vlan_rx_add_vid = rvnet_ndo_vlan_rx_add_vid,
 	.ndo_vlan_rx_kill_vid = rvnet_ndo_vlan_rx_kill_vid,
 #ifdef CONFIG_BPF_SYSCALL

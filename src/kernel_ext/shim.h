@@ -126,6 +126,7 @@ bool rvnet_platform_device_bound(struct platform_device *pdev);
 void rvnet_netdev_schedule_work(struct net_device *dev);
 void rvnet_netdev_disable_work(struct net_device *dev);
 void rvnet_netdev_rx_lists(struct net_device *dev, struct rvnet_rx_lists *lists);
+u64 rvnet_netdev_features(struct net_device *dev);
 void rvnet_netdev_set_filters(struct net_device *dev, bool rx_filter, bool vlan_filter);
 
 /* Rust callbacks (kernel_ext::net::ops::export_ops!), called from the ops tables. */
@@ -142,5 +143,6 @@ int rvnet_ndo_xdp_setup(struct net_device *dev, struct bpf_prog *prog,
 void rvnet_queue_stats(struct net_device *dev, int idx, struct rvnet_queue_stats *stats);
 void rvnet_netdev_work(struct net_device *dev);
 int rvnet_ndo_vlan_filter(struct net_device *dev, u16 vid, bool add);
+int rvnet_ndo_set_features(struct net_device *dev, netdev_features_t features);
 
 #endif /* RVNET_SHIM_H */

@@ -11,6 +11,8 @@
 
 #![forbid(unsafe_code)]
 
+use crate::features::{self, Features};
+
 /// `VIRTIO_NET_OK`: the device carried out the command.
 pub(crate) const VIRTIO_NET_OK: u8 = 0;
 /// `VIRTIO_NET_ERR`: the device refused the command.
@@ -47,6 +49,9 @@ pub(crate) enum Command<'a> {
     VlanDel(u16),
     /// `VIRTIO_NET_CTRL_ANNOUNCE_ACK`: the driver announced itself, as the device asked.
     AnnounceAck,
+    /// `VIRTIO_NET_CTRL_GUEST_OFFLOADS_SET`: the receive offloads the device may use, as
+    /// feature bits ([`guest_offloads`]).
+    GuestOffloads(Features),
 }
 
 /// Why a command did not fit.
@@ -64,6 +69,7 @@ impl Command<'_> {
             Self::VlanAdd(_) => (2, 0),
             Self::VlanDel(_) => (2, 1),
             Self::AnnounceAck => (3, 0),
+            Self::GuestOffloads(_) => (5, 0),
         }
     }
 
@@ -77,6 +83,7 @@ impl Command<'_> {
             Self::VlanAdd(_) => "VLAN_ADD",
             Self::VlanDel(_) => "VLAN_DEL",
             Self::AnnounceAck => "ANNOUNCE_ACK",
+            Self::GuestOffloads(_) => "GUEST_OFFLOADS_SET",
         }
     }
 
@@ -104,6 +111,7 @@ impl Command<'_> {
             Self::MacAddrSet(mac) => w.put(&mac)?,
             Self::VlanAdd(vid) | Self::VlanDel(vid) => w.put(&vid.to_le_bytes())?,
             Self::AnnounceAck => {}
+            Self::GuestOffloads(offloads) => w.put(&offloads.bits().to_le_bytes())?,
         }
         Ok(w.len)
     }
@@ -125,6 +133,17 @@ impl Writer<'_> {
         self.len = end;
         Ok(())
     }
+}
+
+/// The receive offloads of `GUEST_OFFLOADS_SET` (`virtnet_set_features()`): those
+/// `negotiated` grants the device (`GUEST_CSUM`, `GUEST_TSO4/6`, `GUEST_ECN`), without the
+/// merging of segments (TSO and its ECN) when `gro_hw` is off (`ethtool -K ... rx-gro-hw off`).
+pub(crate) fn guest_offloads(negotiated: Features, gro_hw: bool) -> Features {
+    const CSUM: u64 = 1 << features::GUEST_CSUM;
+    const GRO_HW: u64 =
+        1 << features::GUEST_TSO4 | 1 << features::GUEST_TSO6 | 1 << features::GUEST_ECN;
+    let wanted = if gro_hw { CSUM | GRO_HW } else { CSUM };
+    negotiated.and(Features::from_bits(wanted))
 }
 
 /// What the device answered, when it was not `VIRTIO_NET_OK`.
@@ -216,6 +235,28 @@ mod tests {
         assert_eq!(encoded(Command::VlanAdd(0x123)), [2, 0, 0x23, 0x01]);
         assert_eq!(encoded(Command::VlanDel(4095)), [2, 1, 0xff, 0x0f]);
         assert_eq!(encoded(Command::AnnounceAck), [3, 0]);
+        assert_eq!(
+            encoded(Command::GuestOffloads(Features::from_bits(0x0102))),
+            [5, 0, 0x02, 0x01, 0, 0, 0, 0, 0, 0]
+        );
+    }
+
+    #[test]
+    fn guest_offloads_drop_merging_with_gro_hw_off() {
+        use crate::features::{GUEST_CSUM, GUEST_ECN, GUEST_TSO4, GUEST_TSO6, MRG_RXBUF};
+        let bits = |b: &[u32]| Features::from_bits(b.iter().fold(0, |a, b| a | 1 << b));
+        let all = bits(&[GUEST_CSUM, GUEST_TSO4, GUEST_TSO6, GUEST_ECN, MRG_RXBUF]);
+        assert_eq!(
+            guest_offloads(all, true),
+            bits(&[GUEST_CSUM, GUEST_TSO4, GUEST_TSO6, GUEST_ECN])
+        );
+        assert_eq!(guest_offloads(all, false), bits(&[GUEST_CSUM]));
+        // Only what was negotiated: a device never gets an offload it was not granted.
+        assert_eq!(
+            guest_offloads(bits(&[GUEST_CSUM, GUEST_TSO6]), true),
+            bits(&[GUEST_CSUM, GUEST_TSO6])
+        );
+        assert_eq!(guest_offloads(bits(&[MRG_RXBUF]), true), Features::EMPTY);
     }
 
     #[test]

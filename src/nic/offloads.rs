@@ -21,6 +21,8 @@ pub(crate) struct Offloads {
     tso_ecn: bool,
     /// `GUEST_TSO4` or `GUEST_TSO6`: the device merges received segments.
     rx_gso: bool,
+    /// `CTRL_GUEST_OFFLOADS`: the control queue turns the merging off and on.
+    rx_gso_toggle: bool,
     /// The largest packet the stack may hand over for segmentation.
     pub(crate) tso_max_size: u32,
 }
@@ -34,19 +36,22 @@ impl Offloads {
             tso6: negotiated.has(features::HOST_TSO6),
             tso_ecn: negotiated.has(features::HOST_ECN),
             rx_gso: negotiated.has(features::GUEST_TSO4) || negotiated.has(features::GUEST_TSO6),
+            rx_gso_toggle: negotiated.has(features::CTRL_GUEST_OFFLOADS),
             tso_max_size,
         }
     }
 
     /// The features `ethtool -K` may turn on and off: the transmit offloads, which need
-    /// nothing of the device but what each packet's header asks. Receive offloads would need
-    /// the control queue's `CTRL_GUEST_OFFLOADS` to change.
+    /// nothing of the device but what each packet's header asks, and the merging of received
+    /// segments (`GRO_HW`) where the control queue's `GUEST_OFFLOADS_SET` can change it, as on
+    /// `virtio_net`.
     pub(crate) fn hw_features(&self) -> NetdevFeatures {
         NetdevFeatures::EMPTY
             .with_if(self.tx_csum, NetdevFeatures::HW_CSUM.or(NetdevFeatures::SG))
             .with_if(self.tso4, NetdevFeatures::TSO)
             .with_if(self.tso6, NetdevFeatures::TSO6)
             .with_if(self.tso_ecn, NetdevFeatures::TSO_ECN)
+            .with_if(self.rx_gso && self.rx_gso_toggle, NetdevFeatures::GRO_HW)
     }
 
     /// The features on at first: every offload; `GSO_ROBUST` as the device checks the

@@ -13,7 +13,10 @@ use kernel::{
     types::Opaque, //
 };
 
-use super::napi::Napi;
+use super::{
+    features::NetdevFeatures,
+    napi::Napi, //
+};
 use crate::kernel_ext::ffi;
 
 /// `IFNAMSIZ`: the size of an interface name, NUL included.
@@ -138,6 +141,13 @@ impl NetDevice {
                 ffi::netif_carrier_off(self.as_raw())
             }
         }
+    }
+
+    /// The features on now (`dev->features`).
+    pub(crate) fn features(&self) -> NetdevFeatures {
+        // SAFETY: By the type invariant, `self.as_raw()` is a valid `net_device`; the helper
+        // reads `dev->features`.
+        NetdevFeatures::from_bits(unsafe { ffi::rvnet_netdev_features(self.as_raw()) })
     }
 
     /// Announces the interface to its neighbours (gratuitous ARP, unsolicited neighbour

@@ -67,4 +67,20 @@ impl NetdevFeatures {
     pub(crate) const fn or(self, other: Self) -> Self {
         Self(self.0 | other.0)
     }
+
+    /// The set of a `netdev_features_t` value.
+    pub(crate) const fn from_bits(bits: u64) -> Self {
+        Self(bits)
+    }
+
+    /// Whether every feature of `other` is in this set.
+    pub(crate) const fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// The features in one of the two sets but not both.
+    #[must_use]
+    pub(crate) const fn xor(self, other: Self) -> Self {
+        Self(self.0 ^ other.0)
+    }
 }

@@ -29,6 +29,7 @@ use kernel::{
 
 use super::{
     device::NetDevice,
+    features::NetdevFeatures,
     napi::{
         Napi,
         NapiPoll, //
@@ -105,6 +106,11 @@ pub(crate) trait Operations: 'static {
     /// longer than the watchdog allows (5 s); it last took one `stalled_usecs` ago. Called
     /// by the watchdog timer, in softirq context, with the queue's transmit lock held.
     fn tx_timeout(dev: &NetDevice, data: &Self::Data<'_>, queue: u32, stalled_usecs: u32);
+
+    /// `ndo_set_features`, under RTNL: the stack (`ethtool -K`) asks for `features`, which the
+    /// core has checked against `hw_features`. On `Ok` the core makes them the device's
+    /// features; on an error they stay as they are.
+    fn set_features(dev: &NetDevice, data: &Self::Data<'_>, features: NetdevFeatures) -> Result;
 
     /// The driver's work item, in process context under RTNL, with the interface registered:
     /// scheduled by [`NetDevice::schedule_work`] and by `ndo_set_rx_mode` (the receive mode
@@ -235,6 +241,19 @@ impl<T: Operations> Adapter<T> {
         // SAFETY: `mac` points to six readable bytes (safety requirements), copied here.
         let mac = unsafe { mac.read() };
         from_result(|| T::set_mac_address(netdev, data, &mac).map(|()| 0))
+    }
+
+    /// `ndo_set_features`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`]; called under RTNL.
+    pub(crate) unsafe fn set_features_callback(dev: *mut ffi::net_device, features: u64) -> c_int {
+        // SAFETY: Forwarded from the caller.
+        let (netdev, data) = unsafe { Self::from_raw(dev) };
+        from_result(|| {
+            T::set_features(netdev, data, NetdevFeatures::from_bits(features)).map(|()| 0)
+        })
     }
 
     /// The work item of `shim.c` (`rvnet_netdev_work_fn()`).
@@ -514,6 +533,21 @@ macro_rules! export_ops {
                 // SAFETY: The watchdog calls `ndo_tx_timeout` with a registered device of this
                 // driver and one of its transmit queues.
                 unsafe { Adapter::<$t>::tx_timeout_callback(dev, txqueue) }
+            }
+
+            /// `ndo_set_features` of the `net_device_ops` table in `shim.c`.
+            ///
+            /// # Safety
+            ///
+            /// Called by the networking core only, as `ndo_set_features`.
+            #[no_mangle]
+            unsafe extern "C" fn rvnet_ndo_set_features(
+                dev: *mut RawNetDevice,
+                features: u64,
+            ) -> ::kernel::ffi::c_int {
+                // SAFETY: The core calls `ndo_set_features` under RTNL with a registered device
+                // of this driver.
+                unsafe { Adapter::<$t>::set_features_callback(dev, features) }
             }
 
             /// The driver's work item, run by `shim.c`'s `rvnet_netdev_work_fn()`.
