@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # make soak: the long tests, on each register layout (LAYOUTS, default "legacy modern"), on
 # the debug test kernel (KASAN, lockdep, kmemleak, DMA-API debug): first the data path tests
-# (qemu/guest/datapath.sh; make test runs them on the modern layout only), then the data
+# (qemu/guest/datapath.sh; make test runs them on the modern layout only), the control queue
+# (qemu/guest/ctrl.sh, CTRL=0 skips it; make test: modern only), then the data
 # integrity run (qemu/guest/integrity.sh) with a 1 GiB TCP transfer (MIB) and a UDP flood of
 # 200,000 datagrams, then the soak (qemu/guest/soak.sh) with CYCLES rounds (default 1000).
 # Prints each run's summary lines and ends with "N passed, M failed".
@@ -29,6 +30,7 @@ run() { # run LAYOUT SCRIPT ARGS TIMEOUT
 }
 for layout in ${LAYOUTS:-legacy modern}; do
 	[ "${DATAPATH:-1}" = 0 ] || run "$layout" datapath "$layout" 900
+	[ "${CTRL:-1}" = 0 ] || run "$layout" ctrl "$layout" 600
 	[ "$MIB" = 0 ] || run "$layout" integrity "$layout $MIB 200000" $((MIB * 3 + 900))
 	# About 8 s a cycle under TCG with KASAN; the timeout only catches a hang.
 	[ "$CYCLES" = 0 ] || run "$layout" soak "$layout $CYCLES" $((CYCLES * 60 + 600))
