@@ -94,7 +94,7 @@ static int rvnet_ndo_set_mac_address(struct net_device *dev, void *p)
  */
 static void rvnet_ndo_set_rx_mode(struct net_device *dev)
 {
-	schedule_work(&rvnet_priv(dev)->work);
+	rvnet_netdev_schedule_work(dev);
 }
 
 /*
