@@ -45,11 +45,9 @@ use super::ctrl::{
 };
 
 /// How long the device has to answer a command, in milliseconds: it is looked for every
-/// millisecond. QEMU answers during the notification itself (the MMIO write traps into it), so
-/// the first look finds the answer.
+/// millisecond, so this is also the number of looks after the first. QEMU answers during the
+/// notification itself (the MMIO write traps into it), so the first look finds the answer.
 const ANSWER_TIMEOUT_MS: u32 = 1000;
-/// See [`ANSWER_TIMEOUT_MS`].
-const MAX_LOOKS: u32 = ANSWER_TIMEOUT_MS;
 
 /// The control virtqueue of a device.
 pub(crate) struct CtrlQueue {
@@ -114,7 +112,7 @@ impl CtrlQueue {
         }
         let mut looks = 0;
         while self.vq.used_pending().unwrap_or(0) == 0 {
-            if looks == MAX_LOOKS {
+            if looks == ANSWER_TIMEOUT_MS {
                 self.broken = true;
                 dev_err!(
                     pdev,
