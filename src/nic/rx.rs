@@ -114,33 +114,38 @@ pub(crate) struct Sink<'a, 'd> {
 }
 
 impl Sink<'_, '_> {
-    /// Hands a packet of `len` bytes, which `fill` puts into a socket buffer from the NAPI
-    /// cache with `linear` bytes of room, to the stack, and counts it: received, or dropped
-    /// for want of memory (no socket buffer, or `fill` failing with `ENOMEM`), or an error if
-    /// `fill` fails otherwise.
-    fn deliver(&self, linear: usize, len: usize, fill: impl FnOnce(&mut RxSkBuff) -> Result) {
+    /// Hands a packet, which `fill` puts into a socket buffer from the NAPI cache with
+    /// `linear` bytes of room, to the stack. Returns whether it went; if not, it is counted:
+    /// dropped for want of memory (no socket buffer, or `fill` failing with `ENOMEM`), or an
+    /// error if `fill` fails otherwise.
+    fn deliver(&self, linear: usize, fill: impl FnOnce(&mut RxSkBuff) -> Result) -> bool {
         let Some(mut skb) = u32::try_from(linear)
             .ok()
             .and_then(|l| self.poll.alloc_skb(l))
         else {
             self.counters.add(Counter::RxDropped, 1);
-            return;
+            return false;
         };
         match fill(&mut skb) {
             Ok(()) => {}
             Err(e) if e == ENOMEM => {
                 self.counters.add(Counter::RxDropped, 1);
-                return;
+                return false;
             }
             Err(_) => {
                 self.counters.add(Counter::RxErrors, 1);
-                return;
+                return false;
             }
         }
+        self.poll.receive(skb);
+        true
+    }
+
+    /// Counts a received packet of `len` bytes (`rx_packets`, `rx_bytes`).
+    fn count_rx(&self, len: usize) {
         self.counters.add(Counter::RxPackets, 1);
         // CAST: `usize` to `u64` is lossless on 64-bit machines.
         self.counters.add(Counter::RxBytes, len as u64);
-        self.poll.receive(skb);
     }
 }
 
@@ -425,7 +430,7 @@ impl RxQueue {
         // copied.
         let zero_copy = pkt_len > COPYBREAK && bufs.len() <= MAX_SKB_FRAGS;
         let linear = if zero_copy { HDR_COPY } else { pkt_len };
-        sink.deliver(linear, pkt_len, |skb| {
+        let delivered = sink.deliver(linear, |skb| {
             if zero_copy {
                 self.fill_frags(skb, bufs, hdr_len)?;
             } else {
@@ -442,6 +447,9 @@ impl RxQueue {
             }
             Ok(())
         });
+        if delivered {
+            sink.count_rx(pkt_len);
+        }
         false
     }
 
@@ -497,6 +505,10 @@ impl RxQueue {
         pkt_len: usize,
     ) -> bool {
         let counters = sink.counters;
+        // XDP is the stack's first layer (the netdev `qstats` rules, which `drivers/net/xdp.py`
+        // checks): whatever the program decides, the packet was received. One that it
+        // passes and that then finds no socket buffer counts as received and dropped.
+        sink.count_rx(pkt_len);
         counters.add(Counter::XdpPackets, 1);
         let pkt_bufs = &self.bufs;
         let loaded = self.xdp.load(pkt_len, prog.has_frags(), |at, dst| {
@@ -522,9 +534,7 @@ impl RxQueue {
                     counters.add(Counter::XdpDrops, 1);
                     return false;
                 }
-                sink.deliver(len, len, |skb| {
-                    xdp.for_each_chunk(|chunk| skb.put_slice(chunk))
-                });
+                sink.deliver(len, |skb| xdp.for_each_chunk(|chunk| skb.put_slice(chunk)));
                 false
             }
             XdpAction::Tx => {

@@ -33,9 +33,10 @@ macro_rules! counters {
 }
 
 counters! {
-    /// Packets handed to the stack.
+    /// Packets handed to the stack, whose first layer is the XDP program where one is
+    /// attached: a packet it drops or sends back counts too (as the netdev `qstats` define it).
     RxPackets => "rx_packets",
-    /// Bytes handed to the stack.
+    /// Bytes of those packets, as received.
     RxBytes => "rx_bytes",
     /// Received packets dropped by the driver (no buffer, no memory).
     RxDropped => "rx_dropped",
