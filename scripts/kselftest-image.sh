@@ -9,18 +9,20 @@
 #    (this script, the package list, the kernel source version and the test files copied
 #    from it): rebuilt only when one of them changes.
 #    - /usr, /etc: python3, python3-yaml, iproute2, ethtool, socat, iputils-ping, bash, dash,
-#      kmod, coreutils, procps, util-linux, mount, iperf3, ... and their dependency closure,
+#      kmod, coreutils, procps, util-linux, mount, iperf3, bpftool, ... and their dependency closure,
 #      from trixie. apt runs on a private tree ($RVNET_CACHE/kselftest/apt: its own sources
 #      with the mirror the machine uses for bookworm, an empty dpkg status, its own lists
 #      and archives, none of the host's apt hooks); the host's apt configuration and package
 #      state are left alone. Unpacked with dpkg-deb -x
 #      (no maintainer scripts), merged /usr, docs and locales pruned, /bin/sh is dash.
 #    - /ksrc: the kernel's test files in the source-tree layout the Python library expects
-#      (tools/testing/selftests/{drivers/net,net/lib,kselftest*}, tools/net/ynl/pyynl,
+#      (tools/testing/selftests/{drivers/net,net/lib,kselftest*}, of drivers/net/hw only
+#      irq.py, csum.py and their lib, tools/net/ynl/pyynl,
 #      Documentation/netlink/specs; no kselftest-list.txt), plus the helpers the tests run,
 #      built here: napi_id_helper and so_txtime (drivers/net), xdp_helper, gro and csum
-#      (net/lib), static against the kernel's UAPI headers, and net/lib/xdp_dummy.bpf.o
-#      (clang --target=bpf, bpf_helpers.h from tools/lib/bpf).
+#      (net/lib), static against the kernel's UAPI headers, net/lib/xdp_dummy.bpf.o and
+#      net/lib/xdp_native.bpf.o (clang --target=bpf, bpf_helpers.h from tools/lib/bpf;
+#      xdp_native's bpf_xdp_pull_data() and bpf_printk() stubbed: see below).
 #    - Every .py byte-compiled by the trixie python3 itself (run through its own ld.so), so
 #      no guest run compiles anything.
 # 2. The overlay, rebuilt on every call (seconds): /init (qemu/kselftest/init), the guest
@@ -46,7 +48,7 @@ SUITE=trixie
 # or programs the tests never run need (sqlite and Berkeley DB for Python's _sqlite3 and _dbm
 # and iproute2's arpd, lastlog2); those are not unpacked (SKIP_PKGS).
 PKGS=(python3 python3-yaml iproute2 ethtool socat iputils-ping bash dash kmod coreutils procps
-	util-linux mount iperf3 sed grep mawk findutils netbase)
+	util-linux mount iperf3 sed grep mawk findutils netbase bpftool)
 SKIP_PKGS=(adduser debconf dpkg init-system-helpers passwd tar login.defs libpam-modules
 	libpam-modules-bin libpam-runtime libsemanage-common libsemanage2 libdebconfclient0
 	tzdata openssl-provider-legacy base-passwd liblastlog2-2 libsqlite3-0 libdb5.3t64)
@@ -56,7 +58,9 @@ KSRC_FILES=(tools/testing/selftests/drivers/net tools/testing/selftests/net/lib
 	tools/testing/selftests/kselftest_harness.h tools/net/ynl/pyynl
 	Documentation/netlink/specs)
 # The directories of drivers/net the tests do not use (other drivers' tests, hw-only).
-DRV_NET_SKIP=(bonding dsa hw microchip mlxsw netconsole netdevsim ocelot team virtio_net)
+DRV_NET_SKIP=(bonding dsa microchip mlxsw netconsole netdevsim ocelot team virtio_net)
+# Of drivers/net/hw (tests for real NICs), what make kselftest runs; the rest is not copied.
+DRV_NET_HW_KEEP=(irq.py csum.py lib)
 # The helper programs the tests run, relative to tools/testing/selftests (built from NAME.c).
 HELPERS=(drivers/net/napi_id_helper drivers/net/so_txtime net/lib/xdp_helper net/lib/gro
 	net/lib/csum)
@@ -236,6 +240,9 @@ build_base() {
 	for d in "${DRV_NET_SKIP[@]}"; do
 		rm -rf "$ksrc/tools/testing/selftests/drivers/net/$d"
 	done
+	for d in "$ksrc/tools/testing/selftests/drivers/net/hw"/*; do
+		[[ " ${DRV_NET_HW_KEEP[*]} " == *" ${d##*/} "* ]] || rm -rf "$d"
+	done
 	rm -f "$ksrc/tools/testing/selftests/kselftest-list.txt"
 
 	# The helpers: static, so the host's bookworm glibc never meets the guest's trixie one.
@@ -261,6 +268,24 @@ build_base() {
 		-c "$st/net/lib/xdp_dummy.bpf.c" \
 		-o "$ksrc/tools/testing/selftests/net/lib/xdp_dummy.bpf.o" >&2 ||
 		die "building xdp_dummy.bpf.o failed"
+	# xdp_native.bpf.o (xdp.py), with two changes the test kernel needs:
+	# - it calls the kfunc bpf_xdp_pull_data(), and a kfunc needs the kernel's BTF, which the
+	#   test kernel does not carry (no DEBUG_INFO: its build would take far longer). That one
+	#   declaration becomes a stub that pulls nothing and succeeds. Both drivers hand XDP the
+	#   packet's headers in the first buffer, so the bounds checks that follow every pull
+	#   still pass; a driver that did not would fail those checks, not pass by the stub.
+	# - bpf_printk() (on an adjustment offset the test never sets) needs bpf_trace_printk(),
+	#   which needs BPF_EVENTS (ftrace, kprobe events): it prints nothing here.
+	cp "$KSRC_DIR/tools/lib/bpf/bpf_endian.h" "$work/bpf/bpf/"
+	sed -e 's/^extern int bpf_xdp_pull_data(struct xdp_md \*xdp, __u32 len) __ksym __weak;$/static __always_inline int bpf_xdp_pull_data(struct xdp_md *xdp, __u32 len) { return 0; }\n#undef bpf_printk\n#define bpf_printk(fmt, ...) ((void)0)/' \
+		"$st/net/lib/xdp_native.bpf.c" >"$work/bpf/xdp_native.bpf.c"
+	grep -q '^static __always_inline int bpf_xdp_pull_data' "$work/bpf/xdp_native.bpf.c" ||
+		die "xdp_native.bpf.c: the bpf_xdp_pull_data() declaration to stub is not there"
+	log "kselftest image: building net/lib/xdp_native.bpf.o (bpf_xdp_pull_data(), bpf_printk() stubbed)"
+	"clang-$LLVM_VER" --target=bpf -O2 -g -isystem "$hdr" -I "$work/bpf" \
+		-c "$work/bpf/xdp_native.bpf.c" \
+		-o "$ksrc/tools/testing/selftests/net/lib/xdp_native.bpf.o" >&2 ||
+		die "building xdp_native.bpf.o failed"
 
 	# Byte-compile every .py with the guest's own python3, run through its own ld.so on the
 	# host (one process: a worker would be started without that ld.so). unchecked-hash: the

@@ -7,7 +7,7 @@ Markdown and JSON. Exits 1 when:
 
 - a guest did not finish (boot.sh status not 0), or its log has no result at all;
 - a guest's kernel log has a checker report (KSFT-DMESG);
-- the self-check (the in-tree driver on both NICs) has a failing case or test that
+- a self-check (the in-tree driver on both NICs) has a failing case or test that
   qemu/kselftest/expected-failures does not list as "selfcheck:<case>": the harness is
   broken;
 - a driver run has a failing case or test that qemu/kselftest/expected-failures does not list;
@@ -21,7 +21,8 @@ being the only way to excuse a case of the self-check).
 
 Usage: kselftest-report.py --expected FILE --md OUT.md --json OUT.json
                            NAME:DRIVER_A,DRIVER_B:BOOT_STATUS:LOG...
-The run named "selfcheck" is the baseline.
+The run named "selfcheck" is the baseline of the others, "selfcheck-tap" that of the runs
+whose names end in "-tap" (the tap backend, where the devices offer their offloads).
 """
 
 import argparse
@@ -33,6 +34,12 @@ from pathlib import Path
 
 KTAP = re.compile(r"^(not )?ok (\d+) (\S+)(?:\s+#\s*(.*))?$")
 BASELINE = "selfcheck"
+TAP = "-tap"
+
+
+def baseline_of(run):
+    """The self-check RUN is compared with: the one on the same backend."""
+    return BASELINE + TAP if run.endswith(TAP) else BASELINE
 
 
 def parse_log(path):
@@ -58,8 +65,11 @@ def parse_log(path):
             m = KTAP.match(line.strip())
             if not m:
                 continue
-            name = m.group(3)
-            if not name.startswith(current + "."):
+            # A test in a subdirectory (hw/irq) names its cases after its file (irq.CASE).
+            name, base = m.group(3), current.rsplit("/", 1)[-1]
+            if name.startswith(base + "."):
+                name = current + name[len(base):]
+            else:
                 name = f"{current}.{name}"
             directive = (m.group(4) or "").upper()
             if directive.startswith("SKIP"):
@@ -98,7 +108,7 @@ def load_expected(path):
 def is_expected(run, case, expected):
     """Whether expected-failures excuses CASE in RUN (entries without a run: driver runs)."""
     return any(fnmatch.fnmatchcase(case, p) for r, p, _ in expected
-               if r == run or (r is None and run != BASELINE))
+               if r == run or (r is None and run != baseline_of(run)))
 
 
 def main():
@@ -131,16 +141,14 @@ def main():
                 continue
             if is_expected(name, case, expected):
                 continue
-            if name == BASELINE:
+            if name == baseline_of(name):
                 problems.append(f"{name}: {case} fails with the in-tree driver on both NICs "
                                 f"(harness broken?)")
             else:
                 problems.append(f"{name}: {case} fails")
-    base = runs.get(BASELINE)
-    if base:
-        for name, run in runs.items():
-            if name == BASELINE:
-                continue
+    for name, run in runs.items():
+        base = runs.get(baseline_of(name))
+        if base and name != baseline_of(name):
             for case, res in base["cases"].items():
                 got = run["cases"].get(case, "missing")
                 test = case.split(".")[0]
@@ -148,7 +156,8 @@ def main():
                     continue  # not run there (rvnet_ethtool, rvnet_xdp, a TESTS subset)
                 if res == "pass" and got not in ("pass", "fail") and \
                         not is_expected(name, case, expected):
-                    problems.append(f"{name}: {case} passes in {BASELINE} but is {got}")
+                    problems.append(f"{name}: {case} passes in {baseline_of(name)} but is "
+                                    f"{got}")
 
     # The table: every case of every run, in order of first appearance.
     names = list(runs)

@@ -1,39 +1,44 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # make kselftest: the kernel's own netdev driver selftests (tools/testing/selftests/
-# drivers/net: ping, stats, queues, napi_id, so_txtime, macsec, hds, shaper, ring_reconfig,
-# gro) in a QEMU
-# microvm, against the two virtio-net NICs of scripts/boot.sh, with a chosen driver on each.
-# NIC A is the device under test; NIC B, in a network namespace, is the netdev CI's "remote".
+# drivers/net: ping, stats, queues, napi_id, so_txtime, macsec, hds, shaper, xdp,
+# ring_reconfig, gro, hw/irq, hw/csum) in a QEMU microvm, against the two virtio-net NICs of
+# scripts/boot.sh, with a chosen driver on each. NIC A is the device under test; NIC B, in a
+# network namespace, is the netdev CI's "remote".
 #
 # Builds what it needs (make deps, the test kernel, rvnet.ko, scripts/kselftest-image.sh),
 # then boots one guest per run, one after another:
 #
-#   selfcheck     A: virtio_net   B: virtio_net   the in-tree driver: checks the harness
-#   rvnet-c       A: rvnet        B: virtio_net
-#   rvnet-rvnet   A: rvnet        B: rvnet
+#   selfcheck       A: virtio_net   B: virtio_net   the in-tree driver: checks the harness
+#   rvnet-c         A: rvnet        B: virtio_net
+#   rvnet-rvnet     A: rvnet        B: rvnet
+#   selfcheck-tap   as selfcheck, on the tap backend (bridged host taps with vnet headers:
+#   rvnet-c-tap     as rvnet-c,   the offloads QEMU strips from the hub's NICs), TAP_TESTS
 #
 # When A is rvnet the guest also runs rvnet_ethtool (qemu/kselftest/rvnet_ethtool.sh). The
 # per-case table (pass/skip/xfail/fail per run) is printed and written to
 # $RVNET_CACHE/kselftest/results.md and results.json; the guest logs are in
 # $RVNET_CACHE/kselftest/logs/RUN.log. The exit status is non-zero when a guest did not
-# finish, a kernel checker reported something, the self-check has a failing case, or a
-# driver run fails a case, or does not pass a case the self-check passes, that
+# finish, a kernel checker reported something, a self-check has a failing case, or a
+# driver run fails a case, or does not pass a case its self-check passes, that
 # qemu/kselftest/expected-failures does not list (see scripts/kselftest-report.py).
 #
-# Environment: TESTS="ping stats ..." (default: the ten tests, rvnet_ethtool and rvnet_xdp;
-# TESTS=quick: all but ring_reconfig and gro, what make test runs, since gro alone takes 5
-# minutes a run),
-# RUNS="selfcheck rvnet-c rvnet-rvnet" (a subset, in any order), KSFT_TIMEOUT (seconds per
-# guest, default 3600), KSFT_TEST_TIMEOUT (seconds per test in the guest, default 900).
+# Environment: TESTS="ping stats ..." (the hub runs; default: the thirteen tests, rvnet_ethtool
+# and rvnet_xdp; TESTS=quick: all but ring_reconfig, gro, xdp, hw/irq and hw/csum, what make
+# test runs, since gro alone takes 5 minutes a run), TAP_TESTS (the tap runs; default: ping
+# xdp gro hw/csum rvnet_xdp, the tests whose cases depend on the offloads),
+# RUNS="selfcheck rvnet-c ..." (a subset, in any order; the tap runs need root),
+# KSFT_TIMEOUT (seconds per guest, default 3600), KSFT_TEST_TIMEOUT (seconds per test in the
+# guest, default 900).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 # The tests make test runs (its hour has no room for gro), and those only make kselftest runs.
 KSFT_QUICK_TESTS="ping stats queues napi_id so_txtime macsec hds shaper rvnet_ethtool rvnet_xdp"
-TESTS=${TESTS:-$KSFT_QUICK_TESTS ring_reconfig gro}
+TESTS=${TESTS:-$KSFT_QUICK_TESTS xdp ring_reconfig gro hw/irq hw/csum}
 [ "$TESTS" = quick ] && TESTS=$KSFT_QUICK_TESTS
-RUNS=${RUNS:-selfcheck rvnet-c rvnet-rvnet}
+TAP_TESTS=${TAP_TESTS:-ping xdp gro hw/csum rvnet_xdp}
+RUNS=${RUNS:-selfcheck rvnet-c rvnet-rvnet selfcheck-tap rvnet-c-tap}
 KSFT_TIMEOUT=${KSFT_TIMEOUT:-3600}
 KSFT_TEST_TIMEOUT=${KSFT_TEST_TIMEOUT:-900}
 KST=$RVNET_CACHE/kselftest
@@ -41,15 +46,17 @@ LOGS=$KST/logs
 
 # run_drivers RUN: the drivers of NIC A and NIC B.
 run_drivers() {
-	case $1 in
+	case ${1%-tap} in
 	selfcheck) echo "virtio_net virtio_net" ;;
 	rvnet-c) echo "rvnet virtio_net" ;;
 	rvnet-rvnet) echo "rvnet rvnet" ;;
-	*) die "RUNS: no run '$1' (selfcheck, rvnet-c, rvnet-rvnet)" ;;
+	*) die "RUNS: no run '$1' (selfcheck, rvnet-c, rvnet-rvnet, each also as RUN-tap)" ;;
 	esac
 }
 for run in $RUNS; do run_drivers "$run" >/dev/null; done
-[[ $TESTS =~ ^[a-z0-9_\ ]+$ ]] || die "TESTS: test names only, not '$TESTS'"
+for t in "$TESTS" "$TAP_TESTS"; do
+	[[ $t =~ ^[a-z0-9_/\ ]+$ ]] || die "TESTS, TAP_TESTS: test names only, not '$t'"
+done
 [[ $KSFT_TEST_TIMEOUT =~ ^[0-9]+$ ]] || die "KSFT_TEST_TIMEOUT wants seconds"
 
 bash "$RVNET_ROOT/scripts/deps.sh"
@@ -65,13 +72,15 @@ mkdir -p "$LOGS"
 specs=()
 for run in $RUNS; do
 	drivers=$(run_drivers "$run")
-	log "kselftest: $run (A: ${drivers% *}, B: ${drivers#* }): $TESTS"
+	backend=hub tests=$TESTS
+	[ "$run" = "${run%-tap}" ] || backend=tap tests=$TAP_TESTS
+	log "kselftest: $run (A: ${drivers% *}, B: ${drivers#* }, $backend backend): $tests"
 	start=$(date +%s)
 	# The guest's whole serial log goes to the log file; the terminal gets the progress.
 	set +e
 	bash "$RVNET_ROOT/scripts/boot.sh" --layout modern --script kselftest --initrd "$image" \
-		--timeout "$KSFT_TIMEOUT" --log "$LOGS/$run.log" \
-		--args "$drivers TEST_TIMEOUT=$KSFT_TEST_TIMEOUT $TESTS" </dev/null |
+		--backend "$backend" --timeout "$KSFT_TIMEOUT" --log "$LOGS/$run.log" \
+		--args "$drivers TEST_TIMEOUT=$KSFT_TEST_TIMEOUT $tests" </dev/null |
 		grep --line-buffered -E '^(KSFT-TEST|KSFT-EXIT|KSFT-DMESG|not ok|=== NIC|run\.sh:)'
 	st=${PIPESTATUS[0]}
 	set -e
