@@ -56,6 +56,7 @@ use kernel::{
             Atomic,
             Relaxed, //
         },
+        rcu,
         Arc,
         Mutex,
         SpinLock,
@@ -385,21 +386,46 @@ impl<'a> Nic<'a> {
     }
 
     /// Turns the device's merging of received segments on or off with the interface's
-    /// `GRO_HW` (`virtnet_set_features()`); other features need nothing of the device. An XDP
-    /// program cannot be attached meanwhile: rvnet refuses one while the device may merge
-    /// segments (`xdp_setup`).
+    /// `GRO_HW` (`virtnet_set_features()`); other features need nothing of the device.
     ///
     /// # Errors
     ///
-    /// The errors of [`CtrlQueue::send`]: the features stay as they were.
+    /// `EBUSY` while an XDP program is attached, as in `virtio_net`: the device has no receive
+    /// offload on then ([`Self::set_xdp_offloads`]) and must not get one back. Otherwise the
+    /// errors of [`CtrlQueue::send`]. The features stay as they were.
     fn set_features(&self, dev: &NetDevice, wanted: NetdevFeatures) -> Result {
         if !dev.features().xor(wanted).contains(NetdevFeatures::GRO_HW) {
             return Ok(());
+        }
+        if xdp_attached(dev) {
+            return Err(EBUSY);
         }
         let gro_hw = wanted.contains(NetdevFeatures::GRO_HW);
         self.command(&Command::GuestOffloads(guest_offloads(
             self.features,
             gro_hw,
+            false,
+        )))
+    }
+
+    /// Turns every receive offload of the device off before the first XDP program is attached
+    /// (`attach`), and those the interface's features ask for back on when the last one is
+    /// detached (`virtnet_xdp_set()`): a program sees neither partial checksums nor merged
+    /// segments. Nothing to do for a device without receive offloads, or when one program
+    /// replaces another. Called under RTNL, before the program is swapped.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`CtrlQueue::send`]: the device's offloads stay as they were.
+    fn set_xdp_offloads(&self, dev: &NetDevice, attach: bool) -> Result {
+        if !RxOffloads::negotiated(self.features).any() || xdp_attached(dev) == attach {
+            return Ok(());
+        }
+        let gro_hw = dev.features().contains(NetdevFeatures::GRO_HW);
+        self.command(&Command::GuestOffloads(guest_offloads(
+            self.features,
+            gro_hw,
+            attach,
         )))
     }
 
@@ -580,21 +606,34 @@ impl Operations for RvnetNetdev {
     }
 
     /// A multi-buffer program (`xdp.frags`) at any MTU; another as long as the MTU keeps
-    /// frames within the linear XDP buffer. The program runs from the next packet on;
-    /// nothing needs to stop.
+    /// frames within the linear XDP buffer. The device's receive offloads go off first
+    /// ([`Nic::set_xdp_offloads`]), and come back after the last program. The program runs
+    /// from the next packet on; nothing needs to stop.
     fn xdp_setup(dev: &NetDevice, nic: &Nic<'_>, prog: Option<&XdpProg>) -> Result<(), XdpRefusal> {
+        let rx_offloads = RxOffloads::negotiated(nic.features).any();
         match prog {
-            // Partial checksums and merged segments cannot be turned off without the control
-            // queue, and XDP programs see neither: refused as virtio_net refuses them.
-            Some(_) if RxOffloads::negotiated(nic.features).any() => Err(XdpRefusal {
-                err: EOPNOTSUPP,
-                msg: c"Can't set XDP while host is implementing GRO_HW/CSUM",
-            }),
+            // XDP programs see neither partial checksums nor merged segments, which only the
+            // control queue can turn off: refused without it, as virtio_net refuses them.
+            Some(_) if rx_offloads && !nic.features.has(features::CTRL_GUEST_OFFLOADS) => {
+                Err(XdpRefusal {
+                    err: EOPNOTSUPP,
+                    msg: c"Can't set XDP while host is implementing GRO_HW/CSUM",
+                })
+            }
             Some(prog) if !prog.has_frags() && dev.mtu() > nic.xdp_max_mtu => Err(XdpRefusal {
                 err: EINVAL,
                 msg: c"MTU too large for XDP without frags (frames must fit in one page)",
             }),
-            _ => Ok(()),
+            Some(_) => nic.set_xdp_offloads(dev, true).map_err(|err| XdpRefusal {
+                err,
+                msg: c"The device did not turn its receive offloads off (control queue)",
+            }),
+            None => {
+                // Detaching is always allowed. Should the device not take its offloads back
+                // (logged, and counted in `ctrl_errors`), it stays without them.
+                let _ = nic.set_xdp_offloads(dev, false);
+                Ok(())
+            }
         }
     }
 }
@@ -647,3 +686,9 @@ impl EthtoolOps for RvnetNetdev {
 }
 
 export_ops!(RvnetNetdev);
+
+/// Whether an XDP program is attached to `dev`.
+fn xdp_attached(dev: &NetDevice) -> bool {
+    let guard = rcu::read_lock();
+    dev.xdp_prog(&guard).is_some()
+}

@@ -19,6 +19,11 @@
 #                        from XDP_TX; XDP_PASS after an edit that cuts 5000 bytes (releasing
 #                        fragment pages) gives the stack the edit; 8000-byte pings pass
 #   rvnet_xdp.detach     xdpdrv off removes it: test frames reach the stack again
+#   rvnet_xdp.offloads   a device with receive offloads (GUEST_CSUM: the tap backend) gets one
+#                        GUEST_OFFLOADS_SET when the program comes (all off) and one when it
+#                        goes (back on), and rx-gro-hw cannot change meanwhile (EBUSY) but
+#                        can after; a device without them gets no command; traffic flows
+#                        after
 #   rvnet_xdp.unbind     a device unbound with a program attached releases it (the kernel
 #                        holds as many BPF programs as before), and binds again without one
 #
@@ -59,7 +64,7 @@ b_to_a() {
 }
 
 echo "TAP version 13"
-echo "1..8"
+echo "1..9"
 
 # native
 why=
@@ -183,6 +188,43 @@ echo "after detach the stack saw: $got; xdp_packets +$(($(counter xdp_packets) -
 [ -n "$why" ] && echo "$why" | ktap_diag
 [ -z "$why" ]
 ktap_result $? detach
+
+# offloads
+why=
+feats=$(awk -v mac="$MAC_A" '/^mac: / { mine = ($2 == mac) } mine && $1 == "features:" { print; exit }' \
+	"$STATS")
+rx_offloads=no
+case "$feats " in *" GUEST_CSUM "*) rx_offloads=yes ;; esac
+gro_hw=$(ethtool -k "$A" | sed -n 's/^rx-gro-hw: //p')
+echo "receive offloads: $rx_offloads; rx-gro-hw: $gro_hw" | ktap_diag
+c0=$(counter ctrl_commands)
+out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_drop.bpf.o" sec xdp 2>&1) || fail "attach: $out"
+c1=$(counter ctrl_commands)
+# rx-gro-hw as it is not now ("off [fixed]" where the device cannot merge segments).
+flip=
+case $gro_hw in on) flip=off ;; off) flip=on ;; esac
+if [ -n "$flip" ]; then
+	out=$(ethtool -K "$A" rx-gro-hw $flip 2>&1) &&
+		fail "rx-gro-hw could be turned $flip with a program attached"
+	echo "ethtool -K rx-gro-hw $flip with a program attached: ${out:-succeeded}" | ktap_diag
+fi
+detach || fail "xdpdrv off failed"
+c2=$(counter ctrl_commands)
+echo "ctrl_commands: $c0 before, $c1 attached, $c2 detached" | ktap_diag
+if [ $rx_offloads = yes ]; then
+	[ "$c1" = $((c0 + 1)) ] || fail "attaching sent $((c1 - c0)) commands, not 1"
+	[ "$c2" = $((c1 + 1)) ] || fail "detaching sent $((c2 - c1)) commands, not 1"
+else
+	[ "$c2" = "$c0" ] || fail "$((c2 - c0)) commands to a device without receive offloads"
+fi
+if [ -n "$flip" ]; then
+	ethtool -K "$A" rx-gro-hw $flip && ethtool -K "$A" rx-gro-hw "$gro_hw" ||
+		fail "rx-gro-hw cannot be toggled after detaching"
+fi
+ping -c 3 -W 5 $REMOTE_V4 >/dev/null || fail "no ping to B after detaching"
+[ -n "$why" ] && echo "$why" | ktap_diag
+[ -z "$why" ]
+ktap_result $? offloads
 
 # unbind (last: A comes back under a new name, without its addresses)
 why=

@@ -135,14 +135,20 @@ impl Writer<'_> {
     }
 }
 
-/// The receive offloads of `GUEST_OFFLOADS_SET` (`virtnet_set_features()`): those
-/// `negotiated` grants the device (`GUEST_CSUM`, `GUEST_TSO4/6`, `GUEST_ECN`), without the
-/// merging of segments (TSO and its ECN) when `gro_hw` is off (`ethtool -K ... rx-gro-hw off`).
-pub(crate) fn guest_offloads(negotiated: Features, gro_hw: bool) -> Features {
+/// The receive offloads of `GUEST_OFFLOADS_SET` (`virtnet_set_features()`,
+/// `virtnet_xdp_set()`): those `negotiated` grants the device (`GUEST_CSUM`, `GUEST_TSO4/6`,
+/// `GUEST_ECN`), without the merging of segments (TSO and its ECN) when `gro_hw` is off
+/// (`ethtool -K ... rx-gro-hw off`), and none at all while an XDP program is attached (`xdp`):
+/// it sees neither partial checksums nor merged segments.
+pub(crate) fn guest_offloads(negotiated: Features, gro_hw: bool, xdp: bool) -> Features {
     const CSUM: u64 = 1 << features::GUEST_CSUM;
     const GRO_HW: u64 =
         1 << features::GUEST_TSO4 | 1 << features::GUEST_TSO6 | 1 << features::GUEST_ECN;
-    let wanted = if gro_hw { CSUM | GRO_HW } else { CSUM };
+    let wanted = match (xdp, gro_hw) {
+        (true, _) => 0,
+        (false, true) => CSUM | GRO_HW,
+        (false, false) => CSUM,
+    };
     negotiated.and(Features::from_bits(wanted))
 }
 
@@ -248,16 +254,28 @@ mod tests {
         let bits = |b: &[u32]| Features::from_bits(b.iter().fold(0, |a, b| a | 1 << b));
         let all = bits(&[GUEST_CSUM, GUEST_TSO4, GUEST_TSO6, GUEST_ECN, MRG_RXBUF]);
         assert_eq!(
-            guest_offloads(all, true),
+            guest_offloads(all, true, false),
             bits(&[GUEST_CSUM, GUEST_TSO4, GUEST_TSO6, GUEST_ECN])
         );
-        assert_eq!(guest_offloads(all, false), bits(&[GUEST_CSUM]));
+        assert_eq!(guest_offloads(all, false, false), bits(&[GUEST_CSUM]));
         // Only what was negotiated: a device never gets an offload it was not granted.
         assert_eq!(
-            guest_offloads(bits(&[GUEST_CSUM, GUEST_TSO6]), true),
+            guest_offloads(bits(&[GUEST_CSUM, GUEST_TSO6]), true, false),
             bits(&[GUEST_CSUM, GUEST_TSO6])
         );
-        assert_eq!(guest_offloads(bits(&[MRG_RXBUF]), true), Features::EMPTY);
+        assert_eq!(
+            guest_offloads(bits(&[MRG_RXBUF]), true, false),
+            Features::EMPTY
+        );
+    }
+
+    #[test]
+    fn guest_offloads_none_under_xdp() {
+        use crate::features::{GUEST_CSUM, GUEST_ECN, GUEST_TSO4, GUEST_TSO6};
+        let bits = |b: &[u32]| Features::from_bits(b.iter().fold(0, |a, b| a | 1 << b));
+        let all = bits(&[GUEST_CSUM, GUEST_TSO4, GUEST_TSO6, GUEST_ECN]);
+        assert_eq!(guest_offloads(all, true, true), Features::EMPTY);
+        assert_eq!(guest_offloads(all, false, true), Features::EMPTY);
     }
 
     #[test]
