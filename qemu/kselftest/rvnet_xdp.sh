@@ -207,6 +207,9 @@ if [ -n "$flip" ]; then
 	out=$(ethtool -K "$A" rx-gro-hw $flip 2>&1) &&
 		fail "rx-gro-hw could be turned $flip with a program attached"
 	echo "ethtool -K rx-gro-hw $flip with a program attached: ${out:-succeeded}" | ktap_diag
+	# The refused request stays the interface's wanted setting: back to what it is, so
+	# that the toggle after detaching is a change again.
+	ethtool -K "$A" rx-gro-hw "$gro_hw" >/dev/null 2>&1
 fi
 detach || fail "xdpdrv off failed"
 c2=$(counter ctrl_commands)
