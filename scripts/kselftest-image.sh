@@ -263,11 +263,14 @@ build_base() {
 	python3 "$KSRC_DIR/scripts/bpf_doc.py" --header \
 		--file "$KSRC_DIR/include/uapi/linux/bpf.h" >"$work/bpf/bpf/bpf_helper_defs.h" ||
 		die "generating bpf_helper_defs.h failed"
-	log "kselftest image: building net/lib/xdp_dummy.bpf.o (clang-$LLVM_VER --target=bpf)"
-	"clang-$LLVM_VER" --target=bpf -O2 -g -isystem "$hdr" -I "$work/bpf" \
-		-c "$st/net/lib/xdp_dummy.bpf.c" \
-		-o "$ksrc/tools/testing/selftests/net/lib/xdp_dummy.bpf.o" >&2 ||
-		die "building xdp_dummy.bpf.o failed"
+	# bpf_obj SRC NAME: net/lib/NAME.bpf.o of the image, from SRC.
+	bpf_obj() {
+		log "kselftest image: building net/lib/$2.bpf.o (clang-$LLVM_VER --target=bpf)"
+		"clang-$LLVM_VER" --target=bpf -O2 -g -isystem "$hdr" -I "$work/bpf" -c "$1" \
+			-o "$ksrc/tools/testing/selftests/net/lib/$2.bpf.o" >&2 ||
+			die "building $2.bpf.o failed"
+	}
+	bpf_obj "$st/net/lib/xdp_dummy.bpf.c" xdp_dummy
 	# xdp_native.bpf.o (xdp.py), with two changes the test kernel needs:
 	# - it calls the kfunc bpf_xdp_pull_data(), and a kfunc needs the kernel's BTF, which the
 	#   test kernel does not carry (no DEBUG_INFO: its build would take far longer). That one
@@ -281,11 +284,7 @@ build_base() {
 		"$st/net/lib/xdp_native.bpf.c" >"$work/bpf/xdp_native.bpf.c"
 	grep -q '^static __always_inline int bpf_xdp_pull_data' "$work/bpf/xdp_native.bpf.c" ||
 		die "xdp_native.bpf.c: the bpf_xdp_pull_data() declaration to stub is not there"
-	log "kselftest image: building net/lib/xdp_native.bpf.o (bpf_xdp_pull_data(), bpf_printk() stubbed)"
-	"clang-$LLVM_VER" --target=bpf -O2 -g -isystem "$hdr" -I "$work/bpf" \
-		-c "$work/bpf/xdp_native.bpf.c" \
-		-o "$ksrc/tools/testing/selftests/net/lib/xdp_native.bpf.o" >&2 ||
-		die "building xdp_native.bpf.o failed"
+	bpf_obj "$work/bpf/xdp_native.bpf.c" xdp_native
 
 	# Byte-compile every .py with the guest's own python3, run through its own ld.so on the
 	# host (one process: a worker would be started without that ld.so). unchecked-hash: the
