@@ -92,6 +92,20 @@ while IFS= read -r step; do
 	grep -rqF "\"$step\"" src || { echo "  no step \"$step\" in src/"; missing=1; bad=1; }
 done < <(sed -n '/^ALLOCATING_STEPS="/,/"$/p' qemu/guest/faults.sh | sed 's/^ALLOCATING_STEPS="//; s/"$//')
 [ $missing = 0 ] && echo "  all $(sed -n '/^ALLOCATING_STEPS="/,/"$/p' qemu/guest/faults.sh | wc -l) found"
+# ... in the order probe takes them: faults.sh sweeps a missed step's window between the steps
+# listed before and after it.
+echo "== faults.sh lists the probe steps of src/driver.rs in probe order"
+prev=0 prev_step= misordered=0
+while IFS= read -r step; do
+	line=$(grep -nF "\"$step\"" src/driver.rs | head -n1 | cut -d: -f1 || true)
+	[ -n "$line" ] || continue
+	if [ "$line" -lt "$prev" ]; then
+		echo "  \"$step\" (line $line) is listed after \"$prev_step\" (line $prev)"
+		misordered=1 bad=1
+	fi
+	prev=$line prev_step=$step
+done < <(sed -n '/^ALLOCATING_STEPS="/,/"$/p' qemu/guest/faults.sh | sed 's/^ALLOCATING_STEPS="//; s/"$//')
+[ $misordered = 0 ] && echo "  in order"
 
 # The bench kernel measures the drivers on the test kernel's networking features, checkers
 # aside: every option of test.config's networking block must be in bench.config too.

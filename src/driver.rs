@@ -67,7 +67,8 @@ use crate::{
     },
     procfs::{
         Entry,
-        Listed, //
+        Listed,
+        Reservation, //
     },
     regs::DeviceType,
     transport::{
@@ -151,9 +152,10 @@ impl<'bound> RvnetDevice<'bound> {
     /// Initialises an identified device, registers its interface and requests its interrupt.
     ///
     /// Every step that can fail without the registered interface (the rings, the interrupt
-    /// lookup, the procfs name) comes before `DRIVER_OK` and the first notification, as in
-    /// `virtnet_probe()`: only registering the interface and listing it follow, and a failure
-    /// of theirs resets the device (the transport's `Drop`).
+    /// lookup, the procfs name and place) comes before `DRIVER_OK` and the first
+    /// notification, as in `virtnet_probe()`: only registering the interface follows, and a
+    /// failure of it resets the device (the transport's `Drop`). Listing the device in procfs
+    /// cannot fail: an interface that appeared stays.
     fn init(
         pdev: &'bound platform::Device<Core<'_>>,
         transport: Transport<'bound>,
@@ -201,9 +203,11 @@ impl<'bound> RvnetDevice<'bound> {
         // from the page pool's), so their number varies from bind to bind, and a fault sweep
         // (qemu/guest/faults.sh) reaches what comes before them at fixed points.
         let counters = Arc::new(Counters::new(), GFP_KERNEL).during("allocating counters")?;
-        let name = dev
+        let (name, listing) = dev
             .name()
             .to_cstring()
+            .map_err(Error::from)
+            .and_then(|name| Ok((name, Reservation::new()?)))
             .during("allocating the procfs entry")?;
 
         let event_idx = accepted.has(features::EVENT_IDX);
@@ -244,7 +248,7 @@ impl<'bound> RvnetDevice<'bound> {
         let tso_max_size = config::tso_max_size(BUF_SIZE, hdr_len, tx_vq.num());
         let offloads = Offloads::negotiated(accepted, tso_max_size);
         let mut rx = RxQueue::new(rx_vq, pool, accepted, max_frame)
-            .during("setting up the receive queue")?;
+            .during("allocating the receive buffer table")?;
         let tx = TxQueue::new(
             tx_vq,
             dev,
@@ -253,7 +257,7 @@ impl<'bound> RvnetDevice<'bound> {
             net_hdr::little_endian(accepted),
             accepted.has(features::VERSION_1),
         )
-        .during("setting up the transmit queue")?;
+        .during("allocating the transmit buffer table")?;
 
         let nd_config = registration::Config {
             mac: cfg.mac,
@@ -288,8 +292,8 @@ impl<'bound> RvnetDevice<'bound> {
         let netdev = registration.device();
         netdev.set_carrier(cfg.link == Link::Up);
 
-        let listed = Listed::add(Entry::new(name, netdev.into(), version, accepted, counters))
-            .during("adding the device to procfs")?;
+        // Its place was kept: nothing fails once the interface exists.
+        let listed = listing.commit(Entry::new(name, netdev.into(), version, accepted, counters));
 
         let m = netdev.mac();
         dev_info!(
