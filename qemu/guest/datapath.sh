@@ -87,6 +87,19 @@ check "no bad device entries" no_bad_entries
 check "completions: nothing left in flight after the transfers" nothing_in_flight
 check "completions: byte queue limits in use (limit > 0)" test "$(bql limit)" -gt 0
 
+# Checksums: every one the receiving stacks checked was right (on the hub, all of them: no
+# GUEST_CSUM; on the tap backend, those the device did not vouch for).
+csum_errors() { # csum_errors: TCP, UDP and ICMP InCsumErrors of both namespaces, added
+	# Each protocol has a line of names, then one of values.
+	{ cat /proc/net/snmp; in_ns cat /proc/net/snmp; } | awk '
+		$1 !~ /^(Tcp|Udp|Icmp):$/ { next }
+		!names[$1] { names[$1] = 1; col[$1] = 0
+			for (i = 2; i <= NF; i++) if ($i == "InCsumErrors") col[$1] = i; next }
+		{ names[$1] = 0; if (col[$1]) s += $col[$1] }
+		END { print s + 0 }'
+}
+check "checksums: no receiver found one wrong (InCsumErrors)" test "$(csum_errors)" = 0
+
 # Jumbo frames: QEMU offers mergeable receive buffers; a frame then spans several 2 KiB
 # buffers on receive and a chain of them on transmit.
 mrg() { grep -A5 "mac: $1" $STATS | grep '^features:' | grep -qw MRG_RXBUF; }
@@ -102,6 +115,7 @@ ip link set "$A" mtu 1500
 in_ns ip link set "$B" mtu 1500
 check "jumbo: counters still add up" counters_consistent
 check "jumbo: no bad device entries" no_bad_entries
+check "jumbo: no receiver found a checksum wrong (InCsumErrors)" test "$(csum_errors)" = 0
 
 # flowing: the transfer has started, B having received 300 packets more than before it (the
 # sender first writes 32 MiB of random data, which takes a while under TCG: a flap before the
