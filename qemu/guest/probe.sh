@@ -30,6 +30,9 @@ for mac in $MAC_A $MAC_B; do
 	check "$ifc is driven by rvnet" driven_by_rvnet "$mac"
 	check "$ifc in procfs with the same name" test "$(stat_of "$mac" name)" = "$ifc"
 	check "$ifc procfs version is $want_version" test "$(stat_of "$mac" version)" = "$want_version"
+	dev=$(stat_of "$mac" device)
+	check "$ifc's interrupt is named $dev in /proc/interrupts" \
+		sh -c "grep -q ' $dev\$' /proc/interrupts"
 	check "$ifc negotiated MAC" sh -c "grep -A4 'mac: $mac' $STATS | grep -q 'features: .* MAC'"
 	[ "$layout" = modern ] &&
 		check "$ifc negotiated VERSION_1" \

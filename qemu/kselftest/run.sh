@@ -106,14 +106,14 @@ setup() {
 		{ echo "run.sh: A cannot ping B"; return 1; }
 }
 
-# nic_irqs_affinity MASK: every virtio-net NIC's interrupt (named rvnet by rvnet, virtioN by
-# virtio_mmio) to the CPUs of MASK. hw/irq.py moves a NIC's interrupt to CPUs "3", or to "5"
+# nic_irqs_affinity MASK: every virtio-net NIC's interrupt (named after its platform device,
+# LNRO0005:NN, by rvnet, and virtioN by virtio_mmio) to the CPUs of MASK. hw/irq.py moves a NIC's interrupt to CPUs "3", or to "5"
 # when it is already at 3, and checks that a reconfiguration keeps it there: on this guest's
 # two CPUs every interrupt starts at 3, and 5 names a CPU it does not have (EOVERFLOW). So
 # the interrupts go to CPU 0 for hw/irq, and back to both CPUs after it.
 nic_irqs_affinity() {
 	local irq
-	for irq in $(awk '$NF ~ /^(rvnet|virtio[0-9]+)$/ { sub(":", "", $1); print $1 }' \
+	for irq in $(awk '$NF ~ /^(LNRO0005:[0-9]+|virtio[0-9]+)$/ { sub(":", "", $1); print $1 }' \
 		/proc/interrupts); do
 		echo "$1" >"/proc/irq/$irq/smp_affinity" ||
 			echo "run.sh: cannot set the affinity of IRQ $irq to $1"

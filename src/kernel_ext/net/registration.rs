@@ -85,8 +85,9 @@ pub(crate) struct Registration<'a, T: EthtoolOps> {
 
 impl<'a, T: EthtoolOps> Registration<'a, T> {
     /// Allocates and configures a network device whose parent is `parent`, with the carrier
-    /// off and `data` as driver data, requests its interrupt `irq` (shared: the handler must
-    /// tell whether the interrupt was its device's), and registers it.
+    /// off and `data` as driver data, requests its interrupt `irq` under `parent`'s name
+    /// (shared: the handler must tell whether the interrupt was its device's), and registers
+    /// it.
     ///
     /// # Errors
     ///
@@ -105,6 +106,14 @@ impl<'a, T: EthtoolOps> Registration<'a, T> {
         data: impl PinInit<T::Data<'a>, Error>,
     ) -> Result<Self> {
         let data = KBox::pin_init(data, GFP_KERNEL)?;
+
+        // The interrupt is named after the platform device, as `virtio_mmio` names it after its
+        // virtio device, so that `/proc/interrupts` tells the NICs apart.
+        // SAFETY: `request_irq()` keeps the pointer until `free_irq()`, which `Drop` calls
+        // before `'a` ends (the interrupt registration goes first). The name is the device's
+        // kobject name, valid for as long as the device lives, which is longer than it is
+        // bound (`'a`); a platform device is never renamed.
+        let irq_name: &'static CStr = unsafe { &*core::ptr::from_ref(parent.name()) };
 
         // CAST: `Device` is a transparent wrapper of `struct device` (its type invariant).
         let parent = core::ptr::from_ref(parent).cast::<c_void>().cast_mut();
@@ -155,7 +164,7 @@ impl<'a, T: EthtoolOps> Registration<'a, T> {
         let handler = Ok::<_, Error>(handler);
         // SAFETY: The interrupt registration is owned by the returned `Registration`, which drops
         // it first; it is never forgotten (safety requirements).
-        let irq = unsafe { irq::Registration::new(irq, irq::Flags::SHARED, c"rvnet", handler) };
+        let irq = unsafe { irq::Registration::new(irq, irq::Flags::SHARED, irq_name, handler) };
         let irq = match KBox::pin_init(irq, GFP_KERNEL) {
             Ok(irq) => irq,
             Err(e) => {
