@@ -107,8 +107,8 @@ setup() {
 }
 
 # nic_irqs_affinity MASK: every virtio-net NIC's interrupt (named after its platform device,
-# LNRO0005:NN, by rvnet, and virtioN by virtio_mmio) to the CPUs of MASK. hw/irq.py moves a NIC's interrupt to CPUs "3", or to "5"
-# when it is already at 3, and checks that a reconfiguration keeps it there: on this guest's
+# LNRO0005:NN, by rvnet, and virtioN by virtio_mmio) to the CPUs of MASK. hw/irq.py moves a
+# NIC's interrupt to CPUs "3", or to "5" when it is already at 3, and checks that a reconfiguration keeps it there: on this guest's
 # two CPUs every interrupt starts at 3, and 5 names a CPU it does not have (EOVERFLOW). So
 # the interrupts go to CPU 0 for hw/irq, and back to both CPUs after it.
 nic_irqs_affinity() {
