@@ -35,6 +35,12 @@ METRICS = {
     "irq_per_kpkt_tx": ("A's interrupts per 1,000 packets sent (64 B)", "irq", 1.0, False),
     "tcp_irq_per_kpkt": ("interrupts (A + B) per 1,000 packets received (TCP)", "irq", 1.0,
                          False),
+    "tx_stops_per_kpkt": ("A's transmit queue stops per 1,000 packets sent (64 B)", "stops",
+                          1.0, False),
+    "tx_kicks_per_kpkt": ("A's notifications per 1,000 packets sent (64 B)", "kicks", 1.0,
+                          False),
+    "rx_kicks_per_kpkt": ("B's notifications per 1,000 packets received (64 B)", "kicks",
+                          1.0, False),
     "cpu_us_per_pkt": ("guest CPU per packet received (64 B)", "us/pkt", 1.0, False),
     "tcp_cpu_ms_per_MB": ("guest CPU per MB received (TCP A -> B)", "ms/MB", 1.0, False),
     "mem_avail_kib": ("memory taken, both NICs bound and up (MemAvailable drop, module "

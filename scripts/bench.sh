@@ -11,13 +11,22 @@
 #   tap  default features: the NICs on vnet_hdr taps on a host bridge (boot.sh --backend tap),
 #        QEMU's defaults, each driver negotiating what it can; both sets are shown side by
 #        side. What users run. Guest -> host TCP goes to a receiver in the tap namespace.
+#   cost the counted profile: QEMU with rvnet's counting TCG plugin (qemu/plugin/cost.c,
+#        built by scripts/cost-plugin.sh), one guest on the hub with the hub's equal
+#        features and one on the tap backend with the defaults (qemu/guest/cost.sh): both
+#        drivers, COST_RUNS times (default 2), fixed amounts of 64- and 1514-byte pktgen
+#        frames, 1-byte TCP request/response and TCP bulk; instructions, locked and
+#        serializing instructions, REP iterations, MMIO accesses by register and interrupts
+#        per packet, transaction or MB, with the functions behind them
+#        (scripts/cost-report.py). Deterministic where wall time is not: its figures steer.
 #
 # Writes results/bench-<time>/{bench.md,SECTION/{bench.json,bench.md,ratios.png,profile.txt,
 # guest.log,hoststats.txt}} (and the link results/bench-latest), and prints the tables.
 #
-# Environment: BACKEND ("hub tap" by default, or one of them), ROUNDS (default 5),
+# Environment: BACKEND ("hub tap cost" by default, or some of them), ROUNDS (default 5),
 # SECONDS_PER_TEST (default 5), LAYOUT (default modern), PROFILE (default 1: profile each
-# driver once, outside the measurements, into profile.txt), QEMU_CPU (default max).
+# driver once, outside the measurements, into profile.txt), QEMU_CPU (default max);
+# COST_RUNS (default 2) and COST_BACKENDS ("hub tap" by default, or one) for the cost section.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -25,12 +34,19 @@ ROUNDS=${ROUNDS:-5}
 SECS=${SECONDS_PER_TEST:-5}
 LAYOUT=${LAYOUT:-modern}
 PROFILE=${PROFILE:-1}
-SECTIONS=${BACKEND:-hub tap}
+SECTIONS=${BACKEND:-hub tap cost}
+COST_RUNS=${COST_RUNS:-2}
+COST_BACKENDS=${COST_BACKENDS:-hub tap}
 export QEMU_CPU=${QEMU_CPU:-max}
 [[ $ROUNDS =~ ^[0-9]+$ ]] && [ "$ROUNDS" -ge 1 ] || die "ROUNDS wants a number, not '$ROUNDS'"
 [[ $SECS =~ ^[0-9]+$ ]] && [ "$SECS" -ge 1 ] || die "SECONDS_PER_TEST wants a number"
+[[ $COST_RUNS =~ ^[0-9]+$ ]] && [ "$COST_RUNS" -ge 2 ] ||
+	die "COST_RUNS wants a number of at least 2 (the repeatability line compares runs)"
 for section in $SECTIONS; do
-	case $section in hub | tap) ;; *) die "BACKEND: hub, tap or both, not '$section'" ;; esac
+	case $section in hub | tap | cost) ;; *) die "BACKEND: hub, tap or cost, not '$section'" ;; esac
+done
+for backend in $COST_BACKENDS; do
+	case $backend in hub | tap) ;; *) die "COST_BACKENDS: hub, tap or both, not '$backend'" ;; esac
 done
 
 # hub: everything rvnet does not negotiate, off for both drivers: offloads (which a hubport
@@ -44,6 +60,8 @@ NIC_OPTS+=,ctrl_vlan=off,ctrl_rx_extra=off,ctrl_mac_addr=off,ctrl_guest_offloads
 NIC_OPTS+=,guest_announce=off,mq=off,indirect_desc=off,queue_reset=off
 
 bash "$RVNET_ROOT/scripts/deps.sh" bench >&2
+PLUGIN=
+[[ " $SECTIONS " != *" cost "* ]] || PLUGIN=$(bash "$RVNET_ROOT/scripts/cost-plugin.sh")
 bash "$RVNET_ROOT/scripts/kernel.sh" bench >&2
 KDIR=$(kbuild_dir bench)
 export KDIR
@@ -84,8 +102,38 @@ gcc -O2 -Wall -Werror -o "$build/tcpbench-host" "$RVNET_ROOT/qemu/tools/tcpbench
 
 # A round: 6 tests of SECS plus their set-up, for each driver.
 timeout=$((ROUNDS * 2 * (6 * (SECS + 4) + 40) + 600))
+# cost_section: the counted profile, one guest per backend, and its report.
+cost_section() {
+	local backend dir st opts
+	for backend in $COST_BACKENDS; do
+		dir=$out/cost/$backend
+		mkdir -p "$dir"
+		opts=
+		[ $backend = hub ] && opts=$NIC_OPTS
+		log "bench (cost, $backend): $COST_RUNS runs x 2 drivers under the counting plugin," \
+			"$LAYOUT layout (about a minute a run)"
+		st=0
+		bash "$RVNET_ROOT/scripts/boot.sh" --layout "$LAYOUT" --backend $backend --script cost \
+			--initrd "$out/initramfs.cpio.gz" --kernel "$KDIR/arch/x86/boot/bzImage" \
+			${opts:+--nic-opts "$opts"} --timeout $((COST_RUNS * 1200 + 300)) \
+			--plugin "$PLUGIN,out=$dir/counts.txt,mmio=0xfeb00000:0x4000" \
+			--args "$LAYOUT $COST_RUNS" --log "$dir/guest.log" </dev/null >/dev/null 2>&1 || st=$?
+		grep -aE '^(FAIL|cost:)' "$dir/guest.log" >&2 || true
+		if [ "$st" != 0 ]; then
+			log "bench (cost, $backend): the guest failed (status $st): see $dir/guest.log"
+			return 1
+		fi
+	done
+	/usr/bin/python3 "$RVNET_ROOT/scripts/cost-report.py" --system-map "$KDIR/System.map" \
+		"$out/cost" >"$out/cost/report.out" || return 1
+}
+
 st_all=0
 for section in $SECTIONS; do
+	if [ "$section" = cost ]; then
+		cost_section || st_all=1
+		continue
+	fi
 	dir=$out/$section
 	mkdir -p "$dir"
 	cp "$out/footprint.txt" "$dir/"

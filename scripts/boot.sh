@@ -4,7 +4,7 @@
 #
 # Usage: scripts/boot.sh --layout legacy|modern --script NAME [--timeout SEC] [--log FILE]
 #                        [--initrd FILE] [--kernel FILE] [--args "WORD..."] [--devices rng,blk]
-#                        [--acpi on|off]
+#                        [--acpi on|off] [--plugin FILE[,ARG=VALUE...]]
 #
 #   --layout   virtio-mmio register layout: legacy (version 1) or modern (version 2)
 #   --script   the guest runs /rvnet/NAME.sh (from qemu/guest/NAME.sh)
@@ -24,6 +24,8 @@
 #                   QEMU runs in that namespace, and it goes when QEMU ends. The devices
 #                   offer QEMU's default features, offloads included. $TAPNS_HOST_CMD, if
 #                   set, runs in the namespace beside QEMU (a host-side endpoint).
+#   --plugin   a TCG plugin for QEMU, "FILE[,ARG=VALUE...]" (QEMU's -plugin), e.g. rvnet's
+#              counting plugin (scripts/cost-plugin.sh)
 #   --acpi     on (default) or off: without ACPI the guest finds no LNRO0005 devices, and
 #              QEMU appends a virtio_mmio.device=<size>@<base>:<irq> entry per virtio device
 #              to the kernel command line instead, as Firecracker does
@@ -62,12 +64,12 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	sed -n 's/^# \?//; 5,29p' "$0" >&2
+	sed -n 's/^# \?//; 5,31p' "$0" >&2
 	exit 2
 }
 
 LAYOUT= SCRIPT= TIMEOUT=300 LOG= INITRD= KERNEL= ARGS= NIC_OPTS= DEVICES=rng BACKEND=hub ACPI=on
-HOST_STATS=
+HOST_STATS= PLUGIN=
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
 	case $1 in
@@ -83,6 +85,7 @@ while [ $# -gt 0 ]; do
 	--backend) BACKEND=$2 ;;
 	--acpi) ACPI=$2 ;;
 	--host-stats) HOST_STATS=$2 ;;
+	--plugin) PLUGIN=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -137,6 +140,7 @@ QEMU=(qemu-system-x86_64 -name rvnet,debug-threads=on -M microvm,acpi=$ACPI -cpu
 	"${NETDEVS[@]}"
 	-device virtio-net-device,netdev=n0,mac=52:54:00:12:34:01${NIC_OPTS:+,$NIC_OPTS}
 	-device virtio-net-device,netdev=n1,mac=52:54:00:12:34:02${NIC_OPTS:+,$NIC_OPTS})
+[ -z "$PLUGIN" ] || QEMU+=(-plugin "$PLUGIN")
 for dev in ${DEVICES//,/ }; do
 	case $dev in
 	rng) QEMU+=(-device virtio-rng-device) ;;

@@ -4,7 +4,8 @@
 #
 # - Debian bookworm: rustc-web, rust-web-src (+ cargo, clippy, rustfmt of the same release),
 #   clang/lld/llvm 19, kernel build packages, busybox-static; with the argument "bench",
-#   python3-matplotlib too (make bench draws its chart with it).
+#   python3-matplotlib too (make bench draws its chart with it), and libglib2.0-dev with
+#   pkg-config (make bench BACKEND=cost builds its QEMU plugin against them).
 # - bookworm-backports: qemu-system-x86 (microvm with virtio-mmio v2 and ACPI enumeration).
 # - trixie-backports: linux-source-7.3 (an arch-all tarball).
 # - crates.io: bindgen-cli, into the cache directory.
@@ -19,7 +20,7 @@ BASE_PKGS=(rustc-web rust-web-src cargo-web rust-web-clippy rustfmt-web
 	"clang-$LLVM_VER" "lld-$LLVM_VER" "llvm-$LLVM_VER" "libclang-$LLVM_VER-dev"
 	bc bison flex libelf-dev libssl-dev cpio kmod make gcc libc6-dev python3 xz-utils
 	busybox-static)
-[ "${1:-}" = bench ] && BASE_PKGS+=(python3-matplotlib)
+[ "${1:-}" = bench ] && BASE_PKGS+=(python3-matplotlib libglib2.0-dev pkg-config)
 BPO_PKGS=(qemu-system-x86)
 KSRC_PKGS=("$KSRC_PKG")
 SOURCES=/etc/apt/sources.list.d/rvnet-backports.sources

@@ -15,6 +15,11 @@
 #             p50 and p99 in microseconds
 #   irq       interrupts of B's IRQ line per 1,000 packets B received, and of A's per 1,000
 #             packets A sent, during pps64
+#   stops     times A's transmit queue was stopped (netlink qstats tx-stop) per 1,000
+#             packets A sent, during pps64
+#   kicks     notifications of the device (each an MMIO write) by A's transmit queue per
+#             1,000 packets A sent, and by B's receive queue per 1,000 B received, during
+#             pps64 (each driver's own "ethtool -S" count)
 #   tcp irq   interrupts of both lines per 1,000 packets B received, during tcp
 #   cpu       guest CPU time (both vCPUs, all but idle) per packet B received, during pps64
 #   mem       memory the driver took for both NICs, bound, up and filled with receive
@@ -35,73 +40,12 @@
 #
 # Usage: bench.sh LAYOUT [ROUNDS [SECONDS [PROFILE [HOST_IP]]]]
 . /rvnet/lib.sh
+. /rvnet/benchlib.sh
 
 ROUNDS=${2:-5}
 SECS=${3:-5}
 PROFILE=${4:-1}
 HOST_IP=${5:-}
-PG=/proc/net/pktgen
-DEV_A=LNRO0005:00
-DEV_B=LNRO0005:01
-
-# Kernel counters of IFACE in the caller's namespace, "rx_packets tx_packets"; net_dev_in
-# reads /proc/net/dev from stdin (another namespace's).
-# (A large byte count follows the colon without a space.)
-net_dev() { net_dev_in "$1" </proc/net/dev; }
-net_dev_in() { awk -v dev="$1" '{ sub(/^ */, ""); sub(/:/, " ") } $1 == dev { print $3, $11 }'; }
-# Centiseconds since boot.
-now_cs() { awk '{ sub(/\./, "", $1); print $1 + 0 }' /proc/uptime; }
-# Interrupts of line IRQ, over all CPUs.
-irq_count() {
-	awk -v irq="$1:" '$1 == irq { n = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i; print n }' \
-		/proc/interrupts
-}
-# Busy time of all CPUs, in USER_HZ ticks: everything but idle and iowait.
-cpu_busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
-
-use_driver() { # use_driver rvnet|c
-	case $1 in
-	rvnet) insmod /lib/modules/rvnet.ko ;;
-	c) load_c_driver ;;
-	esac || return
-	setup_pair
-}
-
-drop_driver() {
-	case $1 in
-	rvnet) rmmod rvnet ;;
-	c) rmmod virtio_net && rmmod virtio_mmio ;;
-	esac
-}
-
-# The virtio feature bits a driver negotiated on NIC A, as a sorted list of bit numbers.
-features_rvnet() {
-	stat_of $MAC_A features | sed 's/^0x//' |
-		awk '{ h = "0123456789abcdef"; n = length($1)
-			for (i = n; i >= 1; i--) { d = index(h, substr($1, i, 1)) - 1
-				for (b = 0; b < 4; b++) { if (d % 2) printf "%d ", (n - i) * 4 + b; d = int(d / 2) } } }'
-}
-features_c() {
-	local v
-	v=$(ls -d /sys/bus/platform/devices/LNRO0005:00/virtio* 2>/dev/null | head -n1)
-	awk '{ for (i = 1; i <= length($1); i++) if (substr($1, i, 1) == "1") printf "%d ", i - 1 }' \
-		"$v/features"
-}
-
-pg() { # pg FILE CMD: one pktgen command, checked
-	echo "$2" >"$PG/$1"
-	grep -q '^Result: OK' "$PG/$1" 2>/dev/null || [ "$1" = kpktgend_0 ] ||
-		{ echo "pktgen: '$2' on $1: $(grep '^Result' "$PG/$1")"; return 1; }
-}
-
-# pktgen_setup SIZE: A sends SIZE-byte frames to B, endlessly, once started.
-pktgen_setup() {
-	pg kpktgend_0 rem_device_all
-	pg kpktgend_0 "add_device $A"
-	pg "$A" "count 0" && pg "$A" "pkt_size $1" && pg "$A" "delay 0" &&
-		pg "$A" "dst $IP_B" && pg "$A" "dst_mac $MAC_B" && pg "$A" "udp_dst_min 9" &&
-		pg "$A" "udp_dst_max 9"
-}
 
 # profile DRIVER: where the time goes, pktgen 64-byte and TCP, outside the measurements.
 profile() {
@@ -128,17 +72,19 @@ mark() { echo "RVNET-HOST mark $1 $2 $3 $4"; }
 
 # pktgen_run DRIVER ROUND NAME SIZE: SIZE-byte frames from A to B, as fast as A takes them.
 pktgen_run() {
-	local drv=$1 round=$2 name=$3 size=$4 a0 a1 b0 b1 t0 t1 i0 i1 j0 j1 c0 c1 pid
+	local drv=$1 round=$2 name=$3 size=$4 a0 a1 b0 b1 t0 t1 i0 i1 j0 j1 c0 c1 s0 s1 k0 k1 l0 l1 pid
 	pktgen_setup "$size" || return 1
 	echo start >$PG/pgctrl &
 	pid=$!
 	sleep 1
 	mark "$drv" "$round" "$name" begin
 	t0=$(now_cs); a0=$(net_dev "$A"); b0=$(in_ns cat /proc/net/dev | net_dev_in "$B")
-	i0=$(irq_count "$IRQ_B"); j0=$(irq_count "$IRQ_A"); c0=$(cpu_busy)
+	i0=$(irq_count "$IRQ_B"); j0=$(irq_count "$IRQ_A"); c0=$(cpu_busy); s0=$(tx_stops "$A")
+	k0=$(kicks "$A" tx); l0=$(in_ns ethstats "$B" 2>/dev/null | kicks_in rx)
 	sleep "$SECS"
 	t1=$(now_cs); a1=$(net_dev "$A"); b1=$(in_ns cat /proc/net/dev | net_dev_in "$B")
-	i1=$(irq_count "$IRQ_B"); j1=$(irq_count "$IRQ_A"); c1=$(cpu_busy)
+	i1=$(irq_count "$IRQ_B"); j1=$(irq_count "$IRQ_A"); c1=$(cpu_busy); s1=$(tx_stops "$A")
+	k1=$(kicks "$A" tx); l1=$(in_ns ethstats "$B" 2>/dev/null | kicks_in rx)
 	mark "$drv" "$round" "$name" end
 	echo stop >$PG/pgctrl
 	wait $pid
@@ -153,6 +99,17 @@ pktgen_run() {
 	if [ "$name" = pps64 ]; then
 		echo "BENCH $drv $round irq_per_kpkt_rx $(awk -v i=$((i1 - i0)) -v p=$rx 'BEGIN { printf "%.3f", i * 1000 / p }')"
 		echo "BENCH $drv $round irq_per_kpkt_tx $(awk -v i=$((j1 - j0)) -v p=$tx 'BEGIN { printf "%.3f", i * 1000 / p }')"
+		if [ -n "$s0" ] && [ -n "$s1" ]; then
+			echo "BENCH $drv $round tx_stops_per_kpkt $(awk -v s=$((s1 - s0)) -v p=$tx 'BEGIN { printf "%.3f", s * 1000 / p }')"
+		else
+			echo "$name: no tx-stop queue statistic from $drv"
+		fi
+		if [ -n "$k0" ] && [ -n "$k1" ] && [ -n "$l0" ] && [ -n "$l1" ]; then
+			echo "BENCH $drv $round tx_kicks_per_kpkt $(awk -v k=$((k1 - k0)) -v p=$tx 'BEGIN { printf "%.3f", k * 1000 / p }')"
+			echo "BENCH $drv $round rx_kicks_per_kpkt $(awk -v k=$((l1 - l0)) -v p=$rx 'BEGIN { printf "%.3f", k * 1000 / p }')"
+		else
+			echo "$name: no kick counts from $drv"
+		fi
 		# USER_HZ is 100: a tick is 10,000 us.
 		echo "BENCH $drv $round cpu_us_per_pkt $(awk -v c=$((c1 - c0)) -v p=$rx 'BEGIN { printf "%.3f", c * 10000 / p }')"
 	fi
@@ -225,21 +182,7 @@ rr_run() { # rr_run DRIVER ROUND: 1-byte request/response between A and B
 	echo "BENCH $1 $2 rr_p99_us $5"
 }
 
-load_module pktgen || { fail "load pktgen"; finish; exit 1; }
-
-# The NICs' interrupt lines: virtio_mmio names each after its virtio device; rvnet gets the
-# same lines.
-irq_of() { # irq_of PLATFORM-DEVICE
-	local vdev
-	vdev=$(ls -d /sys/bus/platform/devices/$1/virtio* | head -n1)
-	awk -v n="${vdev##*/}" '$NF == n { sub(/:$/, "", $1); print $1 }' /proc/interrupts
-}
-load_c_driver || { fail "load the C driver"; finish; exit 1; }
-IRQ_A=$(irq_of $DEV_A)
-IRQ_B=$(irq_of $DEV_B)
-drop_driver c
-[ -n "$IRQ_A" ] && [ -n "$IRQ_B" ] || { fail "find the NICs' interrupt lines"; finish; exit 1; }
-echo "A ($DEV_A) uses IRQ $IRQ_A, B ($DEV_B) IRQ $IRQ_B"
+bench_setup || { finish; exit 1; }
 
 round=1
 while [ $round -le "$ROUNDS" ]; do

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tcpbench -s PORT [-l]
- * tcpbench -c IPV4 PORT SECONDS
+ * tcpbench -c IPV4 PORT SECONDS|MIBM
  * tcpbench -e PORT
- * tcpbench -r IPV4 PORT SECONDS
+ * tcpbench -r IPV4 PORT SECONDS|COUNTx
  *
  * TCP figures for `make bench`, a small stand-in for iperf3 and netperf that needs no shared
  * libraries.
@@ -11,16 +11,16 @@
  * Bulk: the server (-s) accepts one connection (with -l, one after another, for ever), reads
  * until the peer shuts it down, closes it and prints "bytes=<n> seconds=<s>
  * bytes_per_second=<r>", timed from the first byte received to the last. The client (-c)
- * connects, sends 64 KiB writes of zeroes for SECONDS, shuts its side down and waits for the
- * server to close; it prints "sent=<n> seconds=<s> bytes_per_second=<r>", timed from the
- * connection to the server's close, so that it holds without the server's report (a receiver
- * on the host).
+ * connects, sends 64 KiB writes of zeroes for SECONDS (or MIB mebibytes: "16M"), shuts its
+ * side down and waits for the server to close; it prints "sent=<n> seconds=<s>
+ * bytes_per_second=<r>", timed from the connection to the server's close, so that it holds
+ * without the server's report (a receiver on the host).
  *
  * Request/response (like netperf's TCP_RR): the echo server (-e) accepts one connection and
  * sends back every byte it reads; the client (-r), with TCP_NODELAY on both ends, sends one
- * byte and waits for it to come back, again and again for SECONDS, and prints
- * "transactions=<n> seconds=<s> tps=<r> p50_us=<x> p99_us=<y>", the round-trip times' median
- * and 99th percentile in microseconds.
+ * byte and waits for it to come back, again and again for SECONDS (or COUNT times: "2000x"),
+ * and prints "transactions=<n> seconds=<s> tps=<r> p50_us=<x> p99_us=<y>", the round-trip
+ * times' median and 99th percentile in microseconds.
  *
  * Exits 0 on success, 1 on a socket error, 2 on a usage error. Built static by
  * scripts/initramfs.sh for the guest, and for the host by scripts/bench.sh.
@@ -53,8 +53,8 @@ static double now(void)
 
 static int usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s -s PORT [-l] | -c IPV4 PORT SECONDS | -e PORT |"
-		" -r IPV4 PORT SECONDS\n", prog);
+	fprintf(stderr, "usage: %s -s PORT [-l] | -c IPV4 PORT SECONDS|MIBM | -e PORT |"
+		" -r IPV4 PORT SECONDS|COUNTx\n", prog);
 	return 2;
 }
 
@@ -68,6 +68,28 @@ static int parse_port(const char *s, struct sockaddr_in *sa)
 	memset(sa, 0, sizeof(*sa));
 	sa->sin_family = AF_INET;
 	sa->sin_port = htons((unsigned short)port);
+	return 0;
+}
+
+/*
+ * How long a client runs: "N" seconds, or N units of work with the suffix UNIT ('M': MiB sent,
+ * 'x': transactions). 0 on success, -1 on a malformed limit.
+ */
+static int parse_limit(const char *s, char unit, long *seconds, unsigned long long *amount)
+{
+	char *tail;
+	long v = strtol(s, &tail, 10);
+
+	if (tail == s || v <= 0)
+		return -1;
+	*seconds = 0;
+	*amount = 0;
+	if (*tail == '\0')
+		*seconds = v;
+	else if (tail[0] == unit && tail[1] == '\0')
+		*amount = v;
+	else
+		return -1;
 	return 0;
 }
 
@@ -210,21 +232,19 @@ static unsigned long percentile(unsigned long long n, double fraction)
 
 static int request_response(const char *ip, const char *port, const char *secs)
 {
-	unsigned long long n = 0;
+	unsigned long long n = 0, count;
 	double start, end, t0, us;
 	long seconds;
-	char *tail;
 	int fd;
 
-	seconds = strtol(secs, &tail, 10);
-	if (*tail != '\0' || seconds <= 0)
+	if (parse_limit(secs, 'x', &seconds, &count))
 		return usage("tcpbench");
 	fd = connect_to(ip, port);
 	if (fd < 0 || nodelay(fd))
 		return 1;
 	start = now();
 	end = start + seconds;
-	for (t0 = start; t0 < end; n++) {
+	for (t0 = start; count ? n < count : t0 < end; n++) {
 		if (write(fd, buf, 1) != 1 || read(fd, buf, 1) != 1) {
 			perror("tcpbench: round trip");
 			return 1;
@@ -243,23 +263,22 @@ static int request_response(const char *ip, const char *port, const char *secs)
 
 static int client(const char *ip, const char *port, const char *secs)
 {
-	unsigned long long sent = 0;
+	unsigned long long sent = 0, mib;
 	double start, end;
 	long seconds;
-	char *tail;
 	ssize_t n;
 	int fd;
 
-	seconds = strtol(secs, &tail, 10);
-	if (*tail != '\0' || seconds <= 0)
+	if (parse_limit(secs, 'M', &seconds, &mib))
 		return usage("tcpbench");
 	fd = connect_to(ip, port);
 	if (fd < 0)
 		return 1;
 	start = now();
 	end = start + seconds;
-	while (now() < end) {
-		n = write(fd, buf, sizeof(buf));
+	while (mib ? sent < mib << 20 : now() < end) {
+		n = write(fd, buf, mib && (mib << 20) - sent < sizeof(buf) ? (mib << 20) - sent :
+									  sizeof(buf));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
