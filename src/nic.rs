@@ -77,12 +77,16 @@ use crate::{
             Rings, //
         },
         features::NetdevFeatures,
-        napi::NapiPoll,
+        napi::{
+            Napi,
+            NapiPoll, //
+        },
         ops::{
             export_ops,
             Operations,
             TxOutcome, //
         },
+        page_pool::NapiAttach,
         rx_mode::RxLists,
         skb::SkBuff,
         stats::{
@@ -219,6 +223,9 @@ pub(crate) struct Nic<'a> {
     counters: Arc<Counters>,
     /// The device asked to be announced (`VIRTIO_NET_S_ANNOUNCE`): the work item does it.
     announce: Atomic<bool>,
+    /// Attaches the NAPI context to the receive queue's page pool, outside the queue's lock
+    /// (attaching sleeps).
+    pool_attach: NapiAttach,
 }
 
 /// The virtqueues of a device, set up by probe.
@@ -242,6 +249,7 @@ impl<'a> Nic<'a> {
         counters: Arc<Counters>,
     ) -> impl PinInit<Self, Error> + 'a {
         let (rx_size, tx_size) = (rx.ring_size().into(), tx.ring_size().into());
+        let pool_attach = rx.napi_attach();
         // The rings are as large as the device allows (`Virtqueue::new`) and cannot be
         // resized: each maximum is the size in use.
         let rings = Rings {
@@ -263,6 +271,7 @@ impl<'a> Nic<'a> {
             features,
             counters,
             announce: Atomic::new(false),
+            pool_attach,
         })
     }
 
@@ -480,6 +489,15 @@ impl Operations for RvnetNetdev {
         // Whatever arrived while the interface was down was not announced to anyone.
         dev.napi().schedule();
         Ok(())
+    }
+
+    /// The receive queue's page pool takes back pages freed in the poll without its ring's
+    /// lock, as `virtio_net`'s does (`page_pool_params.napi`).
+    fn napi_added(nic: &Nic<'_>, napi: &Napi) {
+        // SAFETY: The pool lives as long as the receive queue, in the driver data, which the
+        // NAPI context outlives (`Operations::napi_added`). This runs in process context with
+        // no lock held, as attaching needs.
+        unsafe { nic.pool_attach.attach(napi) };
     }
 
     /// NAPI is off (the adapter disabled it), so no poll can wake the queue again.

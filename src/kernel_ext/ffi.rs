@@ -279,6 +279,7 @@ extern "C" {
     pub(crate) fn napi_complete_done(napi: *mut napi_struct, work_done: c_int) -> bool;
     pub(crate) fn napi_alloc_skb(napi: *mut napi_struct, length: c_uint) -> *mut sk_buff;
     pub(crate) fn napi_consume_skb(skb: *mut sk_buff, budget: c_int);
+    pub(crate) fn page_pool_enable_direct_recycling(pool: *mut page_pool, napi: *mut napi_struct);
     pub(crate) fn skb_put(skb: *mut sk_buff, len: c_uint) -> *mut c_void;
     pub(crate) fn skb_copy_bits(
         skb: *const sk_buff,

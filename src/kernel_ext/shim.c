@@ -498,8 +498,10 @@ struct page_pool *rvnet_page_pool_create(struct device *dma_dev, unsigned int si
 	/*
 	 * As virtio_net's receive queues: order-0 pages, mapped for the device by the pool
 	 * (DMA_SYNC_DEV for non-coherent machines when a page is recycled). The pool is made
-	 * before the net_device and its NAPI context exist, so it has neither: pages the stack
-	 * frees come back through the pool's ring rather than its NAPI cache.
+	 * before the net_device and its NAPI context exist: the context is attached once it is
+	 * added (page_pool_enable_direct_recycling(), kernel_ext::net::page_pool::NapiAttach),
+	 * so that pages the stack frees in the poll come back to the pool's cache rather than
+	 * through its ring's lock.
 	 */
 	struct page_pool_params pp = {
 		.order = 0,

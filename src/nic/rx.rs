@@ -42,6 +42,7 @@ use crate::{
         device::NetDevice,
         napi::NapiPoll,
         page_pool::{
+            NapiAttach,
             PagePool,
             PoolBuf, //
         },
@@ -209,6 +210,12 @@ impl RxQueue {
     /// Number of ring entries.
     pub(crate) fn ring_size(&self) -> u16 {
         self.vq.num()
+    }
+
+    /// The means to attach a NAPI context to the queue's page pool, which is dropped with the
+    /// queue.
+    pub(crate) fn napi_attach(&self) -> NapiAttach {
+        self.pool.napi_attach()
     }
 
     /// Gives every descriptor a buffer from the pool and posts it (`try_fill_recv()`); the

@@ -85,6 +85,12 @@ pub(crate) trait Operations: 'static {
     /// registered, and until it is unregistered.
     fn interrupt(dev: &NetDevice, data: &Self::Data<'_>) -> irq::IrqReturn;
 
+    /// The device's NAPI context exists: called once, in process context, before the device
+    /// is registered (no callback and no poll runs yet). `napi` outlives `data`: the
+    /// registration drops the driver data before it frees the device, which deletes the
+    /// context, on every path.
+    fn napi_added(_data: &Self::Data<'_>, _napi: &Napi) {}
+
     /// How many queue pairs are in use.
     fn queue_pairs(data: &Self::Data<'_>) -> u32;
 

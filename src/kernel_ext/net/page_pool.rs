@@ -22,7 +22,10 @@ use kernel::{
     prelude::*,
 };
 
-use crate::kernel_ext::ffi;
+use crate::kernel_ext::{
+    ffi,
+    net::napi::Napi, //
+};
 
 /// A page pool for one receive queue: order-0 pages, DMA-mapped for `DMA_FROM_DEVICE` by the
 /// pool. Allocation needs `&mut` (the pool's allocation side is not thread-safe: one NAPI
@@ -74,6 +77,50 @@ impl PagePool {
         })
     }
 }
+
+impl PagePool {
+    /// The means to attach a NAPI context to the pool later, when the pool may already sit
+    /// behind a spinlock: attaching takes a mutex.
+    pub(crate) fn napi_attach(&self) -> NapiAttach {
+        // INVARIANT: Taken from this pool.
+        NapiAttach { pool: self.pool }
+    }
+}
+
+/// Attaches a NAPI context to a [`PagePool`] (from [`PagePool::napi_attach`]), so that pages
+/// the stack frees inside that context's poll, on the CPU running it, go straight back to the
+/// pool's cache, without its ring's lock (`page_pool_enable_direct_recycling()`, what
+/// `page_pool_params.napi` does for a pool made after its NAPI context).
+///
+/// # Invariants
+///
+/// `pool` is the pool this was taken from.
+pub(crate) struct NapiAttach {
+    pool: NonNull<ffi::page_pool>,
+}
+
+impl NapiAttach {
+    /// Attaches `napi`; attaching it again does nothing. Sleeps (the kernel's page pool
+    /// mutex): process context, no spinlock held.
+    ///
+    /// # Safety
+    ///
+    /// The pool must not be dropped yet, and `napi` must stay valid until it is: the pool's
+    /// destruction detaches it, with its NAPI context disabled
+    /// (`page_pool_disable_direct_recycling()`).
+    pub(crate) unsafe fn attach(&self, napi: &Napi) {
+        // SAFETY: By the type invariant and the caller's guarantee the pool is valid, and the
+        // NAPI context outlives it. The function serialises with other attachments through
+        // the kernel's page pool mutex and only publishes the pointer, which the pool's users
+        // read with `READ_ONCE()`.
+        unsafe { ffi::page_pool_enable_direct_recycling(self.pool.as_ptr(), napi.as_raw()) };
+    }
+}
+
+// SAFETY: `NapiAttach` is a pointer to a page pool, whose attachment may be made from any thread.
+unsafe impl Send for NapiAttach {}
+// SAFETY: `attach` takes `&self` and the kernel serialises attachments with a mutex.
+unsafe impl Sync for NapiAttach {}
 
 impl Drop for PagePool {
     fn drop(&mut self) {

@@ -37,6 +37,7 @@ use super::{
         EthtoolVTable, //
     },
     features::NetdevFeatures,
+    napi::Napi,
     ops::{
         Adapter,
         Operations, //
@@ -70,7 +71,8 @@ pub(crate) struct Config {
 ///
 /// Dropping it frees the interrupt (after which the handler does not run), unregisters the
 /// device (after which no other callback runs), drops the driver data, and frees the
-/// `net_device`, in that order: each step removes a user of what the next one frees.
+/// `net_device` with its NAPI context, in that order: each step removes a user of what the
+/// next one frees (the driver data may hold the NAPI context: [`Operations::napi_added`]).
 ///
 /// # Invariants
 ///
@@ -154,6 +156,10 @@ impl<'a, T: EthtoolOps> Registration<'a, T> {
         // SAFETY: `raw` is a valid, unregistered device, whose NAPI context was added at
         // allocation.
         unsafe { ffi::rvnet_napi_set_irq(ffi::rvnet_netdev_napi(raw), irq_nr) };
+        // SAFETY: The NAPI context was added at allocation and lives until `free_netdev()`,
+        // which every path below and `Drop` call only after dropping `data`.
+        let napi = unsafe { Napi::from_raw(ffi::rvnet_netdev_napi(raw)) };
+        T::napi_added(&data, napi);
 
         // INVARIANT: The handler is for `dev`, whose data outlives the interrupt registration
         // (see `Drop`).
@@ -168,6 +174,9 @@ impl<'a, T: EthtoolOps> Registration<'a, T> {
         let irq = match KBox::pin_init(irq, GFP_KERNEL) {
             Ok(irq) => irq,
             Err(e) => {
+                // The driver data may hold the NAPI context (`Operations::napi_added`): it goes
+                // first.
+                drop(data);
                 // SAFETY: Not registered, and no handler runs: nothing else knows `raw`.
                 unsafe { ffi::free_netdev(raw) };
                 return Err(e);
@@ -180,7 +189,10 @@ impl<'a, T: EthtoolOps> Registration<'a, T> {
             // SAFETY: The handler, which may have scheduled the work item, is gone; the work
             // item did nothing for an unregistered device, and is now disabled.
             unsafe { ffi::rvnet_netdev_disable_work(raw) };
-            // SAFETY: Registration failed and the interrupt is freed: nothing knows `raw`.
+            // Before the NAPI context it may hold (`Operations::napi_added`).
+            drop(data);
+            // SAFETY: Registration failed, the interrupt is freed and the driver data dropped:
+            // nothing knows `raw`.
             unsafe { ffi::free_netdev(raw) };
             return Err(e);
         }
