@@ -18,10 +18,10 @@ use kernel::{
         Device as _,
         DmaMask, //
     },
-    of, platform,
+    of,
+    platform,
     prelude::*,
-    str::CStrExt,
-    sync::Arc,
+    str::CStrExt, //
 };
 
 use crate::{
@@ -202,7 +202,7 @@ impl<'bound> RvnetDevice<'bound> {
         // The small allocations first: the queues' allocations may fall back (to single pages,
         // from the page pool's), so their number varies from bind to bind, and a fault sweep
         // (qemu/guest/faults.sh) reaches what comes before them at fixed points.
-        let counters = Arc::new(Counters::new(), GFP_KERNEL).during("allocating counters")?;
+        let (counters, rx_counts, tx_counts) = Counters::new().during("allocating counters")?;
         let (name, listing) = dev
             .name()
             .to_cstring()
@@ -247,10 +247,11 @@ impl<'bound> RvnetDevice<'bound> {
         let max_frame = config::frame_len(max_mtu);
         let tso_max_size = config::tso_max_size(BUF_SIZE, hdr_len, tx_vq.num());
         let offloads = Offloads::negotiated(accepted, tso_max_size);
-        let mut rx = RxQueue::new(rx_vq, pool, accepted, max_frame)
+        let mut rx = RxQueue::new(rx_vq, pool, rx_counts, accepted, max_frame)
             .during("allocating the receive buffer table")?;
         let tx = TxQueue::new(
             tx_vq,
+            tx_counts,
             dev,
             max_frame,
             hdr_len,

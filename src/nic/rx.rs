@@ -92,6 +92,7 @@ use super::{
     stats::Counter,
     tx::TxQueue,
     Counters,
+    QueueWriter, //
 };
 
 // The header fields are what the kernel's `struct virtio_net_hdr` holds.
@@ -141,13 +142,6 @@ impl Sink<'_, '_> {
         self.poll.receive(skb);
         true
     }
-
-    /// Counts a received packet of `len` bytes (`rx_packets`, `rx_bytes`).
-    fn count_rx(&self, len: usize) {
-        self.counters.add(Counter::RxPackets, 1);
-        // CAST: `usize` to `u64` is lossless on 64-bit machines.
-        self.counters.add(Counter::RxBytes, len as u64);
-    }
 }
 
 /// The receive virtqueue.
@@ -160,6 +154,8 @@ pub(crate) struct RxQueue {
     bufs: KVec<Option<PoolBuf>>,
     /// Where the buffers come from.
     pool: PagePool,
+    /// The queue's packets and bytes, which only it counts.
+    counts: QueueWriter,
     /// Size of each buffer.
     buf_len: u32,
     /// Whether `VIRTIO_NET_F_MRG_RXBUF` was negotiated.
@@ -186,6 +182,7 @@ impl RxQueue {
     pub(crate) fn new(
         vq: Virtqueue,
         pool: PagePool,
+        counts: QueueWriter,
         negotiated: Features,
         max_frame: usize,
     ) -> Result<Self> {
@@ -198,6 +195,7 @@ impl RxQueue {
             vq,
             bufs,
             pool,
+            counts,
             buf_len,
             mergeable: negotiated.has(features::MRG_RXBUF),
             offloads: RxOffloads::negotiated(negotiated),
@@ -205,6 +203,12 @@ impl RxQueue {
             max_frame,
             xdp: XdpBuf::new()?,
         })
+    }
+
+    /// Counts a received packet of `len` bytes (`rx_packets`, `rx_bytes`).
+    fn count_rx(&mut self, len: usize) {
+        // CAST: `usize` to `u64` is lossless on 64-bit machines.
+        self.counts.count(len as u64);
     }
 
     /// Number of ring entries.
@@ -462,7 +466,7 @@ impl RxQueue {
             Ok(())
         });
         if delivered {
-            sink.count_rx(pkt_len);
+            self.count_rx(pkt_len);
         }
         false
     }
@@ -522,7 +526,7 @@ impl RxQueue {
         // XDP is the stack's first layer (the netdev `qstats` rules, which `drivers/net/xdp.py`
         // checks): whatever the program decides, the packet was received. One that it
         // passes and that then finds no socket buffer counts as received and dropped.
-        sink.count_rx(pkt_len);
+        self.count_rx(pkt_len);
         counters.add(Counter::XdpPackets, 1);
         let pkt_bufs = &self.bufs;
         let loaded = self.xdp.load(pkt_len, prog.has_frags(), |at, dst| {

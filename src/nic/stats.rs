@@ -135,6 +135,12 @@ impl Snapshot {
         // `NR_COUNTERS`-entry table.
         self.0[counter as usize]
     }
+
+    /// Sets `counter` to `value`.
+    pub(crate) fn set(&mut self, counter: Counter, value: u64) {
+        // PANIC: As in `get`.
+        self.0[counter as usize] = value;
+    }
 }
 
 /// First line of the procfs file: names the format, so scripts can check what they parse.

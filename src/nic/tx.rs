@@ -63,7 +63,7 @@ use crate::{
     },
 };
 
-use super::{stats::Counter, Counters};
+use super::{stats::Counter, Counters, QueueWriter};
 
 /// How many times a poll reaps completions before it leaves the rest to the next poll; bounds
 /// the work a device that completes as fast as it is asked can cause.
@@ -118,6 +118,8 @@ pub(crate) struct TxQueue<'a> {
     inflight: KVVec<InFlight<'a>>,
     /// The byte queue limits of the device's transmit queue.
     bql: Bql,
+    /// The queue's packets and bytes, which only it counts.
+    counts: QueueWriter,
     /// How many entries of `inflight` hold a mapped packet.
     nr_mapped: u16,
     /// The device the packets are mapped for.
@@ -132,7 +134,7 @@ pub(crate) struct TxQueue<'a> {
 }
 
 impl<'a> TxQueue<'a> {
-    /// Wraps the transmit virtqueue of `dev`, for frames of up to `max_frame` bytes after a
+    /// Wraps the transmit virtqueue of `dev`, counting its packets with `counts`, for frames of up to `max_frame` bytes after a
     /// header of `hdr_len` bytes whose fields are `little_endian` or not (and larger packets to
     /// segment, which are mapped), the header in the packet's first descriptor if
     /// `any_layout`, with its interrupts off until the first packet is sent.
@@ -142,6 +144,7 @@ impl<'a> TxQueue<'a> {
     /// `ENOMEM` when the table of packets in flight cannot be allocated.
     pub(crate) fn new(
         mut vq: Virtqueue,
+        counts: QueueWriter,
         dev: &'a Device<Bound>,
         max_frame: usize,
         hdr_len: usize,
@@ -166,6 +169,7 @@ impl<'a> TxQueue<'a> {
             vq,
             inflight,
             bql: Bql::new(),
+            counts,
             nr_mapped: 0,
             dev,
             stop_threshold,
@@ -336,8 +340,7 @@ impl TxQueue<'_> {
             }
             Sent::Busy(skb) => return TxOutcome::Busy(skb),
         };
-        counters.add(Counter::TxPackets, 1);
-        counters.add(Counter::TxBytes, u64::from(len));
+        self.counts.count(u64::from(len));
         if hdr.get(GSO_TYPE_AT).is_some_and(|&gso| gso != 0) {
             counters.add(Counter::TxGso, 1);
         }
@@ -507,9 +510,8 @@ impl TxQueue<'_> {
             self.vq.free(id);
             return false;
         }
-        counters.add(Counter::TxPackets, 1);
         // CAST: `usize` to `u64` is lossless on 64-bit machines.
-        counters.add(Counter::TxBytes, len as u64);
+        self.counts.count(len as u64);
         if !self.has_room() && !dev.queue_stopped() && !self.reap(dev, counters, Some(poll)) {
             self.stop(dev, counters);
         }
