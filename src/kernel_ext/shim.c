@@ -694,7 +694,17 @@ void rvnet_kfree_skb_any(struct sk_buff *skb)
 
 void rvnet_consume_skb_any(struct sk_buff *skb)
 {
-	dev_consume_skb_any(skb);
+	/*
+	 * Transmit paths run with bottom halves off (dev_queue_xmit(), pktgen, a NAPI poll):
+	 * there the skb goes to this CPU's NAPI cache, freed in bulk, as virtio_net's transmit
+	 * completions do in their poll (napi_consume_skb() with a budget). netpoll transmits
+	 * with interrupts off, and closing the device runs in process context: there
+	 * dev_consume_skb_any() frees it as that context allows.
+	 */
+	if (in_softirq() && !in_hardirq() && !irqs_disabled())
+		napi_consume_skb(skb, 1);
+	else
+		dev_consume_skb_any(skb);
 }
 
 /* Byte queue limits of transmit queue 0 (kernel_ext::net::bql). */

@@ -238,8 +238,9 @@ impl SkBuff {
         unsafe { ffi::rvnet_skb_tx_timestamp(self.0.as_ptr()) };
     }
 
-    /// Frees the buffer after a successful transmission (`dev_consume_skb_any()`: not counted
-    /// as a drop).
+    /// Frees the buffer after a successful transmission, not counted as a drop: into this
+    /// CPU's NAPI cache with bottom halves off (`napi_consume_skb()`), else as the context
+    /// allows (`dev_consume_skb_any()`).
     pub(crate) fn consume(self) {
         let skb = self.into_raw();
         // SAFETY: By the type invariant, the `sk_buff` was owned and valid; it is not used
