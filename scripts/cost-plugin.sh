@@ -33,30 +33,8 @@ flock 9
 
 if [ ! -f "$header" ]; then
 	uri=$(bookworm_mirror)
-	mkdir -p "$apt_dir"/{etc/sources.list.d,etc/preferences.d,state,lists/partial,cache} \
-		"$apt_dir/archives/partial" "$dir/dl"
-	: >"$apt_dir/etc/sources.list"
-	: >"$apt_dir/status"
-	cat >"$apt_dir/etc/apt.conf" <<CONF
-// Written by rvnet's scripts/cost-plugin.sh: apt on a private tree, for QEMU's source.
-#clear APT::Update::Pre-Invoke;
-#clear APT::Update::Post-Invoke;
-#clear APT::Update::Post-Invoke-Success;
-Dir::Etc::SourceList "$apt_dir/etc/sources.list";
-Dir::Etc::SourceParts "$apt_dir/etc/sources.list.d";
-Dir::Etc::Preferences "$apt_dir/etc/preferences";
-Dir::Etc::PreferencesParts "$apt_dir/etc/preferences.d";
-Dir::State "$apt_dir/state";
-Dir::State::Lists "$apt_dir/lists";
-Dir::State::status "$apt_dir/status";
-Dir::Cache "$apt_dir/cache";
-Dir::Cache::Archives "$apt_dir/archives";
-Dir::Cache::pkgcache "";
-Dir::Cache::srcpkgcache "";
-Acquire::Languages "none";
-APT::Sandbox::User "root";
-Debug::NoLocking "true";
-CONF
+	private_apt_tree "$apt_dir" "for the source of the installed QEMU"
+	mkdir -p "$dir/dl"
 	cat >"$apt_dir/etc/sources.list.d/$suite-src.sources" <<SRC
 # Written by rvnet's scripts/cost-plugin.sh: the source of the installed QEMU.
 Types: deb-src

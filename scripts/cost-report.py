@@ -389,7 +389,7 @@ def backend_report(root, backend, system_map):
         if run == 1:
             unit_funcs[(test, drv)] = per_unit_detail(
                 small, large, details[(drv, run, test, small["amount"])],
-                details[(drv, run, test, large["amount"])])
+                details[(drv, run, test, large["amount"])], test.startswith("pps"))
     for (test, drv), (funcs, regs, small, large) in unit_funcs.items():
         write_profile(bdir, test, drv, funcs, regs, small, large)
     for test in TESTS:
@@ -398,19 +398,22 @@ def backend_report(root, backend, system_map):
     return results, features, problems
 
 
-def per_unit_detail(small, large, d_small, d_large):
+def per_unit_detail(small, large, d_small, d_large, split):
     """Functions {name: (insns cpu0, insns cpu1, locked)} and registers {(name, rw): n} per
-    unit, from the two windows."""
+    unit, from the two windows; with SPLIT (pktgen), vCPU 1's instructions per packet B
+    received, as in the tables."""
     du = large["units"] - small["units"]
     if du <= 0:
         return {}, {}, small, large
+    d1 = large["fig"]["delivered"] - small["fig"]["delivered"] if split else du
+    d1 = d1 if d1 > 0 else du
     funcs_s, regs_s = d_small
     funcs_l, regs_l = d_large
     funcs = {}
     for name in set(funcs_s) | set(funcs_l):
         a = funcs_s.get(name, [0, 0, 0])
         b = funcs_l.get(name, [0, 0, 0])
-        funcs[name] = tuple((b[i] - a[i]) / du for i in range(3))
+        funcs[name] = ((b[0] - a[0]) / du, (b[1] - a[1]) / d1, (b[2] - a[2]) / du)
     regs = {key: (regs_l.get(key, 0) - regs_s.get(key, 0)) / du
             for key in set(regs_s) | set(regs_l)}
     return funcs, regs, small, large
@@ -424,7 +427,8 @@ def write_profile(bdir, test, drv, funcs, regs, small, large):
     path = os.path.join(bdir, f"profile-{test}-{drv}.txt")
     with open(path, "w") as f:
         f.write(f"# {TESTS[test][0]}, {drv}, run 1: per {unit} "
-                f"(windows of {small['amount']} and {large['amount']})\n")
+                f"(windows of {small['amount']} and {large['amount']})"
+                f"{'; vCPU 1 per packet B received' if test.startswith('pps') else ''}\n")
         f.write(f"# {'insns':>9} {'cpu0 (A)':>9} {'cpu1 (B)':>9} {'locked':>7}  function\n")
         for r in rows[:25]:
             f.write(f"{r[0]:11.1f} {r[1]:9.1f} {r[2]:9.1f} {r[3]:7.2f}  {r[4]}\n")
@@ -450,8 +454,9 @@ def write_diff(bdir, test, rvnet, c):
         rows.append((abs(r - k), r - k, r, k, name))
     rows.sort(reverse=True)
     with open(os.path.join(bdir, f"profile-{test}-diff.txt"), "w") as f:
-        f.write(f"# {TESTS[test][0]}, run 1: instructions per {unit}, the 40 functions whose "
-                f"count differs most between rvnet and C\n")
+        f.write(f"# {TESTS[test][0]}, run 1: instructions per {unit}"
+                f"{' (vCPU 1: per packet B received)' if test.startswith('pps') else ''}, "
+                f"the 40 functions whose count differs most between rvnet and C\n")
         f.write(f"# {'rvnet-C':>9} {'rvnet':>9} {'C':>9}  function\n")
         for _, d, r, k, name in rows[:40]:
             f.write(f"{d:+11.1f} {r:9.1f} {k:9.1f}  {name}\n")

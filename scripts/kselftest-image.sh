@@ -81,10 +81,8 @@ base_hash=$({
 } | sha256sum | cut -c1-16)
 BASE=$KST/base-$base_hash.cpio.gz
 
-# apt_private ARGS...: apt-get on the private tree: sources, lists, archives and dpkg status
-# of its own (written by fetch_packages into $APT_DIR/etc/apt.conf, read after the host's
-# configuration), so the host's package state is neither read nor changed, and none of the
-# host's apt hooks (cache cleaning, appstream, PackageKit) runs.
+# apt_private ARGS...: apt-get on the private tree (lib.sh's private_apt_tree, made by
+# fetch_packages).
 apt_private() {
 	apt-get -c "$APT_DIR/etc/apt.conf" "$@"
 }
@@ -94,38 +92,7 @@ apt_private() {
 fetch_packages() {
 	local uri
 	uri=$(bookworm_mirror)
-	mkdir -p "$APT_DIR"/{etc/sources.list.d,etc/preferences.d,state,lists/partial,cache}
-	mkdir -p "$APT_DIR/archives/partial"
-	: >"$APT_DIR/etc/sources.list"
-	: >"$APT_DIR/status"
-	cat >"$APT_DIR/etc/apt.conf" <<CONF
-// Written by rvnet's scripts/kselftest-image.sh: apt on a private tree, for the guest.
-#clear APT::Update::Pre-Invoke;
-#clear APT::Update::Post-Invoke;
-#clear APT::Update::Post-Invoke-Success;
-#clear DPkg::Pre-Invoke;
-#clear DPkg::Post-Invoke;
-#clear DPkg::Pre-Install-Pkgs;
-#clear APT::Architectures;
-Dir::Etc::SourceList "$APT_DIR/etc/sources.list";
-Dir::Etc::SourceParts "$APT_DIR/etc/sources.list.d";
-Dir::Etc::Preferences "$APT_DIR/etc/preferences";
-Dir::Etc::PreferencesParts "$APT_DIR/etc/preferences.d";
-Dir::State "$APT_DIR/state";
-Dir::State::Lists "$APT_DIR/lists";
-Dir::State::status "$APT_DIR/status";
-Dir::Cache "$APT_DIR/cache";
-Dir::Cache::Archives "$APT_DIR/archives";
-Dir::Cache::pkgcache "";
-Dir::Cache::srcpkgcache "";
-APT::Architecture "amd64";
-APT::Architectures { "amd64"; };
-APT::Default-Release "";
-Acquire::Languages "none";
-Acquire::IndexTargets::deb::DEP-11::DefaultEnabled "false";
-APT::Sandbox::User "root";
-Debug::NoLocking "true";
-CONF
+	private_apt_tree "$APT_DIR" "for the guest of make kselftest"
 	cat >"$APT_DIR/etc/sources.list.d/$SUITE.sources" <<SRC
 # Written by rvnet's scripts/kselftest-image.sh: the guest userland of make kselftest.
 Types: deb

@@ -53,6 +53,47 @@ kbuild_relocate() {
 	[ "$(readlink "$dir/source")" = "$KSRC_DIR" ] || ln -sfn "$KSRC_DIR" "$dir/source"
 }
 
+# private_apt_tree DIR WHAT: an apt tree of its own in DIR, for apt-get -c DIR/etc/apt.conf:
+# sources, lists, archives and dpkg status of its own (read after the host's configuration), so
+# that the host's package state is neither read nor changed, and none of the host's apt hooks
+# (cache cleaning, appstream, PackageKit) runs. WHAT says in the file what it is for. The
+# caller adds its sources in DIR/etc/sources.list.d.
+private_apt_tree() {
+	local dir=$1 what=$2
+	mkdir -p "$dir"/{etc/sources.list.d,etc/preferences.d,state,lists/partial,cache}
+	mkdir -p "$dir/archives/partial"
+	: >"$dir/etc/sources.list"
+	: >"$dir/status"
+	cat >"$dir/etc/apt.conf" <<CONF
+// Written by rvnet's scripts: apt on a private tree, $what.
+#clear APT::Update::Pre-Invoke;
+#clear APT::Update::Post-Invoke;
+#clear APT::Update::Post-Invoke-Success;
+#clear DPkg::Pre-Invoke;
+#clear DPkg::Post-Invoke;
+#clear DPkg::Pre-Install-Pkgs;
+#clear APT::Architectures;
+Dir::Etc::SourceList "$dir/etc/sources.list";
+Dir::Etc::SourceParts "$dir/etc/sources.list.d";
+Dir::Etc::Preferences "$dir/etc/preferences";
+Dir::Etc::PreferencesParts "$dir/etc/preferences.d";
+Dir::State "$dir/state";
+Dir::State::Lists "$dir/lists";
+Dir::State::status "$dir/status";
+Dir::Cache "$dir/cache";
+Dir::Cache::Archives "$dir/archives";
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+APT::Architecture "amd64";
+APT::Architectures { "amd64"; };
+APT::Default-Release "";
+Acquire::Languages "none";
+Acquire::IndexTargets::deb::DEP-11::DefaultEnabled "false";
+APT::Sandbox::User "root";
+Debug::NoLocking "true";
+CONF
+}
+
 # The Debian mirror URI this machine uses for bookworm (deb822 or one-line sources): deps.sh adds
 # the backports suites with it, scripts/kselftest-image.sh fetches the trixie guest userland
 # from it. No registry host is written down anywhere else.
