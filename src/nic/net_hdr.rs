@@ -22,6 +22,18 @@ use super::config::{
 pub(crate) const F_NEEDS_CSUM: u8 = 1;
 /// `VIRTIO_NET_HDR_F_DATA_VALID`: the device validated the packet's checksums.
 pub(crate) const F_DATA_VALID: u8 = 2;
+/// The flags rvnet knows. The rest it ignores, as the driver MUST ("The driver MUST ignore
+/// flag bits that it does not recognize", VIRTIO 1.4, Network Device, Processing of Incoming
+/// Packets): `RSC_INFO` and the tunnel and IPsec flags belong to features rvnet does not
+/// negotiate.
+pub(crate) const KNOWN_FLAGS: u8 = F_NEEDS_CSUM | F_DATA_VALID;
+
+/// The header fields as the device wrote them (`bytes`), with the flag bits rvnet does not
+/// know cleared: what rvnet reads and what it hands to the stack.
+pub(crate) fn known_flags_only(mut bytes: [u8; HDR_FIELDS_LEN]) -> [u8; HDR_FIELDS_LEN] {
+    bytes[0] &= KNOWN_FLAGS;
+    bytes
+}
 
 /// `VIRTIO_NET_HDR_GSO_NONE`.
 pub(crate) const GSO_NONE: u8 = 0;
@@ -98,8 +110,6 @@ pub(crate) struct RxHdr {
 /// Why a received header was refused; the packet is dropped and counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum HdrError {
-    /// A flag rvnet does not know (`RSC_INFO` is never negotiated).
-    UnknownFlags,
     /// A partial checksum without `GUEST_CSUM`.
     CsumNotNegotiated,
     /// A partial checksum whose field is not inside the packet, or starts inside the Ethernet
@@ -125,7 +135,8 @@ pub(crate) enum RxCsum {
 }
 
 impl RxHdr {
-    /// Reads the header fields from the bytes the device wrote.
+    /// Reads the header fields from the bytes the device wrote, ignoring the flags rvnet does
+    /// not know ([`KNOWN_FLAGS`]).
     pub(crate) fn parse(bytes: &[u8; HDR_FIELDS_LEN], little_endian: bool) -> Self {
         // `hdr_len` (bytes 2-3) is only a hint, and not used.
         let [flags, gso_type, _, _, size @ .., start_0, start_1, offset_0, offset_1] = *bytes;
@@ -137,7 +148,7 @@ impl RxHdr {
             }
         };
         Self {
-            flags,
+            flags: flags & KNOWN_FLAGS,
             gso_type,
             gso_size: u16_of(size),
             csum_start: u16_of([start_0, start_1]),
@@ -146,7 +157,7 @@ impl RxHdr {
     }
 
     /// Accepts the header of a `pkt_len`-byte packet (after the header) if the device was
-    /// allowed to write it: known flags and segmentation types, each negotiated; a checksum
+    /// allowed to write it: segmentation types and checksum flags, each negotiated; a checksum
     /// field inside the packet; a length within `max_frame` (the MTU's frame), or
     /// [`MAX_GSO_FRAME`] for a segmented packet.
     ///
@@ -162,9 +173,6 @@ impl RxHdr {
         pkt_len: usize,
         max_frame: usize,
     ) -> Result<RxCsum, HdrError> {
-        if self.flags & !(F_NEEDS_CSUM | F_DATA_VALID) != 0 {
-            return Err(HdrError::UnknownFlags);
-        }
         let (tso, ecn) = (self.gso_type & !GSO_ECN, self.gso_type & GSO_ECN != 0);
         let gso = match tso {
             GSO_NONE if !ecn => false,
@@ -282,11 +290,34 @@ mod tests {
     }
 
     #[test]
-    fn malformed_headers_are_refused() {
-        for flags in [4, 8, 0x80, 0xff] {
-            let h = hdr(flags, GSO_NONE, 0, 0, 0);
-            assert_eq!(h.check(ALL, 100, FRAME), Err(HdrError::UnknownFlags));
+    fn unknown_flags_are_ignored() {
+        // RSC_INFO (4), the tunnel and IPsec flags, bits nobody defined: ignored, the rest of
+        // the header read as without them.
+        for unknown in [4, 8, 0x10, 0x20, 0x40, 0x80, 0xfc] {
+            for known in [0, F_NEEDS_CSUM, F_DATA_VALID] {
+                let bytes = [known | unknown, GSO_NONE, 0, 0, 0, 0, 34, 0, 16, 0];
+                let h = RxHdr::parse(&bytes, true);
+                assert_eq!(h.flags, known);
+                assert_eq!(h, RxHdr::parse(&known_flags_only(bytes), true));
+                assert_eq!(known_flags_only(bytes)[0], known);
+                let expect = match known {
+                    F_NEEDS_CSUM => RxCsum::Partial,
+                    F_DATA_VALID => RxCsum::Valid,
+                    _ => RxCsum::None,
+                };
+                assert_eq!(h.check(ALL, 100, FRAME), Ok(expect));
+            }
         }
+        // Only the flags byte changes.
+        let bytes = [0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+        assert_eq!(
+            known_flags_only(bytes),
+            [KNOWN_FLAGS, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+        );
+    }
+
+    #[test]
+    fn malformed_headers_are_refused() {
         // UDP (3), UDP_L4 (5), unknown types, and ECN on nothing.
         for gso_type in [3, 5, 2, 6, 0x7f, GSO_ECN] {
             let h = hdr(F_NEEDS_CSUM, gso_type, 1448, 34, 6);

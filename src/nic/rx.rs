@@ -416,6 +416,8 @@ impl RxQueue {
             counters.add(Counter::RxErrors, 1);
             return false;
         };
+        // Flags rvnet does not know are ignored, in what it reads and what the stack gets.
+        let fields = net_hdr::known_flags_only(fields);
         let hdr = RxHdr::parse(&fields, self.little_endian);
         let csum = match hdr.check(self.offloads, pkt_len, self.max_frame) {
             Ok(csum) => csum,
