@@ -275,6 +275,12 @@ impl RxQueue {
         let mut done = 0;
         let mut consumed = false;
         let mut xdp_tx = false;
+        // The program is looked up once per poll, under one RCU read lock: one replaced
+        // meanwhile takes over at the next poll.
+        let guard = rcu::read_lock();
+        let prog = sink.dev.xdp_prog(&guard);
+        // One table for the buffers of every packet of the poll, emptied for each.
+        let mut bufs = Bufs::new();
         while done < budget {
             if pending == 0 {
                 // As `virtqueue_get_buf()`: what arrived during the poll is taken in it too, so
@@ -289,12 +295,12 @@ impl RxQueue {
                     }
                 };
             }
-            let mut bufs = Bufs::new();
+            bufs.clear();
             let taken = self.take_packet(counters, pending, hdr_len, &mut bufs);
             pending = pending.saturating_sub(taken);
             consumed = true;
             if let Some(bufs) = bufs.good() {
-                xdp_tx |= self.receive_buf(sink, bufs);
+                xdp_tx |= self.receive_buf(sink, prog, bufs);
             }
             for &(id, _) in bufs.all() {
                 if self.repost(id).is_err() {
@@ -303,6 +309,7 @@ impl RxQueue {
             }
             done += 1;
         }
+        drop(guard);
         if consumed && self.vq.kick(transport) {
             counters.add(Counter::RxKicks, 1);
         }
@@ -397,9 +404,14 @@ impl RxQueue {
     }
 
     /// Passes the packet in `bufs` (`(id, len)` of each buffer, the header at the start of the
-    /// first) to the stack (`receive_buf()`), or to the XDP program. Returns whether the
+    /// first) to the stack (`receive_buf()`), or to the XDP program `prog`. Returns whether the
     /// program sent it out again (`XDP_TX`): the transmit queue then needs a kick.
-    fn receive_buf(&mut self, sink: &Sink<'_, '_>, bufs: &[(u16, u32)]) -> bool {
+    fn receive_buf(
+        &mut self,
+        sink: &Sink<'_, '_>,
+        prog: Option<&XdpProg>,
+        bufs: &[(u16, u32)],
+    ) -> bool {
         let (counters, hdr_len) = (sink.counters, sink.hdr_len);
         let len: usize = bufs
             .iter()
@@ -431,8 +443,7 @@ impl RxQueue {
                 return false;
             }
         };
-        let guard = rcu::read_lock();
-        if let Some(prog) = sink.dev.xdp_prog(&guard) {
+        if let Some(prog) = prog {
             if hdr.gso_type != net_hdr::GSO_NONE {
                 // Segments the device merged before the program was attached (which turned
                 // merging off): larger than any frame XDP takes. Dropped, as `virtio_net`
@@ -442,7 +453,6 @@ impl RxQueue {
             }
             return self.receive_xdp(sink, prog, bufs, pkt_len);
         }
-        drop(guard);
         // Without receive offloads the header says nothing the stack needs.
         let offloaded = self.offloads.any() && (hdr != RxHdr::default() || csum == RxCsum::Valid);
         let little_endian = self.little_endian;
@@ -660,6 +670,13 @@ impl Bufs {
             n: 0,
             bad: false,
         }
+    }
+
+    /// Empties the table for the next packet. The entries past `n` stay as they were and are
+    /// never read: the table is made once per poll, not zeroed per packet.
+    fn clear(&mut self) {
+        self.n = 0;
+        self.bad = false;
     }
 
     /// Adds a buffer; there is room for as many as `take_packet` accepts.
