@@ -21,7 +21,6 @@ use kernel::{
         MmioBackend,
         Region, //
     },
-    page::PAGE_SIZE,
     platform,
     prelude::*,
     time::Delta, //
@@ -37,6 +36,7 @@ use crate::{
         self,
         *, //
     },
+    virtqueue::ring::LegacyQueue,
 };
 
 /// The register window of one device.
@@ -116,11 +116,11 @@ impl<'a> Transport<'a> {
 
         let transport = Self { io, version };
         if version == Version::Legacy {
-            // Legacy queues are placed by page frame number; tell the device our page size.
-            // CAST: PAGE_SIZE is 4 KiB on x86, far below `u32::MAX`.
+            // Legacy queues are placed by page frame number, in units of the page size the
+            // driver gives: 4 KiB, the rings' alignment, whatever the kernel's page size.
             transport
                 .io
-                .write_reg(GUEST_PAGE_SIZE::from(PAGE_SIZE as u32));
+                .write_reg(GUEST_PAGE_SIZE::from(LegacyQueue::GUEST_PAGE_SIZE));
         }
         Ok(transport)
     }
@@ -201,25 +201,20 @@ impl<'a> Transport<'a> {
     }
 
     /// Gives queue `index` of `num` entries to the device (virtio 1.2 §4.2.3.2; legacy:
-    /// §4.2.4). The legacy layout takes one page-aligned ring, whose page frame number must
-    /// fit in 32 bits; the driver sets a DMA mask that guarantees it.
+    /// §4.2.4). The legacy layout takes one ring aligned to 4 KiB, whose frame number must
+    /// fit in 32 bits (`ring::LegacyQueue`); the driver sets a DMA mask that guarantees it.
     ///
     /// # Errors
     ///
-    /// `EINVAL` when a legacy ring is not page-aligned or beyond the 32-bit page frame range.
+    /// `EINVAL` when a legacy ring is not 4 KiB-aligned or beyond the 32-bit frame range.
     pub(crate) fn queue_activate(&self, index: u16, num: u16, addr: &QueueAddresses) -> Result {
         self.io.write_reg(QUEUE_SEL::from(u32::from(index)));
         self.io.write_reg(QUEUE_NUM::from(u32::from(num)));
         match self.version {
             Version::Legacy => {
-                // CAST: Page size and ring alignment are 4 KiB.
-                let page = PAGE_SIZE as u64;
-                if addr.desc % page != 0 {
-                    return Err(EINVAL);
-                }
-                let pfn = u32::try_from(addr.desc / page).map_err(|_| EINVAL)?;
-                self.io.write_reg(QUEUE_ALIGN::from(PAGE_SIZE as u32));
-                self.io.write_reg(QUEUE_PFN::from(pfn));
+                let q = LegacyQueue::new(addr.desc).ok_or(EINVAL)?;
+                self.io.write_reg(QUEUE_ALIGN::from(q.queue_align));
+                self.io.write_reg(QUEUE_PFN::from(q.pfn));
             }
             Version::Modern => {
                 // CAST: Splitting 64-bit addresses into their 32-bit halves.

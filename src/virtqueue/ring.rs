@@ -47,6 +47,40 @@ const fn align_up(x: usize, align: usize) -> usize {
     x.div_ceil(align) * align
 }
 
+/// What the legacy layout's registers say of a ring whose descriptor table is at `desc`
+/// (VIRTIO 1.4, 4.2.4 Legacy interface): the device finds the descriptors at `QueuePFN` times
+/// `GuestPageSize`, and the used ring at the next multiple of `QueueAlign` past the available
+/// ring. Both are [`LEGACY_ALIGN`] whatever the kernel's page size, as [`Layout::new`] places
+/// the used ring for that alignment: a kernel with 16 or 64 KiB pages that wrote its page size
+/// would have the device look for the used ring past the end of the ring.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LegacyQueue {
+    /// `QueueAlign`.
+    pub(crate) queue_align: u32,
+    /// `QueuePFN`, in units of [`LegacyQueue::GUEST_PAGE_SIZE`].
+    pub(crate) pfn: u32,
+}
+
+impl LegacyQueue {
+    /// `GuestPageSize`, written once per device.
+    // CAST: 4096 fits in `u32`.
+    pub(crate) const GUEST_PAGE_SIZE: u32 = LEGACY_ALIGN as u32;
+
+    /// The registers for a ring at `desc`; `None` when `desc` is not a multiple of
+    /// [`Self::GUEST_PAGE_SIZE`] or its frame number does not fit in 32 bits (the driver's
+    /// 44-bit DMA mask for legacy devices keeps rings below that).
+    pub(crate) fn new(desc: u64) -> Option<Self> {
+        let page = u64::from(Self::GUEST_PAGE_SIZE);
+        if desc % page != 0 {
+            return None;
+        }
+        Some(Self {
+            queue_align: Self::GUEST_PAGE_SIZE,
+            pfn: u32::try_from(desc / page).ok()?,
+        })
+    }
+}
+
 // The offsets below use wrapping arithmetic: they cannot overflow (a ring of at most
 // `MAX_QUEUE_SIZE` entries takes a few pages), and every access through them is
 // bounds-checked against the ring's memory, so a wrapped value would only be refused. Checked
@@ -410,6 +444,42 @@ impl RingState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Where a legacy device finds a ring's used ring, from the registers (QEMU's
+    /// `virtio_queue_update_rings()`: the available ring's `flags`, `idx` and `ring[num]`
+    /// after the descriptors, then `QueueAlign`).
+    fn device_used_ring(q: LegacyQueue, num: u16) -> u64 {
+        let desc = u64::from(q.pfn) * u64::from(LegacyQueue::GUEST_PAGE_SIZE);
+        let avail_end = desc + 16 * u64::from(num) + 4 + 2 * u64::from(num);
+        avail_end.div_ceil(u64::from(q.queue_align)) * u64::from(q.queue_align)
+    }
+
+    #[test]
+    fn legacy_registers_find_the_used_ring_at_any_page_size() {
+        // Rings from dma_alloc_coherent() start on a page of the kernel's page size: 4, 16
+        // or 64 KiB.
+        for page in [4096_u64, 16384, 65536] {
+            for num in [1_u16, 8, 64, 256, 1024, MAX_QUEUE_SIZE] {
+                let layout = Layout::new(num, LEGACY_ALIGN);
+                for base in [0, page, 7 * page, (1 << 43) - page] {
+                    let Some(q) = LegacyQueue::new(base) else {
+                        panic!("no registers for a ring at {base:#x}");
+                    };
+                    let used = device_used_ring(q, num);
+                    assert_eq!(used, base + layout.used as u64, "{page} {num} {base:#x}");
+                    let used_end = used + 4 + 8 * u64::from(num) + 2;
+                    assert!(used_end <= base + layout.size as u64, "{page} {num}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn legacy_registers_refuse_what_the_device_cannot_address() {
+        assert_eq!(LegacyQueue::new(4096 + 512), None);
+        assert_eq!(LegacyQueue::new(1 << 44), None);
+        assert!(LegacyQueue::new((1 << 44) - 4096).is_some());
+    }
 
     /// The ids of the chain starting at `head`.
     fn chain(r: &RingState, head: u16) -> Vec<u16> {
