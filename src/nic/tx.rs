@@ -134,10 +134,11 @@ pub(crate) struct TxQueue<'a> {
 }
 
 impl<'a> TxQueue<'a> {
-    /// Wraps the transmit virtqueue of `dev`, counting its packets with `counts`, for frames of up to `max_frame` bytes after a
-    /// header of `hdr_len` bytes whose fields are `little_endian` or not (and larger packets to
-    /// segment, which are mapped), the header in the packet's first descriptor if
-    /// `any_layout`, with its interrupts off until the first packet is sent.
+    /// Wraps the transmit virtqueue of `dev`, counting its packets with `counts`, for frames
+    /// of up to `max_frame` bytes after a header of `hdr_len` bytes whose fields are
+    /// `little_endian` or not (and larger packets to segment, which are mapped), the header in
+    /// the packet's first descriptor if `any_layout`, with its interrupts off until the first
+    /// packet is sent.
     ///
     /// # Errors
     ///
