@@ -25,7 +25,11 @@ tx_stops() { qstat "$1" 2>/dev/null | awk '{ for (i = 1; i < NF; i += 2) if ($i 
 # names, virtio_net's "tx0_kicks" or rvnet's "tx_kicks" (qemu/tools/ethstats); nothing if
 # it has none. kicks_in reads ethstats' output from stdin (another namespace's).
 kicks() { ethstats "$1" 2>/dev/null | kicks_in "$2"; }
-kicks_in() { awk -v q="$1" '$1 == q "_kicks" || $1 == q "0_kicks" { print $2 }'; }
+# virtio_net has both per-queue and device-wide counts: its queue 0's count is taken.
+kicks_in() {
+	awk -v q="$1" '$1 == q "0_kicks" { z = $2 } $1 == q "_kicks" { o = $2 }
+		END { if (z != "") print z; else if (o != "") print o }'
+}
 # Busy time of all CPUs, in USER_HZ ticks: everything but idle and iowait.
 cpu_busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 
