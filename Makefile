@@ -13,11 +13,13 @@
 #                    10^7 headers against the receive header checks
 #   make fuzz        the same invariants under libFuzzer (cargo fuzz, nightly), 10^7 runs
 #   make soak        CYCLES (default 1000) rounds of rebinding, flaps and rmmod under traffic
-#   make bench       rvnet against the in-tree C driver, same device, alternating rounds
+#   make bench       rvnet against the in-tree C driver, same device, alternating rounds:
+#                    timed (BACKEND=hub, tap) and counted by a QEMU plugin (BACKEND=cost)
 #   make kselftest   the kernel's drivers/net selftests on the NICs: in-tree driver (self-check),
 #                    rvnet + in-tree, rvnet + rvnet; TESTS="ping stats" RUNS="selfcheck rvnet-c"
 #   make rust-analyzer   write rust-project.json
 #   make -s print-kdir / print-bzimage   where the test kernel is
+#   make help        this list
 #
 # Against another kernel: make KDIR=/path/to/a/rust-enabled/7.x/build LLVM=1
 
@@ -35,7 +37,7 @@ endif
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) BINDGEN=$(BINDGEN)
 
 .PHONY: all modules deps kernel run test check clean rust-analyzer print-kdir print-bzimage \
-	host-test fmt-check audit fuzz-host fuzz soak bench kselftest
+	host-test fmt-check audit fuzz-host fuzz soak bench kselftest help
 
 all: modules
 
@@ -90,6 +92,10 @@ check: fmt-check host-test
 
 rust-analyzer:
 	$(KMAKE) rust-analyzer
+
+# The targets, from the comment at the top of this file.
+help:
+	@sed -n '3,/^# Against another kernel/s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 print-kdir:
 	@echo $(KDIR)
