@@ -4,7 +4,7 @@
 #
 # Usage: scripts/boot.sh --layout legacy|modern --script NAME [--timeout SEC] [--log FILE]
 #                        [--initrd FILE] [--kernel FILE] [--args "WORD..."] [--devices rng,blk]
-#                        [--acpi on|off] [--plugin FILE[,ARG=VALUE...]]
+#                        [--acpi on|off] [--plugin FILE[,ARG=VALUE...]] [--mmio-reads FILE]
 #
 #   --layout   virtio-mmio register layout: legacy (version 1) or modern (version 2)
 #   --script   the guest runs /rvnet/NAME.sh (from qemu/guest/NAME.sh)
@@ -26,6 +26,8 @@
 #                   set, runs in the namespace beside QEMU (a host-side endpoint).
 #   --plugin   a TCG plugin for QEMU, "FILE[,ARG=VALUE...]" (QEMU's -plugin), e.g. rvnet's
 #              counting plugin (scripts/cost-plugin.sh)
+#   --mmio-reads FILE   QEMU's virtio_mmio_read trace event into FILE: a line
+#              "virtio_mmio_read offset 0xN" for every register read of a virtio-mmio device
 #   --acpi     on (default) or off: without ACPI the guest finds no LNRO0005 devices, and
 #              QEMU appends a virtio_mmio.device=<size>@<base>:<irq> entry per virtio device
 #              to the kernel command line instead, as Firecracker does
@@ -64,12 +66,12 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	sed -n 's/^# \?//; 5,31p' "$0" >&2
+	sed -n 's/^# \?//; 5,33p' "$0" >&2
 	exit 2
 }
 
 LAYOUT= SCRIPT= TIMEOUT=300 LOG= INITRD= KERNEL= ARGS= NIC_OPTS= DEVICES=rng BACKEND=hub ACPI=on
-HOST_STATS= PLUGIN=
+HOST_STATS= PLUGIN= MMIO_READS=
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
 	case $1 in
@@ -86,6 +88,7 @@ while [ $# -gt 0 ]; do
 	--acpi) ACPI=$2 ;;
 	--host-stats) HOST_STATS=$2 ;;
 	--plugin) PLUGIN=$2 ;;
+	--mmio-reads) MMIO_READS=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -141,6 +144,7 @@ QEMU=(qemu-system-x86_64 -name rvnet,debug-threads=on -M microvm,acpi=$ACPI -cpu
 	-device virtio-net-device,netdev=n0,mac=52:54:00:12:34:01${NIC_OPTS:+,$NIC_OPTS}
 	-device virtio-net-device,netdev=n1,mac=52:54:00:12:34:02${NIC_OPTS:+,$NIC_OPTS})
 [ -z "$PLUGIN" ] || QEMU+=(-plugin "$PLUGIN")
+[ -z "$MMIO_READS" ] || QEMU+=(-trace virtio_mmio_read -D "$MMIO_READS")
 for dev in ${DEVICES//,/ }; do
 	case $dev in
 	rng) QEMU+=(-device virtio-rng-device) ;;

@@ -176,7 +176,7 @@ impl<'bound> RvnetDevice<'bound> {
             },
         })?;
         // The MTU must be checked before the features are final (`virtnet_validate()`).
-        let raw = nic::read_net_config(&transport)
+        let raw = nic::read_net_config(&transport, accepted)
             .map_err(|_| EIO)
             .during("reading the configuration (generation never settled)")?;
         let accepted = config::validate_mtu_feature(accepted, raw.mtu);

@@ -137,17 +137,33 @@ use self::{
 
 /// Reads the virtio-net configuration fields as one consistent snapshot: inside one
 /// configuration generation, retried a bounded number of times (`config::read_consistent`).
+/// The optional fields are read only when `negotiated` (a subset of what the device offered)
+/// has their feature: "the driver MUST check that the corresponding feature is offered before
+/// accessing that part of the configuration space" (VIRTIO 1.4, 2.5.1). `status` exists only
+/// with `VIRTIO_NET_F_STATUS` and `mtu` only with `VIRTIO_NET_F_MTU`; without them the link
+/// is up and the MTU is not the device's to say (`NetConfig::parse`). `mac` always exists.
 ///
 /// # Errors
 ///
 /// [`Unstable`] when the device changed its configuration on every try.
-pub(crate) fn read_net_config(transport: &Transport<'_>) -> Result<RawNetConfig, Unstable> {
+pub(crate) fn read_net_config(
+    transport: &Transport<'_>,
+    negotiated: Features,
+) -> Result<RawNetConfig, Unstable> {
+    let (status, mtu) = (
+        negotiated.has(features::STATUS),
+        negotiated.has(features::MTU),
+    );
     config::read_consistent(
         || transport.config_generation(),
         || RawNetConfig {
             mac: read_mac(transport),
-            link_up: transport.read_config(NET_STATUS).link_up(),
-            mtu: transport.read_config(NET_MTU).mtu(),
+            link_up: status && transport.read_config(NET_STATUS).link_up(),
+            mtu: if mtu {
+                transport.read_config(NET_MTU).mtu()
+            } else {
+                0
+            },
         },
     )
 }
@@ -375,7 +391,7 @@ impl<'a> Nic<'a> {
     /// A configuration that cannot be read consistently leaves the carrier as it is.
     pub(crate) fn update_carrier(&self, dev: &NetDevice) {
         let _link = self.link.lock();
-        if let Ok(raw) = read_net_config(&self.transport) {
+        if let Ok(raw) = read_net_config(&self.transport, self.features) {
             let link = NetConfig::parse(self.features, &raw).link;
             dev.set_carrier(link == Link::Up);
         }
@@ -423,6 +439,7 @@ impl<'a> Nic<'a> {
     /// work item: it takes RTNL, and the control queue sleeps.
     fn check_announce(&self, dev: &NetDevice) {
         if self.features.has(features::GUEST_ANNOUNCE)
+            && self.features.has(features::STATUS)
             && self.transport.read_config(NET_STATUS).announce()
         {
             self.announce.store(true, Relaxed);
@@ -435,6 +452,7 @@ impl<'a> Nic<'a> {
     /// device saw its acknowledgement, asked again for what is done (QEMU refuses a second
     /// `ANNOUNCE_ACK`).
     fn announce(&self, dev: &NetDevice) {
+        // `announce` is only set with `STATUS` negotiated (`check_announce`).
         if self.announce.xchg(false, Relaxed) && self.transport.read_config(NET_STATUS).announce() {
             dev.notify_peers();
             self.counters.add(Counter::Announcements, 1);
