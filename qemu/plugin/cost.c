@@ -57,7 +57,6 @@ struct block {
 /* Per-vCPU counters, one scoreboard entry per vCPU: mmio[slot][0] reads, [1] writes. */
 struct counters {
 	uint64_t mmio[MMIO_SLOTS][2];
-	uint64_t mmio_other;
 	uint64_t counts[]; /* exec[max_tbs], rep_iters[max_tbs], rep_bytes[max_tbs] */
 };
 
@@ -197,11 +196,9 @@ static void mmio_access(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t 
 	if (pa < mmio_base || pa - mmio_base >= mmio_size)
 		return;
 	c = vcpu_counters(vcpu);
+	/* In range: install() takes a window of at most MMIO_SLOTS registers. */
 	slot = (pa - mmio_base) / 4;
-	if (slot < MMIO_SLOTS)
-		c->mmio[slot][qemu_plugin_mem_is_store(info)]++;
-	else
-		c->mmio_other++;
+	c->mmio[slot][qemu_plugin_mem_is_store(info)]++;
 }
 
 static void write_window(void)
@@ -401,7 +398,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 			}
 			*colon = 0;
 			if (!parse_u64(eq + 1, &mmio_base) || !parse_u64(colon + 1, &mmio_size) ||
-			    mmio_size / 4 > MMIO_SLOTS) {
+			    mmio_size > (uint64_t)MMIO_SLOTS * 4) {
 				fprintf(stderr, "rvnet cost plugin: mmio=BASE:SIZE, SIZE at most %d\n",
 					MMIO_SLOTS * 4);
 				return -1;
