@@ -12,10 +12,12 @@
 //!
 //! - `rx` guards the receive queue. Only the NAPI poll takes it (and probe, before the device
 //!   is visible): it is never contended, and exists because the poll needs `&mut`. Holding it,
-//!   the poll takes `tx` to send the frames of `XDP_TX`: the order is `rx`, then `tx`.
-//! - `tx` guards the transmit queue. `ndo_start_xmit` and the NAPI poll (completions) take it,
-//!   both in softirq context or with bottom halves off, never the interrupt handler: a plain
-//!   spinlock. The poll only try-locks it while the queue runs (xmit then reaps for itself)
+//!   the poll takes the transmit lock to send the frames of `XDP_TX`: `rx` first.
+//! - The device's transmit lock (the `_xmit_lock` of its only queue) guards the transmit queue
+//!   (`kernel_ext::net::tx_lock`): the core holds it around `ndo_start_xmit`, and the NAPI poll
+//!   takes it for completions and `XDP_TX`, as `virtio_net` does, so a packet takes one lock,
+//!   not two. Both run in softirq context or with bottom halves off, never the interrupt
+//!   handler. The poll only try-locks it while the queue runs (xmit then reaps for itself)
 //!   and waits for it only when the queue is stopped.
 //! - `link` serialises configuration reads, carrier changes and the writes of a new MAC address
 //!   between the interrupt handler (configuration change), `ndo_open` and
@@ -26,8 +28,8 @@
 //!   address, VLAN filter and work item callbacks), and never with a spinlock held.
 //!
 //! The interrupt handler reads and acknowledges the interrupt status, schedules NAPI and, on a
-//! configuration change, takes `link`; it takes neither queue lock. `ndo_start_xmit` takes only
-//! `tx`, and nothing takes `rx` while holding `tx`. So the handler cannot deadlock with
+//! configuration change, takes `link`; it takes neither queue lock. `ndo_start_xmit` holds only
+//! the transmit lock, and nothing takes `rx` while holding it. So the handler cannot deadlock with
 //! `ndo_start_xmit`, and the only two locks ever held at once are taken in one order.
 //!
 //! The XDP program is an RCU pointer in the device (`kernel_ext::net::xdp`): `ndo_bpf` replaces it
@@ -92,6 +94,10 @@ use crate::{
         stats::{
             LinkStats,
             QueueStats, //
+        },
+        tx_lock::{
+            TxLocked,
+            Xmit, //
         },
         xdp::{
             XdpProg,
@@ -315,8 +321,8 @@ pub(crate) struct Nic<'a> {
     transport: Transport<'a>,
     #[pin]
     rx: SpinLock<RxQueue>,
-    #[pin]
-    tx: SpinLock<TxQueue<'a>>,
+    /// Under the device's transmit lock, which the core holds in `ndo_start_xmit`.
+    tx: TxLocked<TxQueue<'a>>,
     /// The control queue, if `VIRTIO_NET_F_CTRL_VQ` was negotiated.
     #[pin]
     ctrl: Mutex<Option<CtrlQueue>>,
@@ -373,7 +379,7 @@ impl<'a> Nic<'a> {
             pdev,
             transport,
             rx <- new_spinlock!(rx, "rvnet_rx"),
-            tx <- new_spinlock!(tx, "rvnet_tx"),
+            tx: TxLocked::new(tx),
             ctrl <- new_mutex!(ctrl, "rvnet_ctrl"),
             link <- new_spinlock_irq!((), "rvnet_link"),
             hdr_len: config::net_hdr_len(features),
@@ -561,10 +567,13 @@ impl<'a> Nic<'a> {
         // the only one that will restart it. Stopped by the byte queue limits too: xmit stops
         // it so while holding the lock, arms the interrupt and, if the device is already done,
         // schedules this poll, which must not give up on the lock then.
-        let mut tx = match self.tx.try_lock() {
-            Some(tx) => tx,
-            None if dev.xmit_stopped() => self.tx.lock(),
-            None => return,
+        let tx = match self.tx.try_lock(dev, poll) {
+            Some(tx) => Some(tx),
+            None if dev.xmit_stopped() => self.tx.lock(dev, poll),
+            None => None,
+        };
+        let Some(mut tx) = tx else {
+            return;
         };
         tx.poll(dev, &self.counters, poll);
     }
@@ -619,8 +628,12 @@ impl Operations for RvnetNetdev {
         Ok(())
     }
 
-    fn start_xmit(dev: &NetDevice, nic: &Nic<'_>, skb: SkBuff) -> TxOutcome {
-        let mut tx = nic.tx.lock();
+    fn start_xmit(dev: &NetDevice, nic: &Nic<'_>, xmit: &mut Xmit<'_>, skb: SkBuff) -> TxOutcome {
+        let Some(tx) = nic.tx.in_xmit(xmit) else {
+            // Not this device's queue: cannot happen, the driver data is the device's own.
+            nic.counters.add(Counter::TxDropped, 1);
+            return TxOutcome::Consumed;
+        };
         tx.reap(dev, &nic.counters, None);
         tx.xmit(dev, &nic.transport, &nic.counters, skb, nic.hdr_len)
     }

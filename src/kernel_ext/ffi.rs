@@ -234,6 +234,9 @@ extern "C" {
     pub(crate) fn rvnet_netif_wake_queue(dev: *mut net_device);
     pub(crate) fn rvnet_netif_queue_stopped(dev: *mut net_device) -> bool;
     pub(crate) fn rvnet_netif_xmit_stopped(dev: *mut net_device) -> bool;
+    pub(crate) fn rvnet_tx_lock(dev: *mut net_device);
+    pub(crate) fn rvnet_tx_trylock(dev: *mut net_device) -> bool;
+    pub(crate) fn rvnet_tx_unlock(dev: *mut net_device);
     pub(crate) fn rvnet_netdev_xmit_more() -> bool;
     pub(crate) fn rvnet_netdev_napi(dev: *mut net_device) -> *mut napi_struct;
     pub(crate) fn rvnet_napi_dev(napi: *mut napi_struct) -> *mut net_device;

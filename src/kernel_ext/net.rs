@@ -27,5 +27,6 @@ pub(crate) mod rx_mode;
 pub(crate) mod skb;
 pub(crate) mod skb_dma;
 pub(crate) mod stats;
+pub(crate) mod tx_lock;
 pub(crate) mod xdp;
 pub(crate) mod xdp_layout;

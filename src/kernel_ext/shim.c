@@ -656,6 +656,26 @@ bool rvnet_netif_xmit_stopped(struct net_device *dev)
 	return netif_xmit_stopped(netdev_get_tx_queue(dev, 0));
 }
 
+/*
+ * The lock of the device's only transmit queue, which the core holds around ndo_start_xmit
+ * (HARD_TX_LOCK), taken in a NAPI poll as virtnet_poll_cleantx() and virtnet_xdp_xmit() take it.
+ * Bottom halves are off (softirq).
+ */
+void rvnet_tx_lock(struct net_device *dev)
+{
+	__netif_tx_lock(netdev_get_tx_queue(dev, 0), smp_processor_id());
+}
+
+bool rvnet_tx_trylock(struct net_device *dev)
+{
+	return __netif_tx_trylock(netdev_get_tx_queue(dev, 0));
+}
+
+void rvnet_tx_unlock(struct net_device *dev)
+{
+	__netif_tx_unlock(netdev_get_tx_queue(dev, 0));
+}
+
 bool rvnet_netdev_xmit_more(void)
 {
 	return netdev_xmit_more();

@@ -30,7 +30,7 @@
 
 use kernel::{
     prelude::*,
-    sync::{rcu, SpinLock}, //
+    sync::rcu, //
 };
 
 use crate::{
@@ -51,6 +51,7 @@ use crate::{
             MAX_SKB_FRAGS,
             VNET_HDR_LEN, //
         },
+        tx_lock::TxLocked,
         xdp::{
             XdpAction,
             XdpBuf,
@@ -109,8 +110,8 @@ pub(crate) struct Sink<'a, 'd> {
     pub(crate) poll: &'a NapiPoll<'a>,
     /// Its counters.
     pub(crate) counters: &'a Counters,
-    /// Its transmit queue, for `XDP_TX`; taken after the receive queue, never before.
-    pub(crate) tx: &'a SpinLock<TxQueue<'d>>,
+    /// Its transmit queue, for `XDP_TX`; locked after the receive queue, never before.
+    pub(crate) tx: &'a TxLocked<TxQueue<'d>>,
     /// Size of the `virtio_net_hdr` in front of each packet.
     pub(crate) hdr_len: usize,
 }
@@ -316,7 +317,9 @@ impl RxQueue {
         if xdp_tx {
             // One notification for the frames of the whole poll, as `virtnet_poll()` kicks
             // once for `VIRTIO_XDP_TX`.
-            sink.tx.lock().flush(sink.dev, transport, counters);
+            if let Some(mut tx) = sink.tx.lock(sink.dev, sink.poll) {
+                tx.flush(sink.dev, transport, counters);
+            }
         }
         done
     }
@@ -568,11 +571,9 @@ impl RxQueue {
                 false
             }
             XdpAction::Tx => {
-                if sink
-                    .tx
-                    .lock()
-                    .xdp_xmit(sink.dev, counters, sink.poll, xdp, sink.hdr_len)
-                {
+                if sink.tx.lock(sink.dev, sink.poll).is_some_and(|mut tx| {
+                    tx.xdp_xmit(sink.dev, counters, sink.poll, xdp, sink.hdr_len)
+                }) {
                     counters.add(Counter::XdpTx, 1);
                     true
                 } else {

@@ -39,6 +39,7 @@ use super::{
         LinkStats,
         QueueStats, //
     },
+    tx_lock::Xmit,
     xdp::{
         XdpProg,
         XdpRefusal, //
@@ -71,8 +72,13 @@ pub(crate) trait Operations: 'static {
     /// `ndo_stop`: the interface is brought down. NAPI is disabled just before: no poll runs.
     fn stop(dev: &NetDevice, data: &Self::Data<'_>) -> Result;
 
-    /// `ndo_start_xmit`: transmit `skb`.
-    fn start_xmit(dev: &NetDevice, data: &Self::Data<'_>, skb: SkBuff) -> TxOutcome;
+    /// `ndo_start_xmit`: transmit `skb`, under the device's transmit lock (`xmit`).
+    fn start_xmit(
+        dev: &NetDevice,
+        data: &Self::Data<'_>,
+        xmit: &mut Xmit<'_>,
+        skb: SkBuff,
+    ) -> TxOutcome;
 
     /// `ndo_get_stats64`: report the interface counters.
     fn get_stats64(dev: &NetDevice, data: &Self::Data<'_>, stats: &mut LinkStats);
@@ -352,7 +358,10 @@ impl<T: Operations> Adapter<T> {
         };
         // SAFETY: The stack hands over a valid `sk_buff` (safety requirements).
         let skb = unsafe { SkBuff::from_raw(skb) };
-        match T::start_xmit(netdev, data, skb) {
+        // SAFETY: The core calls `ndo_start_xmit` holding the queue's transmit lock, and it is
+        // held until this returns, after `xmit` is gone.
+        let mut xmit = unsafe { Xmit::new(netdev) };
+        match T::start_xmit(netdev, data, &mut xmit, skb) {
             TxOutcome::Consumed => ffi::NETDEV_TX_OK,
             TxOutcome::Busy(skb) => {
                 // The core still owns the packet after `NETDEV_TX_BUSY`.
