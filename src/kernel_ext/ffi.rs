@@ -186,6 +186,13 @@ extern "C" {
         len: c_uint,
         truesize: c_uint,
     );
+    pub(crate) fn rvnet_napi_build_skb(
+        page: *mut page,
+        offset: c_uint,
+        truesize: c_uint,
+        headroom: c_uint,
+        len: c_uint,
+    ) -> *mut sk_buff;
     pub(crate) fn rvnet_skb_nr_frags(skb: *mut sk_buff) -> c_uint;
     pub(crate) fn rvnet_skb_map_head(dev: *mut c_void, skb: *mut sk_buff, len: *mut c_uint) -> u64;
     pub(crate) fn rvnet_skb_map_frag(

@@ -552,6 +552,33 @@ void rvnet_skb_add_rx_frag(struct sk_buff *skb, struct page *page, unsigned int 
 	skb_mark_for_recycle(skb);
 }
 
+/*
+ * A socket buffer around a buffer of the receive page pool (napi_build_skb()), as
+ * virtnet_build_skb() makes one for a mergeable buffer: the buffer is truesize bytes at offset
+ * in page, the packet len bytes after headroom, and the buffer's last RVNET_SKB_SHINFO_ROOM
+ * bytes, which the packet leaves free, take the shared info. The page reference passes to the
+ * skb, which returns it to the pool when freed; on failure (NULL) it stays the caller's.
+ * Softirq (a NAPI poll).
+ */
+static_assert(SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) <= RVNET_SKB_SHINFO_ROOM);
+/* The packet lies right after its header, where an architecture that aligns IP headers
+ * (NET_IP_ALIGN) would need it copied. */
+static_assert(NET_IP_ALIGN == 0);
+struct sk_buff *rvnet_napi_build_skb(struct page *page, unsigned int offset,
+				     unsigned int truesize, unsigned int headroom,
+				     unsigned int len)
+{
+	struct sk_buff *skb = napi_build_skb(page_address(page) + offset, truesize);
+
+	if (unlikely(!skb))
+		return NULL;
+	skb_reserve(skb, headroom);
+	skb_put(skb, len);
+	/* The head is the pool's page: freeing the skb recycles it there. */
+	skb_mark_for_recycle(skb);
+	return skb;
+}
+
 unsigned int rvnet_skb_nr_frags(struct sk_buff *skb)
 {
 	return skb_shinfo(skb)->nr_frags;

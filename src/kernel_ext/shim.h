@@ -22,6 +22,11 @@ struct rvnet_queue_stats {
 /* Size of struct virtio_net_hdr, without num_buffers (kernel_ext::net::skb::VNET_HDR_LEN). */
 #define RVNET_VNET_HDR_LEN 10
 
+/* Bytes at the end of a receive buffer kept for a socket buffer's shared info when the socket
+ * buffer is built around it: at least SKB_DATA_ALIGN(sizeof(struct skb_shared_info))
+ * (kernel_ext::net::skb::SHINFO_ROOM). */
+#define RVNET_SKB_SHINFO_ROOM 320
+
 /* The most device= entries (kernel_ext::device_param; cmdline::MAX_ENTRIES). */
 #define RVNET_MAX_DEVICE_ARGS 32
 
@@ -72,6 +77,9 @@ void rvnet_page_pool_sync_for_cpu(struct page_pool *pool, struct page *page,
 				  unsigned int offset, unsigned int len);
 void rvnet_skb_add_rx_frag(struct sk_buff *skb, struct page *page, unsigned int offset,
 			   unsigned int len, unsigned int truesize);
+struct sk_buff *rvnet_napi_build_skb(struct page *page, unsigned int offset,
+				     unsigned int truesize, unsigned int headroom,
+				     unsigned int len);
 unsigned int rvnet_skb_nr_frags(struct sk_buff *skb);
 u64 rvnet_skb_map_head(struct device *dev, struct sk_buff *skb, unsigned int *len);
 u64 rvnet_skb_map_frag(struct device *dev, struct sk_buff *skb, unsigned int i,

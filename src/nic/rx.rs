@@ -8,10 +8,13 @@
 //! Zero copy, with a copybreak: each descriptor holds a buffer from the queue's page pool
 //! (2 KiB, or a page when the device merges segments, so that 64 KiB fit in `MAX_SKB_FRAGS`
 //! fragments). A packet of up to [`COPYBREAK`] bytes is copied into a socket buffer from the
-//! NAPI cache and its buffers go straight back to the device. A larger one gets its first
+//! NAPI cache and its buffers go straight back to the device. A larger one in one buffer that
+//! leaves the room a socket buffer's shared information takes at its end (a 1,514-byte frame
+//! in 2 KiB) gets a socket buffer built around that buffer (`napi_build_skb()`, as
+//! `virtnet_build_skb()`): one linear packet, nothing copied. Any other gets its first
 //! [`HDR_COPY`] bytes copied (the headers the stack reads) and the rest of its buffers
-//! attached as fragments, which the stack returns to the pool; a fresh buffer from the pool
-//! takes each one's place in the ring first. A failed allocation drops the packet, counted,
+//! attached as fragments. The stack returns those buffers to the pool; a fresh buffer from the
+//! pool takes each one's place in the ring first. A failed allocation drops the packet, counted,
 //! and leaves the old buffers posted: a slot is never empty. A device that lies about a
 //! length can make the stack see only bytes of the buffers it owned.
 //!
@@ -49,6 +52,7 @@ use crate::{
         skb::{
             RxSkBuff,
             MAX_SKB_FRAGS,
+            SHINFO_ROOM,
             VNET_HDR_LEN, //
         },
         tx_lock::TxLocked,
@@ -122,10 +126,20 @@ impl Sink<'_, '_> {
     /// dropped for want of memory (no socket buffer, or `fill` failing with `ENOMEM`), or an
     /// error if `fill` fails otherwise.
     fn deliver(&self, linear: usize, fill: impl FnOnce(&mut RxSkBuff) -> Result) -> bool {
-        let Some(mut skb) = u32::try_from(linear)
+        let skb = u32::try_from(linear)
             .ok()
-            .and_then(|l| self.poll.alloc_skb(l))
-        else {
+            .and_then(|l| self.poll.alloc_skb(l));
+        self.deliver_skb(skb, fill)
+    }
+
+    /// As [`deliver`](Self::deliver), for a socket buffer made already (`None`: none could
+    /// be).
+    fn deliver_skb(
+        &self,
+        skb: Option<RxSkBuff>,
+        fill: impl FnOnce(&mut RxSkBuff) -> Result,
+    ) -> bool {
+        let Some(mut skb) = skb else {
             self.counters.add(Counter::RxDropped, 1);
             return false;
         };
@@ -459,18 +473,7 @@ impl RxQueue {
         // Without receive offloads the header says nothing the stack needs.
         let offloaded = self.offloads.any() && (hdr != RxHdr::default() || csum == RxCsum::Valid);
         let little_endian = self.little_endian;
-        // More buffers than a socket buffer has fragments (jumbo frames in 2 KiB buffers):
-        // copied.
-        let zero_copy = pkt_len > COPYBREAK && bufs.len() <= MAX_SKB_FRAGS;
-        let linear = if zero_copy { HDR_COPY } else { pkt_len };
-        let delivered = sink.deliver(linear, |skb| {
-            if zero_copy {
-                self.fill_frags(skb, bufs, hdr_len)?;
-            } else {
-                for_each_part(&self.bufs, bufs, hdr_len, |_, buf, start, len| {
-                    skb.put_from_buf(buf, start, len)
-                })?;
-            }
+        let finish = |skb: &mut RxSkBuff| -> Result {
             if offloaded {
                 skb.set_vnet_hdr(&fields, csum == RxCsum::Valid, little_endian)
                     .inspect_err(|_| counters.add(Counter::RxBadHeaders, 1))?;
@@ -479,11 +482,60 @@ impl RxQueue {
                 }
             }
             Ok(())
-        });
+        };
+        let in_place = pkt_len > COPYBREAK && bufs.len() == 1 && fits_in_place(len, self.buf_len);
+        let delivered = if in_place {
+            self.deliver_in_place(sink, first, pkt_len, finish)
+        } else {
+            // More buffers than a socket buffer has fragments (jumbo frames in 2 KiB buffers):
+            // copied.
+            let zero_copy = pkt_len > COPYBREAK && bufs.len() <= MAX_SKB_FRAGS;
+            let linear = if zero_copy { HDR_COPY } else { pkt_len };
+            sink.deliver(linear, |skb| {
+                if zero_copy {
+                    self.fill_frags(skb, bufs, hdr_len)?;
+                } else {
+                    for_each_part(&self.bufs, bufs, hdr_len, |_, buf, start, len| {
+                        skb.put_from_buf(buf, start, len)
+                    })?;
+                }
+                finish(skb)
+            })
+        };
         if delivered {
             self.count_rx(pkt_len);
         }
         false
+    }
+
+    /// Hands the packet of `pkt_len` bytes in buffer `id` to the stack in a socket buffer
+    /// built around the buffer (which leaves it the room at its end), as `virtio_net` builds
+    /// one around a mergeable buffer: no copy, one linear packet. A fresh buffer from the pool
+    /// takes its place in the ring; without one the packet is dropped, counted, and the buffer
+    /// stays. `finish` completes the socket buffer, as for [`Sink::deliver`].
+    fn deliver_in_place(
+        &mut self,
+        sink: &Sink<'_, '_>,
+        id: u16,
+        pkt_len: usize,
+        finish: impl FnOnce(&mut RxSkBuff) -> Result,
+    ) -> bool {
+        let Some(buf) = self.take_buf(id) else {
+            sink.counters.add(Counter::RxDropped, 1);
+            return false;
+        };
+        let skb = match (u32::try_from(sink.hdr_len), u32::try_from(pkt_len)) {
+            (Ok(at), Ok(len)) => sink.poll.build_skb(buf, at, len).ok(),
+            _ => None,
+        };
+        sink.deliver_skb(skb, finish)
+    }
+
+    /// Takes the buffer of descriptor `id` for a socket buffer built around it; a fresh one from
+    /// the pool takes its place. `None` when the pool has none: the buffer stays.
+    fn take_buf(&mut self, id: u16) -> Option<PoolBuf> {
+        let fresh = self.pool.alloc(self.buf_len)?;
+        self.bufs.get_mut(usize::from(id))?.replace(fresh)
     }
 
     /// Fills `skb` with the packet in `bufs` (after a `hdr_len`-byte header) without copying
@@ -600,6 +652,15 @@ impl RxQueue {
     pub(crate) fn enable_cb(&mut self) -> bool {
         self.vq.enable_cb()
     }
+}
+
+/// Whether a packet of `len` bytes (its header included) leaves the room a socket buffer built
+/// around its `buf_len`-byte buffer takes at the end ([`SHINFO_ROOM`]).
+fn fits_in_place(len: usize, buf_len: u32) -> bool {
+    u32::try_from(len)
+        .ok()
+        .and_then(|len| len.checked_add(SHINFO_ROOM))
+        .is_some_and(|end| end <= buf_len)
 }
 
 /// The buffer descriptor `id` holds, in `table`.

@@ -12,9 +12,13 @@ use kernel::{
     types::Opaque, //
 };
 
-use super::skb::{
-    RxSkBuff,
-    SkBuff, //
+use super::{
+    page_pool::PoolBuf,
+    skb::{
+        RxSkBuff,
+        SkBuff,
+        SHINFO_ROOM, //
+    },
 };
 use crate::kernel_ext::ffi;
 
@@ -125,6 +129,36 @@ impl<'a> NapiPoll<'a> {
         let skb = NonNull::new(unsafe { ffi::napi_alloc_skb(self.napi.as_raw(), len) })?;
         // SAFETY: A new `sk_buff` with `len` bytes of tail room, owned by nobody else.
         Some(unsafe { RxSkBuff::from_raw(skb, len) })
+    }
+
+    /// A socket buffer around `buf` (`napi_build_skb()`), holding the `len` bytes at `at`; the
+    /// buffer's last [`SHINFO_ROOM`] bytes take its shared information, and freeing it returns
+    /// the buffer to its pool. No copy, and the stack sees one linear packet.
+    ///
+    /// # Errors
+    ///
+    /// `buf` back when memory is short or the packet leaves the buffer's end no room.
+    pub(crate) fn build_skb(&self, buf: PoolBuf, at: u32, len: u32) -> Result<RxSkBuff, PoolBuf> {
+        let fits = at
+            .checked_add(len)
+            .and_then(|end| end.checked_add(SHINFO_ROOM))
+            .is_some_and(|end| end <= buf.len());
+        if !fits {
+            return Err(buf);
+        }
+        let (page, offset, truesize) = buf.raw_parts();
+        // SAFETY: The page is a pool's, valid while `buf` holds its reference; the buffer is
+        // `truesize` bytes at `offset` in it, with the packet at `at..at + len` and
+        // `SHINFO_ROOM` bytes after it (checked above). This runs in a NAPI poll, in softirq
+        // context, as `napi_build_skb()` requires.
+        let skb = unsafe { ffi::rvnet_napi_build_skb(page.as_ptr(), offset, truesize, at, len) };
+        let Some(skb) = NonNull::new(skb) else {
+            return Err(buf);
+        };
+        // The skb holds the page reference now.
+        let _ = buf.into_raw();
+        // SAFETY: A new `sk_buff`, owned by nobody else, its data up to the shared information.
+        Ok(unsafe { RxSkBuff::from_raw(skb, 0) })
     }
 
     /// Frees a packet the device has sent (`napi_consume_skb()`): into the poll's cache of

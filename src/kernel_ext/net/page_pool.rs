@@ -198,6 +198,11 @@ impl PoolBuf {
         Ok(())
     }
 
+    /// The buffer's page, its offset in it and its length, the reference still held.
+    pub(super) fn raw_parts(&self) -> (NonNull<ffi::page>, c_uint, c_uint) {
+        (self.page, self.offset, self.len)
+    }
+
     /// Gives up the buffer's page reference, to a socket buffer: `(page, offset, len)`.
     pub(super) fn into_raw(self) -> (NonNull<ffi::page>, c_uint, c_uint) {
         let this = ManuallyDrop::new(self);

@@ -28,6 +28,10 @@ use crate::kernel_ext::ffi;
 /// Size of `struct virtio_net_hdr` without `num_buffers` (`shim.c` asserts it).
 pub(crate) const VNET_HDR_LEN: usize = 10;
 
+/// Bytes at the end of a buffer that a socket buffer built around it takes for its shared
+/// information (`skb_shared_info`; `shim.c` asserts that they suffice).
+pub(crate) const SHINFO_ROOM: u32 = 320;
+
 /// `MAX_SKB_FRAGS`: the fragments a socket buffer holds.
 pub(crate) const MAX_SKB_FRAGS: usize = bindings::MAX_SKB_FRAGS as usize;
 
