@@ -4,7 +4,7 @@
 #
 # Usage: scripts/boot.sh --layout legacy|modern --script NAME [--timeout SEC] [--log FILE]
 #                        [--initrd FILE] [--kernel FILE] [--args "WORD..."] [--devices rng,blk]
-#                        [--acpi on|off] [--plugin FILE[,ARG=VALUE...]] [--mmio-reads FILE]
+#                        [--acpi on|off] [--plugin FILE[,ARG=VALUE...]] [--mmio-trace FILE]
 #
 #   --layout   virtio-mmio register layout: legacy (version 1) or modern (version 2)
 #   --script   the guest runs /rvnet/NAME.sh (from qemu/guest/NAME.sh)
@@ -26,8 +26,9 @@
 #                   set, runs in the namespace beside QEMU (a host-side endpoint).
 #   --plugin   a TCG plugin for QEMU, "FILE[,ARG=VALUE...]" (QEMU's -plugin), e.g. rvnet's
 #              counting plugin (scripts/cost-plugin.sh)
-#   --mmio-reads FILE   QEMU's virtio_mmio_read trace event into FILE: a line
-#              "virtio_mmio_read offset 0xN" for every register read of a virtio-mmio device
+#   --mmio-trace FILE   QEMU's virtio_mmio_read and virtio_mmio_write_offset trace events into
+#              FILE: a line "virtio_mmio_read offset 0xN" for every register read of a
+#              virtio-mmio device, "virtio_mmio_write offset 0xN value 0xV" for every write
 #   --acpi     on (default) or off: without ACPI the guest finds no LNRO0005 devices, and
 #              QEMU appends a virtio_mmio.device=<size>@<base>:<irq> entry per virtio device
 #              to the kernel command line instead, as Firecracker does
@@ -71,7 +72,7 @@ usage() {
 }
 
 LAYOUT= SCRIPT= TIMEOUT=300 LOG= INITRD= KERNEL= ARGS= NIC_OPTS= DEVICES=rng BACKEND=hub ACPI=on
-HOST_STATS= PLUGIN= MMIO_READS=
+HOST_STATS= PLUGIN= MMIO_TRACE=
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
 	case $1 in
@@ -88,7 +89,7 @@ while [ $# -gt 0 ]; do
 	--acpi) ACPI=$2 ;;
 	--host-stats) HOST_STATS=$2 ;;
 	--plugin) PLUGIN=$2 ;;
-	--mmio-reads) MMIO_READS=$2 ;;
+	--mmio-trace) MMIO_TRACE=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -144,7 +145,8 @@ QEMU=(qemu-system-x86_64 -name rvnet,debug-threads=on -M microvm,acpi=$ACPI -cpu
 	-device virtio-net-device,netdev=n0,mac=52:54:00:12:34:01${NIC_OPTS:+,$NIC_OPTS}
 	-device virtio-net-device,netdev=n1,mac=52:54:00:12:34:02${NIC_OPTS:+,$NIC_OPTS})
 [ -z "$PLUGIN" ] || QEMU+=(-plugin "$PLUGIN")
-[ -z "$MMIO_READS" ] || QEMU+=(-trace virtio_mmio_read -D "$MMIO_READS")
+[ -z "$MMIO_TRACE" ] ||
+	QEMU+=(-trace virtio_mmio_read -trace virtio_mmio_write_offset -D "$MMIO_TRACE")
 for dev in ${DEVICES//,/ }; do
 	case $dev in
 	rng) QEMU+=(-device virtio-rng-device) ;;

@@ -119,6 +119,23 @@ check_optional_config_reads() {
 	fi
 }
 
+# check_failed_status NAME TRACE OUT: TRACE, QEMU's virtio-mmio trace of faults.sh's run, whose
+# guest output OUT says how many of its failed probes had begun the status handshake: each of
+# them must have written FAILED (0x80, alone: after a reset) to the status register (0x70), and
+# nothing else may have (the VIRTIO specification, 3.1.1: the driver sets FAILED when it gives
+# up on a device).
+check_failed_status() {
+	local name=$1 trace=$2 out=$3 want got
+	want=$(tr -d '\r' <"$out" | sed -n 's/^probe: \([0-9]*\) failed probes had begun the status handshake$/\1/p')
+	got=$(grep -c 'virtio_mmio_write offset 0x70 value 0x80$' "$trace" 2>/dev/null || true)
+	if [ -n "$want" ] && [ "$want" -gt 0 ] && [ "${got:-0}" = "$want" ]; then
+		record PASS "$name: every probe that gave up left the device FAILED ($got)"
+	else
+		record FAIL "$name: every probe that gave up left the device FAILED" \
+			"${got:-0} writes of FAILED for ${want:-no} failed probes ($trace)"
+	fi
+}
+
 while read -r script layout opts backend; do
 	[ "$opts" = - ] && opts=
 	shape=
@@ -141,19 +158,19 @@ while read -r script layout opts backend; do
 	acpi=on
 	[ "$script" = cmdline ] && acpi=off
 	# The Firecracker-shaped device offers neither STATUS nor MTU: its register reads are
-	# recorded, and no driver may read those optional configuration fields.
-	reads=
-	[ "$shape" = firecracker ] && reads=$results/$tag.mmio-reads
+	# recorded, and no driver may read those optional configuration fields. Under fault
+	# injection, the status writes are: every probe that gave up must leave FAILED.
+	trace=
+	[ "$shape" = firecracker ] || [ "$script" = faults ] && trace=$results/$tag.mmio-trace
 	log "QEMU: $name${opts:+ ($opts)}"
 	out="$results/$tag.out"
 	st=0
 	bash "$RVNET_ROOT/scripts/boot.sh" --layout "$layout" --script "$script" \
 		--initrd "$initrd" --log "$results/$tag.log" --timeout 900 \
 		--args "$args" --backend "$backend" --acpi "$acpi" ${opts:+--nic-opts "$opts"} $devices \
-		${reads:+--mmio-reads "$reads"} </dev/null >"$out" 2>&1 || st=$?
-	if [ -n "$reads" ]; then
-		check_optional_config_reads "$name" "$reads"
-	fi
+		${trace:+--mmio-trace "$trace"} </dev/null >"$out" 2>&1 || st=$?
+	[ "$shape" != firecracker ] || check_optional_config_reads "$name" "$trace"
+	[ "$script" != faults ] || check_failed_status "$name" "$trace" "$out"
 	# Each guest check is one test.
 	while IFS= read -r line; do
 		case "$line" in

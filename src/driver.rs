@@ -6,7 +6,8 @@
 //! Probe follows `virtio_mmio_probe()` (`drivers/virtio/virtio_mmio.c`), `virtio_dev_probe()`
 //! (`drivers/virtio/virtio.c`) and `virtnet_probe()` (`drivers/net/virtio_net.c`), in the order of
 //! virtio 1.2 §3.1.1: reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK, configuration,
-//! DRIVER_OK. Every failure unwinds through `Drop` (resetting the device) and is logged once.
+//! DRIVER_OK. Every failure unwinds through `Drop` (resetting the device), leaves the device
+//! `FAILED` once it has been touched, and is logged once.
 
 use kernel::{
     acpi,
@@ -146,7 +147,15 @@ impl<'bound> RvnetDevice<'bound> {
             }
             Err(IdentifyError::Failed(failed)) => return Err(failed.log(dev)),
         };
-        Self::init(pdev, transport).map_err(|failed| failed.log(dev))
+        Self::init(pdev, transport).map_err(|failed| {
+            // `init` has dropped its transport, which reset the device. Through the registers
+            // mapped again, the device learns that rvnet gave up on it (`FAILED`), rather than
+            // seeing no driver at all.
+            if let Ok(transport) = Transport::new(bound) {
+                transport.give_up();
+            }
+            failed.log(dev)
+        })
     }
 
     /// Initialises an identified device, registers its interface and requests its interrupt.

@@ -74,9 +74,16 @@ const RESET_TIMEOUT: Delta = Delta::from_millis(100);
 /// Dropping it resets the device, so it stops all DMA and interrupts, before its register window
 /// is unmapped and its memory region released. Anything the device may still access (rings,
 /// buffers) must therefore be dropped after the `Transport`.
+///
+/// # Invariants
+///
+/// When `given_up` is set, the device was reset (or told to) and has only `FAILED` set since.
 pub(crate) struct Transport<'a> {
     io: IoMem<'a>,
     version: Version,
+    /// The driver gave up on the device ([`give_up`](Self::give_up)): dropping it leaves
+    /// `FAILED` set.
+    given_up: bool,
 }
 
 impl<'a> Transport<'a> {
@@ -114,7 +121,11 @@ impl<'a> Transport<'a> {
             other => return Err(IdentifyError::NotNetwork(other)),
         }
 
-        let transport = Self { io, version };
+        let transport = Self {
+            io,
+            version,
+            given_up: false,
+        };
         if version == Version::Legacy {
             // Legacy queues are placed by page frame number, in units of the page size the
             // driver gives: 4 KiB, the rings' alignment, whatever the kernel's page size.
@@ -145,6 +156,18 @@ impl<'a> Transport<'a> {
             RESET_TIMEOUT,
         )
         .map(|_| ())
+    }
+
+    /// Gives up on the device: resets it, so that it stops, then sets `FAILED`, which it keeps
+    /// until a driver resets it again. The VIRTIO specification (§3.1.1): if initialisation
+    /// goes irrecoverably wrong, the driver SHOULD set `FAILED` to say it has given up on the
+    /// device; `virtio_dev_probe()` sets it when a driver's probe fails.
+    pub(crate) fn give_up(mut self) {
+        // A device that does not confirm its reset is told all the same.
+        let _ = self.reset();
+        self.add_status(|s| s.with_failed(true));
+        // INVARIANT: Reset, then `FAILED` alone.
+        self.given_up = true;
     }
 
     /// Adds status bits (`vm_set_status(vm_get_status() | bits)`).
@@ -287,6 +310,10 @@ impl Drop for Transport<'_> {
     fn drop(&mut self) {
         // The device must stop touching memory before anything it may access is freed; a
         // device that does not confirm is still told to stop, and nothing better can be done.
-        let _ = self.reset();
+        // One given up on was reset already and uses nothing (type invariant): it keeps
+        // `FAILED`.
+        if !self.given_up {
+            let _ = self.reset();
+        }
     }
 }
