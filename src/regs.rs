@@ -110,9 +110,14 @@ register! {
         0:0 used_buffer => bool;
     }
 
-    /// Acknowledges the interrupt causes written (`InterruptACK`).
+    /// Acknowledges the interrupt causes written (`InterruptACK`): the bits of
+    /// [`INTERRUPT_STATUS`], and no other (the VIRTIO specification, 4.2.2.2: the driver MUST
+    /// NOT set any of the undefined bits).
     pub(crate) INTERRUPT_ACK(u32) @ 0x064 {
-        31:0 value;
+        /// The configuration change was handled.
+        1:1 config_changed => bool;
+        /// The used buffers were seen.
+        0:0 used_buffer => bool;
     }
 
     /// Device status (`Status`); writing 0 resets the device.

@@ -267,9 +267,16 @@ impl<'a> Transport<'a> {
     /// was reset with an interrupt pending raised with the status at 0; without the write, the
     /// level-triggered line fired 10,000 times in a row after an unbind/bind under traffic,
     /// until the kernel disabled it ("irq N: nobody cared").
+    ///
+    /// Only the two causes the specification defines are acknowledged: a device that sets
+    /// other bits of the status does not have them written back.
     pub(crate) fn ack_interrupt(&self) -> INTERRUPT_STATUS {
         let status = self.io.read(INTERRUPT_STATUS);
-        self.io.write_reg(INTERRUPT_ACK::from(u32::from(status)));
+        self.io.write_reg(
+            INTERRUPT_ACK::zeroed()
+                .with_used_buffer(status.used_buffer())
+                .with_config_changed(status.config_changed()),
+        );
         status
     }
 
