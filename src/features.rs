@@ -284,10 +284,13 @@ pub(crate) fn negotiate(offered: Features, version: Version) -> Result<Features,
 ///
 /// The specification's dependencies (virtio 1.2 §5.1.3.1: TSO needs the checksum offload in
 /// the same direction, ECN needs TSO, each kind of control command needs the control queue),
-/// and two of rvnet's own: it receives packets larger than a buffer only as mergeable buffers
-/// (it has no "big packets" mode), so large receive offload needs `MRG_RXBUF`; and the request
-/// to announce is a bit of `status`, so `GUEST_ANNOUNCE` needs `STATUS`. Listed so that one pass settles everything: a feature is checked only
-/// after those it depends on.
+/// one the specification states elsewhere (§5.1.6.5.2: without `CTRL_RX` the driver MUST NOT
+/// issue commands of the `VIRTIO_NET_CTRL_MAC` class, which `MAC_ADDR_SET` is one of, so
+/// `CTRL_MAC_ADDR` needs `CTRL_RX`; `virtio_net` sends it anyway), and two of rvnet's own: it
+/// receives packets larger than a buffer only as mergeable buffers (it has no "big packets"
+/// mode), so large receive offload needs `MRG_RXBUF`; and the request to announce is a bit of
+/// `status`, so `GUEST_ANNOUNCE` needs `STATUS`. Listed so that one pass settles everything: a
+/// feature is checked only after those it depends on.
 const DEPENDS: &[(u32, u64)] = &[
     (HOST_TSO4, 1 << CSUM),
     (HOST_TSO6, 1 << CSUM),
@@ -302,6 +305,7 @@ const DEPENDS: &[(u32, u64)] = &[
     (GUEST_ANNOUNCE, 1 << CTRL_VQ),
     (GUEST_ANNOUNCE, 1 << STATUS),
     (CTRL_MAC_ADDR, 1 << CTRL_VQ),
+    (CTRL_MAC_ADDR, 1 << CTRL_RX),
     (CTRL_GUEST_OFFLOADS, 1 << CTRL_VQ),
 ];
 
@@ -396,6 +400,12 @@ mod tests {
         assert_eq!(get(&without), Ok(all(&base).bits()));
         let with: Vec<u32> = without.iter().chain(&[CTRL_VQ]).copied().collect();
         assert_eq!(get(&with), Ok(all(&with).bits()));
+        // Setting the MAC address through the control queue without `CTRL_RX`: a command of
+        // the MAC class, which needs it. Dropped; the address is then the interface's alone.
+        assert_eq!(
+            get(&[CTRL_VQ, CTRL_MAC_ADDR, MAC, VERSION_1]),
+            Ok(all(&[CTRL_VQ, MAC, VERSION_1]).bits())
+        );
         // The announcement request without `status` to carry it: dropped.
         assert_eq!(
             get(&[CTRL_VQ, GUEST_ANNOUNCE, VERSION_1]),
