@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `/proc/driver/network_stats`: one section per bound device, in the format of
-//! [`stats::write_section`](crate::nic::stats::write_section).
+//! `/proc/driver/network_stats`: one section per bound device in the reader's network
+//! namespace, in the format of [`stats::write_section`](crate::nic::stats::write_section).
 //!
 //! Devices enter the list once their interface is registered and leave it before the
 //! interface is unregistered ([`Listed`]), so every listed `net_device` is alive. Their place
@@ -186,7 +186,9 @@ impl SeqShow for NetworkStats {
     fn show(m: &SeqFile) -> Result {
         let mut w = SeqWriter(m);
         seq_print!(m, "{}", stats::HEADER);
-        for e in DEVICES.lock().list.iter() {
+        // Each reader sees the devices of its own network namespace, as in `/proc/net/dev`:
+        // a container learns nothing of another's interfaces.
+        for e in DEVICES.lock().list.iter().filter(|e| e.netdev.in_current_net()) {
             let name = e.netdev.name();
             let info = DeviceInfo {
                 device: e.device.to_str().unwrap_or("?"),

@@ -95,7 +95,7 @@ pktgen_run() {
 	echo "BENCH $drv $round ${name}_tx $((tx * 100 / dt))"
 	echo "BENCH $drv $round ${name}_rx $((rx * 100 / dt))"
 	# rvnet's own view (kicks, interrupts, polls, queue stops), for the log only.
-	[ "$drv" = rvnet ] && grep -E '^(name|tx_packets|rx_packets|interrupts|napi_polls|tx_queue_stops|rx_kicks|tx_kicks):' $STATS | tr '\n' ' ' && echo
+	[ "$drv" = rvnet ] && stats | grep -E '^(name|tx_packets|rx_packets|interrupts|napi_polls|tx_queue_stops|rx_kicks|tx_kicks):' | tr '\n' ' ' && echo
 	if [ "$name" = pps64 ]; then
 		echo "BENCH $drv $round irq_per_kpkt_rx $(awk -v i=$((i1 - i0)) -v p=$rx 'BEGIN { printf "%.3f", i * 1000 / p }')"
 		echo "BENCH $drv $round irq_per_kpkt_tx $(awk -v i=$((j1 - j0)) -v p=$tx 'BEGIN { printf "%.3f", i * 1000 / p }')"

@@ -21,7 +21,7 @@ VLAN_IP_B=10.0.5.2
 ctrl_negotiated() {
 	local mac f want
 	for mac in $MAC_A $MAC_B; do
-		f=$(grep -A5 "mac: $mac" $STATS | grep '^features:')
+		f=$(stats | grep -A5 "mac: $mac" | grep '^features:')
 		for want in CTRL_VQ CTRL_RX CTRL_VLAN GUEST_ANNOUNCE CTRL_MAC_ADDR; do
 			echo "$f" | grep -qw $want || { echo "$mac: no $want in $f"; return 1; }
 		done
@@ -120,14 +120,14 @@ announced() {
 			return 0
 		usleep 200000
 	done
-	grep -E '^(mac|announcements|ctrl_)' $STATS
+	stats | grep -E '^(mac|announcements|ctrl_)'
 	return 1
 }
 echo "RVNET-HOST announce_self"
 check "announce: both NICs announced themselves after announce_self" announced
 check "control queue: every command answered (ctrl_errors 0), commands counted" sh -c \
 	"[ $(stat_of $MAC_A ctrl_errors) = 0 ] && [ $(stat_of $MAC_B ctrl_errors) = 0 ] && [ $(stat_of $MAC_A ctrl_commands) -gt 10 ]"
-grep -E '^(mac|ctrl_|announcements)' $STATS
+stats | grep -E '^(mac|ctrl_|announcements)'
 check "rmmod rvnet" rmmod rvnet
 check_dmesg_clean "no kernel warnings, lockdep or DMA-API reports"
 kmemleak_scan "no kmemleak reports"

@@ -54,6 +54,18 @@ check "insmod rvnet" insmod /lib/modules/rvnet.ko
 DEV_A=$(platform_dev $MAC_A)
 DEV_B=$(platform_dev $MAC_B)
 check "interfaces up (promiscuous), B in its namespace" setup_pair promisc
+# Each reader of the procfs file sees the interfaces of its own network namespace, as
+# /proc/net/dev shows them: A here, B in B's namespace, and each file begins with the header.
+own_namespace_only() {
+	local here there
+	here=$(grep '^mac: ' $STATS | tr '\n' ' ')
+	there=$(in_ns cat $STATS | grep '^mac: ' | tr '\n' ' ')
+	echo "procfs here: ${here:-nothing}; in B's namespace: ${there:-nothing}"
+	[ "$here" = "mac: $MAC_A " ] && [ "$there" = "mac: $MAC_B " ] &&
+		in_ns cat $STATS | head -n1 | grep -q '^# rvnet network statistics, format ' &&
+		grep -q "^ *$A:" /proc/net/dev && in_ns grep -q "^ *$B:" /proc/net/dev
+}
+check "procfs: each network namespace sees its own interfaces only" own_namespace_only
 # A device shaped like Firecracker's: CSUM, GUEST_CSUM, TSO4/6 both ways, UFO both ways
 # (which rvnet does not negotiate; virtio_net does), MRG_RXBUF, EVENT_IDX, VERSION_1 and MAC;
 # no STATUS, so the link is taken as up; no control queue, no indirect descriptors, 256-entry
@@ -61,7 +73,7 @@ check "interfaces up (promiscuous), B in its namespace" setup_pair promisc
 negotiated_exactly() { # negotiated_exactly "NAMES": both NICs' procfs features, in bit order
 	local mac got
 	for mac in $MAC_A $MAC_B; do
-		got=$(grep -A5 "mac: $mac" $STATS | sed -n 's/^features: 0x[0-9a-f]* //p')
+		got=$(stats | grep -A5 "mac: $mac" | sed -n 's/^features: 0x[0-9a-f]* //p')
 		[ "$got" = "$1" ] || { echo "$mac: negotiated '$got'"; return 1; }
 	done
 }
@@ -102,7 +114,7 @@ check "checksums: no receiver found one wrong (InCsumErrors)" test "$(csum_error
 
 # Jumbo frames: QEMU offers mergeable receive buffers; a frame then spans several 2 KiB
 # buffers on receive and a chain of them on transmit.
-mrg() { grep -A5 "mac: $1" $STATS | grep '^features:' | grep -qw MRG_RXBUF; }
+mrg() { stats | grep -A5 "mac: $1" | grep '^features:' | grep -qw MRG_RXBUF; }
 check "MRG_RXBUF negotiated" mrg $MAC_A
 check "max MTU 65535 accepted" ip link set "$A" mtu 65535
 check "MTU 65536 refused" sh -c "! ip link set $A mtu 65536 2>/dev/null"
@@ -136,7 +148,7 @@ flowing() {
 offloads_negotiated() {
 	local mac f
 	for mac in $MAC_A $MAC_B; do
-		f=$(grep -A5 "mac: $mac" $STATS | grep '^features:')
+		f=$(stats | grep -A5 "mac: $mac" | grep '^features:')
 		for want in CSUM GUEST_CSUM HOST_TSO4 HOST_TSO6 GUEST_TSO4 GUEST_TSO6 MRG_RXBUF; do
 			echo "$f" | grep -qw $want || { echo "$mac: no $want in $f"; return 1; }
 		done

@@ -34,7 +34,7 @@ snmp_get() {
 # Every counter a datagram can end up in, as "name value" lines.
 udp_fates() {
 	in_ns cat /proc/net/snmp >/tmp/snmp-b
-	cat $STATS >/tmp/stats-now
+	stats >/tmp/stats-now
 	echo "a_tx_packets $(stat_of $MAC_A tx_packets /tmp/stats-now)"
 	echo "a_tx_dropped $(stat_of $MAC_A tx_dropped /tmp/stats-now)"
 	echo "a_tx_errors $(stat_of $MAC_A tx_errors /tmp/stats-now)"

@@ -242,18 +242,28 @@ unbind_device() {
 	echo "$1" >"$dev/driver/unbind"
 }
 
-# The value of KEY in the procfs section of the device with MAC, from FILE (default: the
-# procfs file itself).
+# The procfs file as read here and, once the test's namespace exists, as read there: a reader
+# sees the devices of its own network namespace only, so B's section is in the second part once
+# B was moved (setup_pair).
+stats() {
+	cat $STATS
+	[ ! -f $RVNET_NS_PIDFILE ] || in_ns cat $STATS 2>/dev/null || true
+}
+
+# The value of KEY in the procfs section of the device with MAC, from FILE (default: stats).
 stat_of() { # stat_of MAC KEY [FILE]
+	if [ -n "${3:-}" ]; then stat_in "$@"; else stats | stat_in "$1" "$2" -; fi
+}
+stat_in() { # stat_in MAC KEY FILE
 	awk -v mac="$1" -v key="$2" '
 		/^device: / { delete kv }
 		/^[a-z_]+: / { k = $1; sub(/:$/, "", k); kv[k] = $2 }
-		/^$/ && kv["mac"] == mac { print kv[key]; exit }' "${3:-$STATS}"
+		/^$/ && kv["mac"] == mac { print kv[key]; exit }' "$3"
 }
 
 # How many devices the procfs file lists (0 without the file).
 procfs_sections() {
-	{ [ -e $STATS ] && awk '/^device: / { n++ } END { print n + 0 }' $STATS; } || echo 0
+	{ [ -e $STATS ] && stats | awk '/^device: / { n++ } END { print n + 0 }'; } || echo 0
 }
 
 # Brings A up here and B up in the namespace, with their addresses; with "promisc", both in
@@ -306,7 +316,7 @@ counters_consistent() {
 	local snap=/tmp/stats-snapshot try a_tx a_rx b_tx b_rx b_lost a_lost
 	for try in 1 2 3 4 5; do
 		sleep 1
-		cat $STATS >$snap
+		stats >$snap
 		a_tx=$(stat_of $MAC_A tx_packets $snap)
 		a_rx=$(stat_of $MAC_A rx_packets $snap)
 		b_tx=$(stat_of $MAC_B tx_packets $snap)

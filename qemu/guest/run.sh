@@ -20,6 +20,8 @@ echo "=== 8 MiB over TCP from A to B"
 tcp_copy ab 8 || exit 1
 echo "=== cat /proc/driver/network_stats"
 cat /proc/driver/network_stats
+echo "=== the same, read in B's network namespace (each reader sees its own namespace's NICs)"
+in_ns cat /proc/driver/network_stats
 echo "=== rmmod rvnet"
 rmmod rvnet || exit 1
 [ ! -e /proc/driver/network_stats ] && echo "interfaces and /proc/driver/network_stats removed"

@@ -209,6 +209,7 @@ extern "C" {
     pub(crate) fn rvnet_skb_tx_timestamp(skb: *mut sk_buff);
     pub(crate) fn rvnet_netdev_hold(dev: *mut net_device);
     pub(crate) fn rvnet_netdev_put(dev: *mut net_device);
+    pub(crate) fn rvnet_netdev_in_current_net(dev: *mut net_device) -> bool;
     pub(crate) fn rvnet_carrier_ok(dev: *mut net_device) -> bool;
     pub(crate) fn rvnet_netdev_mtu(dev: *mut net_device) -> c_uint;
     pub(crate) fn rvnet_netdev_write_mtu(dev: *mut net_device, mtu: c_uint);

@@ -19,6 +19,7 @@
 #include <linux/ioport.h>
 #include <linux/moduleparam.h>
 #include <linux/netdevice.h>
+#include <linux/nsproxy.h>
 #include <linux/platform_device.h>
 #include <linux/skbuff.h>
 #include <linux/virtio_net.h>
@@ -651,6 +652,18 @@ void rvnet_netdev_hold(struct net_device *dev)
 void rvnet_netdev_put(struct net_device *dev)
 {
 	dev_put(dev);
+}
+
+/*
+ * Whether dev is in the network namespace of the calling task, as a reader of /proc/net/dev
+ * sees only its own namespace's interfaces. Process context; a task's own nsproxy is stable
+ * while it runs. The namespaces are compared, never entered.
+ */
+bool rvnet_netdev_in_current_net(struct net_device *dev)
+{
+	struct nsproxy *ns = current->nsproxy;
+
+	return ns && net_eq(dev_net(dev), ns->net_ns);
 }
 
 bool rvnet_carrier_ok(struct net_device *dev)

@@ -92,6 +92,7 @@ unsigned int rvnet_skb_headlen(struct sk_buff *skb);
 void rvnet_skb_tx_timestamp(struct sk_buff *skb);
 void rvnet_netdev_hold(struct net_device *dev);
 void rvnet_netdev_put(struct net_device *dev);
+bool rvnet_netdev_in_current_net(struct net_device *dev);
 bool rvnet_carrier_ok(struct net_device *dev);
 unsigned int rvnet_netdev_mtu(struct net_device *dev);
 void rvnet_netdev_write_mtu(struct net_device *dev, unsigned int mtu);

@@ -85,6 +85,14 @@ impl NetDevice {
         unsafe { addr.cast::<[u8; 6]>().read() }
     }
 
+    /// Whether the device is in the calling task's network namespace: what a reader of
+    /// `/proc/net/dev` sees. Process context.
+    pub(crate) fn in_current_net(&self) -> bool {
+        // SAFETY: By the type invariant, `self.as_raw()` is a valid `net_device`; the helper
+        // only compares its namespace with the caller's.
+        unsafe { ffi::rvnet_netdev_in_current_net(self.as_raw()) }
+    }
+
     /// Whether the carrier is on (`netif_carrier_ok()`).
     pub(crate) fn carrier_ok(&self) -> bool {
         // SAFETY: By the type invariant, `self.as_raw()` is a valid `net_device`.
