@@ -188,7 +188,8 @@ impl SeqShow for NetworkStats {
         seq_print!(m, "{}", stats::HEADER);
         // Each reader sees the devices of its own network namespace, as in `/proc/net/dev`:
         // a container learns nothing of another's interfaces.
-        for e in DEVICES.lock().list.iter().filter(|e| e.netdev.in_current_net()) {
+        let devices = DEVICES.lock();
+        for e in devices.list.iter().filter(|e| e.netdev.in_current_net()) {
             let name = e.netdev.name();
             let info = DeviceInfo {
                 device: e.device.to_str().unwrap_or("?"),
