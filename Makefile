@@ -17,6 +17,9 @@
 #                    timed (BACKEND=hub, tap) and counted by a QEMU plugin (BACKEND=cost)
 #   make kselftest   the kernel's drivers/net selftests on the NICs: in-tree driver (self-check),
 #                    rvnet + in-tree, rvnet + rvnet; TESTS="ping stats" RUNS="selfcheck rvnet-c"
+#   make install     rvnet.ko to /lib/modules/<KDIR's release>/extra (INSTALL_MOD_PATH honoured),
+#                    depmod, and dist/modprobe/rvnet.conf (rvnet binds the NICs before
+#                    virtio_mmio does) to $(INSTALL_MOD_PATH)/etc/modprobe.d
 #   make rust-analyzer   write rust-project.json
 #   make -s print-kdir / print-bzimage   where the test kernel is
 #   make help        this list
@@ -37,7 +40,7 @@ endif
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) BINDGEN=$(BINDGEN)
 
 .PHONY: all modules deps kernel run test check clean rust-analyzer print-kdir print-bzimage \
-	host-test fmt-check audit fuzz-host fuzz soak bench kselftest help
+	host-test fmt-check audit fuzz-host fuzz soak bench kselftest help install
 
 all: modules
 
@@ -48,6 +51,11 @@ modules:
 		if [ ! -f "$(KDIR)/.rvnet-done" ]; then $(MAKE) -s kernel; \
 		else bash -c '$(LIB) && kbuild_relocate "$(KDIR)"'; fi; fi
 	$(KMAKE) modules
+
+# The kernel's modules_install puts rvnet.ko under extra/ and runs depmod for KDIR's release.
+install: modules
+	$(KMAKE) INSTALL_MOD_DIR=extra modules_install
+	install -D -m 644 dist/modprobe/rvnet.conf $(INSTALL_MOD_PATH)/etc/modprobe.d/rvnet.conf
 
 deps:
 	@bash $(SCRIPTS)/deps.sh

@@ -47,6 +47,17 @@ else
 	sed 's/^/    | /' "$results/audit.out"
 fi
 
+# make install, modinfo and DKMS, into temporary trees (scripts/install-test.sh).
+log "make install and DKMS"
+while IFS= read -r line; do
+	case "$line" in
+	PASS:\ *) record PASS "install: ${line#PASS: }" ;;
+	SKIP:\ *) why=${line#SKIP: }; record SKIP "install: ${why%%: *}" "${why#*: }" ;;
+	FAIL:\ *) why=${line#FAIL: }; record FAIL "install: ${why%%: *}" "${why#*: }" ;;
+	*) echo "$line" ;;
+	esac
+done < <(bash "$RVNET_ROOT/scripts/install-test.sh" 2>&1)
+
 # make run, the README's main command, the way a newcomer runs it: with a cache that has the
 # toolchain and the kernel (linked from this one, so nothing is rebuilt) and nothing else, no
 # run/ or logs/ directory. It must create what it writes and show what the README shows.

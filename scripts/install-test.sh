@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make test's install checks, against the cached test kernel and into temporary trees only
+# (nothing of the host's /lib/modules, /usr/src or /var/lib/dkms is touched):
+#
+# - `make install INSTALL_MOD_PATH=T`: T/lib/modules/<release>/extra/rvnet.ko, depmod's files
+#   naming rvnet's aliases, and T/etc/modprobe.d/rvnet.conf;
+# - DKMS (Debian's dkms, when installed): `dkms add`, `build` and `install` of a copy of this
+#   tree with its dkms.conf, against the cached kernel tree, with DKMS's trees in T (depmod run
+#   on T, since DKMS's own runs on /lib/modules);
+# - `modinfo` describes every module parameter.
+#
+# Prints one "PASS: NAME" / "FAIL: NAME: WHY" / "SKIP: NAME: WHY" line per check.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+KDIR=${KDIR:-$(kbuild_dir test)}
+release=$(cat "$KDIR/include/config/kernel.release" 2>/dev/null) ||
+	die "no kernel release in $KDIR: build it with make kernel"
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1: $2"; }
+
+# make install.
+if make -s -C "$RVNET_ROOT" install INSTALL_MOD_PATH="$t/inst" >"$t/install.out" 2>&1 &&
+	[ -f "$t/inst/lib/modules/$release/extra/rvnet.ko" ] &&
+	grep -q '^alias acpi\*:LNRO0005:\* rvnet$' "$t/inst/lib/modules/$release/modules.alias" &&
+	grep -q '^extra/rvnet.ko:' "$t/inst/lib/modules/$release/modules.dep" &&
+	cmp -s "$RVNET_ROOT/dist/modprobe/rvnet.conf" "$t/inst/etc/modprobe.d/rvnet.conf"; then
+	pass "make install: extra/rvnet.ko, depmod's alias and dependency lists, modprobe.d/rvnet.conf"
+else
+	fail "make install: extra/rvnet.ko, depmod's alias and dependency lists, modprobe.d/rvnet.conf" \
+		"$(tail -n 5 "$t/install.out" | tr '\n' ' ')"
+fi
+
+# modinfo: every parameter the module declares (module_param_cb in shim.c) has a description.
+declared=$(grep -c '^module_param' "$RVNET_ROOT/src/kernel_ext/shim.c" || true)
+described=$(modinfo -F parm "$RVNET_ROOT/rvnet.ko" 2>/dev/null | grep -c '^[a-z_]*:.' || true)
+if [ "${declared:-0}" -ge 1 ] && [ "$declared" = "$described" ]; then
+	pass "modinfo: every parameter described ($described)"
+else
+	fail "modinfo: every parameter described" "$declared declared, $described described"
+fi
+
+# DKMS.
+if ! command -v dkms >/dev/null; then
+	echo "SKIP: dkms add, build and install against the cached kernel: dkms is not installed (make deps installs it)"
+	exit 0
+fi
+version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$RVNET_ROOT/dkms.conf")
+src=$t/src/rvnet-$version
+mkdir -p "$src" "$t/dkms" "$t/lib/modules/$release"
+# What an installed kernel has beside its modules, for depmod.
+for f in modules.builtin modules.builtin.modinfo modules.order; do
+	[ ! -f "$KDIR/$f" ] || cp "$KDIR/$f" "$t/lib/modules/$release/"
+done
+# The tracked files only, as a release tarball would have them.
+git -C "$RVNET_ROOT" ls-files -z | (cd "$RVNET_ROOT" && xargs -0 cp --parents -t "$src")
+trees=(--dkmstree "$t/dkms" --sourcetree "$t/src" --installtree "$t/lib/modules")
+if dkms "${trees[@]}" add -m rvnet -v "$version" >"$t/dkms.out" 2>&1 &&
+	dkms "${trees[@]}" build -m rvnet -v "$version" -k "$release" --kernelsourcedir "$KDIR" \
+		>>"$t/dkms.out" 2>&1 &&
+	dkms "${trees[@]}" install -m rvnet -v "$version" -k "$release" --kernelsourcedir "$KDIR" \
+		--no-depmod >>"$t/dkms.out" 2>&1 &&
+	depmod -b "$t" -a "$release" >>"$t/dkms.out" 2>&1 &&
+	grep -q '/rvnet.ko:' "$t/lib/modules/$release/modules.dep" &&
+	dkms "${trees[@]}" status | grep -q "rvnet/$version, $release, .*: installed"; then
+	pass "dkms add, build and install against the cached kernel ($release)"
+else
+	fail "dkms add, build and install against the cached kernel ($release)" \
+		"$(grep -iE 'error|fail' "$t/dkms.out" | head -n 3 | tr '\n' ' ')"
+	sed 's/^/    | /' "$t/dkms.out" | tail -n 20
+fi
