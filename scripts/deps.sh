@@ -3,7 +3,8 @@
 # make deps: install rvnet's pinned toolchain, from package registries only.
 #
 # - Debian bookworm: rustc-web, rust-web-src (+ cargo, clippy, rustfmt of the same release),
-#   clang/lld/llvm 19, kernel build packages, busybox-static; with the argument "bench",
+#   clang/lld/llvm 19, kernel build packages, busybox-static, dkms (make test builds rvnet
+#   with it); with the argument "bench",
 #   python3-matplotlib too (make bench draws its chart with it), and libglib2.0-dev with
 #   pkg-config (make bench BACKEND=cost builds its QEMU plugin against them).
 # - bookworm-backports: qemu-system-x86 (microvm with virtio-mmio v2 and ACPI enumeration).
@@ -13,20 +14,19 @@
 # The two backports suites are added with the mirror URI the machine already uses for bookworm,
 # pinned so that nothing is ever taken from them unless asked for by explicit suite; the base
 # system is never upgraded. Idempotent: with everything present it only checks, in seconds.
+# Root is needed only to install packages: every other step writes to the caller's cache.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 BASE_PKGS=(rustc-web rust-web-src cargo-web rust-web-clippy rustfmt-web
 	"clang-$LLVM_VER" "lld-$LLVM_VER" "llvm-$LLVM_VER" "libclang-$LLVM_VER-dev"
 	bc bison flex libelf-dev libssl-dev cpio kmod make gcc libc6-dev python3 xz-utils
-	busybox-static)
+	busybox-static dkms)
 [ "${1:-}" = bench ] && BASE_PKGS+=(python3-matplotlib libglib2.0-dev pkg-config)
 BPO_PKGS=(qemu-system-x86)
 KSRC_PKGS=("$KSRC_PKG")
 SOURCES=/etc/apt/sources.list.d/rvnet-backports.sources
 PREFS=/etc/apt/preferences.d/rvnet-backports
-
-[ "$(id -u)" = 0 ] || die "make deps installs packages: run it as root"
 
 # Packages of LIST not installed yet.
 missing() {
@@ -87,6 +87,11 @@ mapfile -t need_bpo < <(missing "${BPO_PKGS[@]}")
 mapfile -t need_ksrc < <(missing "${KSRC_PKGS[@]}")
 
 if [ ${#need_base[@]} -gt 0 ] || [ ${#need_bpo[@]} -gt 0 ] || [ ${#need_ksrc[@]} -gt 0 ]; then
+	# Only installing packages needs root; everything else (bindgen, the kernel, the module,
+	# the guests) goes into the caller's own cache.
+	[ "$(id -u)" = 0 ] ||
+		die "packages missing: ${need_base[*]} ${need_bpo[*]} ${need_ksrc[*]}; install them as root" \
+			"(sudo make deps), then run make as yourself"
 	did=1
 	if [ ! -f "$SOURCES" ]; then
 		add_suites
