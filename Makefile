@@ -24,7 +24,7 @@
 #   make -s print-kdir / print-bzimage   where the test kernel is
 #   make help        this list
 #
-# Against another kernel: make KDIR=/path/to/a/rust-enabled/7.x/build LLVM=1
+# Against another kernel: make KDIR=/path/to/a/rust-enabled/7.x/build LLVM=1 (checked first)
 
 SCRIPTS := $(CURDIR)/scripts
 # The test kernel is built with LLVM 19 from Debian; its tools must come first in PATH.
@@ -46,10 +46,12 @@ all: modules
 
 # The cached test kernel: built first if need be, and pointed at itself if it was copied here
 # (kbuild_relocate in scripts/lib.sh).
+# Any other tree is checked first: Rust, the options rvnet needs, the tree's own compilers.
 modules:
 	@if [ "$(KDIR)" = "$(TEST_KDIR)" ]; then \
 		if [ ! -f "$(KDIR)/.rvnet-done" ]; then $(MAKE) -s kernel; \
-		else bash -c '$(LIB) && kbuild_relocate "$(KDIR)"'; fi; fi
+		else bash -c '$(LIB) && kbuild_relocate "$(KDIR)"'; fi; \
+	else RUSTC="$(RUSTC)" LLVM="$(LLVM)" bash $(SCRIPTS)/kdir-check.sh "$(KDIR)"; fi
 	$(KMAKE) modules
 
 # The kernel's modules_install puts rvnet.ko under extra/ and runs depmod for KDIR's release.

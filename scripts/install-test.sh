@@ -8,7 +8,9 @@
 # - DKMS (Debian's dkms, when installed): `dkms add`, `build` and `install` of a copy of this
 #   tree with its dkms.conf, against the cached kernel tree, with DKMS's trees in T (depmod run
 #   on T, since DKMS's own runs on /lib/modules);
-# - `modinfo` describes every module parameter.
+# - `modinfo` describes every module parameter;
+# - `make KDIR=...`'s check of a tree (scripts/kdir-check.sh): a copy of the test kernel's
+#   configuration passes, copies without each requirement fail with their own message.
 #
 # Prints one "PASS: NAME" / "FAIL: NAME: WHY" / "SKIP: NAME: WHY" line per check.
 set -uo pipefail
@@ -43,6 +45,43 @@ if [ "${declared:-0}" -ge 1 ] && [ "$declared" = "$described" ]; then
 else
 	fail "modinfo: every parameter described" "$declared declared, $described described"
 fi
+
+# make KDIR=...: the tree is checked first (scripts/kdir-check.sh). A copy of the test kernel's
+# configuration passes; each copy with one requirement broken fails with its own message.
+kdir_case() { # kdir_case NAME WANT-IN-MESSAGE [VAR=VALUE...] -- EDIT...: run the check on a copy
+	local name=$1 want=$2 k=$t/kdir-$RANDOM out st
+	shift 2
+	local envs=()
+	while [ "$1" != -- ]; do envs+=("$1"); shift; done
+	shift
+	mkdir -p "$k/include/config"
+	cp "$KDIR/.config" "$k/.config"
+	cp "$KDIR/include/config/kernel.release" "$k/include/config/"
+	[ $# = 0 ] || "$@" "$k"
+	out=$(env PATH="/usr/lib/llvm-$LLVM_VER/bin:$PATH" LLVM=1 "${envs[@]}" \
+		bash "$RVNET_ROOT/scripts/kdir-check.sh" "$k" 2>&1)
+	st=$?
+	if [ -z "$want" ]; then
+		[ $st = 0 ] && pass "kdir check: $name" || fail "kdir check: $name" "$out"
+	elif [ $st != 0 ] && printf '%s' "$out" | grep -qF -- "$want"; then
+		pass "kdir check: $name"
+	else
+		fail "kdir check: $name" "status $st, wanted '$want', got: $out"
+	fi
+}
+unset_opt() { sed -i "s/^CONFIG_$1=y/# CONFIG_$1 is not set/" "$2/.config"; }
+no_config() { rm "$1/.config"; }
+no_rust() { unset_opt RUST "$1"; }
+no_page_pool() { unset_opt PAGE_POOL "$1"; }
+printf '#!/bin/sh\necho "rustc 1.95.0 (00000000 2026-01-01)"\n' >"$t/old-rustc"
+chmod +x "$t/old-rustc"
+kdir_case "the test kernel's configuration passes" ""  --
+kdir_case "no .config: not a configured tree" "not a configured kernel build tree" --  no_config
+kdir_case "without CONFIG_RUST: refused" "CONFIG_RUST is not set" -- no_rust
+kdir_case "without CONFIG_PAGE_POOL: refused" "CONFIG_PAGE_POOL is not set" -- no_page_pool
+kdir_case "another rustc than the tree's: refused" "name the tree's compiler with RUSTC=" \
+	RUSTC="$t/old-rustc" --
+kdir_case "gcc for a clang-built tree: refused" "this build would use gcc" LLVM= --
 
 # DKMS.
 if ! command -v dkms >/dev/null; then
