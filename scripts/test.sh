@@ -7,7 +7,8 @@
 # filter, MAC address, VLAN filter, announcements), odd.sh (odd device features, a block
 # device; its modern device has no control queue, its legacy one takes the MAC address in its
 # configuration space), faults.sh (fault injection), cmdline.sh (devices from the kernel command line, no
-# ACPI) and a short soak.sh; then make kselftest, the kernel's
+# ACPI), own.sh (rvnet installed beside virtio_mmio, loaded by modalias: it owns the NICs) and
+# a short soak.sh; then make kselftest, the kernel's
 # own drivers/net selftests (scripts/kselftest.sh). Every test prints PASS/FAIL; the
 # last line is "N passed, M failed"; the exit status is non-zero when anything failed. The
 # guest logs of the last run are kept in ~/.cache/rvnet/logs/last-test/.
@@ -110,6 +111,7 @@ odd modern status=off,event_idx=off,host_mtu=9000,mrg_rxbuf=off,ctrl_vq=off hub
 odd legacy status=off,event_idx=off,host_mtu=9000,mrg_rxbuf=off,ctrl_mac_addr=off hub
 faults modern - hub
 cmdline modern - hub
+own modern - hub
 soak modern - hub"
 
 # check_optional_config_reads NAME FILE: FILE, QEMU's virtio_mmio_read trace of a run whose
@@ -156,6 +158,13 @@ while read -r script layout opts backend; do
 	[ -z "$shape" ] || name+="/$shape"
 	# The files of this run: results/<tag>.out and .log.
 	tag="$script-$layout-$backend${shape:+-$shape}"
+	# own.sh boots a guest with rvnet installed by make install and kmod's modprobe.
+	run_initrd=$initrd
+	if [ "$script" = own ]; then
+		run_initrd=$results/own.cpio.gz
+		RVNET_INSTALLED=1 bash "$RVNET_ROOT/scripts/initramfs.sh" "$run_initrd" ||
+			{ record FAIL "$name: the installed guest's initramfs" "scripts/initramfs.sh failed"; continue; }
+	fi
 	# The tap backend makes a network namespace with tap devices: root only. Without it the
 	# run is skipped, not passed; the hub runs still cover the data path, without offloads.
 	if [ "$backend" = tap ] && [ "$(id -u)" != 0 ]; then
@@ -183,7 +192,7 @@ while read -r script layout opts backend; do
 	out="$results/$tag.out"
 	st=0
 	bash "$RVNET_ROOT/scripts/boot.sh" --layout "$layout" --script "$script" \
-		--initrd "$initrd" --log "$results/$tag.log" --timeout 900 \
+		--initrd "$run_initrd" --log "$results/$tag.log" --timeout 900 \
 		--args "$args" --backend "$backend" --acpi "$acpi" ${opts:+--nic-opts "$opts"} $devices \
 		${trace:+--mmio-trace "$trace"} </dev/null >"$out" 2>&1 || st=$?
 	[ "$shape" != firecracker ] || check_optional_config_reads "$name" "$trace"
