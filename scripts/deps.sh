@@ -28,6 +28,26 @@ KSRC_PKGS=("$KSRC_PKG")
 SOURCES=/etc/apt/sources.list.d/rvnet-backports.sources
 PREFS=/etc/apt/preferences.d/rvnet-backports
 
+# The host: what rvnet is made for, and room for it.
+host_checks() {
+	local id= version= arch avail
+	[ -r /etc/os-release ] && . /etc/os-release && id=${ID:-} version=${VERSION_ID:-}
+	arch=$(uname -m)
+	if [ "$id" != debian ] || [ "$version" != 12 ] || [ "$arch" != x86_64 ]; then
+		die "this host is ${PRETTY_NAME:-$id $version} on $arch; rvnet's scripts need Debian 12" \
+			"(bookworm) on x86_64: its package suites, and the host's busybox and static tools" \
+			"copied into an x86_64 guest. Use a Debian 12 x86_64 machine, VM or container," \
+			"or build against your own kernel: make KDIR=... (docs/deploying.md)"
+	fi
+	mkdir -p "$RVNET_CACHE"
+	avail=$(df -Pk "$RVNET_CACHE" | awk 'NR == 2 { print int($4 / 1048576) }')
+	if [ ! -d "$KSRC_DIR" ] && [ "${avail:-0}" -lt 4 ]; then
+		die "only ${avail} GB free for $RVNET_CACHE: the kernel source and build trees take" \
+			"about 4 GB there (set RVNET_CACHE to a larger disk)"
+	fi
+}
+host_checks
+
 # Packages of LIST not installed yet.
 missing() {
 	local p

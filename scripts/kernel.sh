@@ -19,7 +19,10 @@ KMAKE=(make -C "$KSRC_DIR" O="$B" ARCH=x86_64 LLVM=1 RUSTC="$RUSTC" BINDGEN="$BI
 # One build per tree at a time: a second caller waits for the first and then finds it done.
 mkdir -p "$(dirname "$B")"
 exec 9>"$B.lock"
-flock 9
+if ! flock -n 9; then
+	log "kernel ($FLAVOUR): another build of $B holds its lock ($B.lock); waiting for it to finish"
+	flock 9
+fi
 
 if [ -f "$B/.rvnet-done" ] && [ -f "$B/arch/x86/boot/bzImage" ]; then
 	kbuild_relocate "$B"
