@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # make fuzz: the cargo fuzz targets fuzz/fuzz_targets/hostile_ring.rs (the ring bookkeeping)
-# and hostile_header.rs (the receive header checks), RUNS executions each (default 10^7),
+# and hostile_header.rs (the receive header checks), FUZZ_RUNS executions each (default 10^7),
 # from the small corpus in fuzz/corpus/, without a sanitizer: the targets are
 # safe Rust (forbid(unsafe_code)), whose bounds checks and overflow checks (debug assertions
 # stay on) are what it exercises (ASan made it 1.75 times slower). Inputs are capped at 512
@@ -14,11 +14,11 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-RUNS=${RUNS:-10000000}
+FUZZ_RUNS=${FUZZ_RUNS:-10000000}
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then
 	log "no nightly toolchain in rustup: libFuzzer cannot run; running make fuzz-host instead"
 	st=0
-	make -C "$RVNET_ROOT" fuzz-host STEPS="$RUNS" || st=$?
+	make -C "$RVNET_ROOT" fuzz-host STEPS="$FUZZ_RUNS" || st=$?
 	[ "$st" = 0 ] || die "make fuzz-host, run in place of the fuzzer, failed (status $st)"
 	echo "SKIP: make fuzz: no nightly toolchain for libFuzzer (make fuzz-host passed in its place)"
 	exit 77
@@ -40,10 +40,10 @@ for target in hostile_ring hostile_header; do
 	mkdir -p "$work/$target"
 	cp fuzz/corpus/$target/* "$work/$target/" 2>/dev/null || true
 	flog=$RVNET_CACHE/logs/fuzz-$target.log
-	log "fuzz: $RUNS runs of $target (log: $flog)"
+	log "fuzz: $FUZZ_RUNS runs of $target (log: $flog)"
 	st=0
 	cargo +nightly fuzz run --fuzz-dir fuzz --sanitizer none "$target" "$work/$target" -- \
-		-runs="$RUNS" -max_len=512 >"$flog" 2>&1 || st=$?
+		-runs="$FUZZ_RUNS" -max_len=512 >"$flog" 2>&1 || st=$?
 	grep -E '^(#[0-9]+\s+DONE|Done|==[0-9]+==|SUMMARY|thread .* panicked)' "$flog" || true
 	if [ "$st" != 0 ] || ! grep -q '^Done [0-9]* runs' "$flog"; then
 		tail -n 20 "$flog" >&2

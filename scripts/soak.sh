@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# make soak: the long tests, on each register layout (LAYOUTS, default "legacy modern"), on
+# make soak: the long tests, on each register layout (LAYOUT, default "legacy modern"), on
 # the debug test kernel (KASAN, lockdep, kmemleak, DMA-API debug): first the data path tests
 # (qemu/guest/datapath.sh; make test runs them on the modern layout only), the control queue
 # (qemu/guest/ctrl.sh, CTRL=0 skips it; make test: modern only), then the data
@@ -28,7 +28,7 @@ run() { # run LAYOUT SCRIPT ARGS TIMEOUT
 	passed=$((passed + p))
 	failed=$((failed + f))
 }
-for layout in ${LAYOUTS:-legacy modern}; do
+for layout in ${LAYOUT:-legacy modern}; do
 	[ "${DATAPATH:-1}" = 0 ] || run "$layout" datapath "$layout" 900
 	[ "${CTRL:-1}" = 0 ] || run "$layout" ctrl "$layout" 600
 	[ "$MIB" = 0 ] || run "$layout" integrity "$layout $MIB 200000" $((MIB * 3 + 900))
