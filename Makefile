@@ -20,6 +20,9 @@
 #   make install     rvnet.ko to /lib/modules/<KDIR's release>/extra (INSTALL_MOD_PATH honoured),
 #                    depmod, and dist/modprobe/rvnet.conf (rvnet binds the NICs before
 #                    virtio_mmio does) to $(INSTALL_MOD_PATH)/etc/modprobe.d
+#   make firecracker rvnet against a Firecracker-shaped kernel (virtio_mmio built in, devices
+#                    on the command line, no ACPI), built for real (6 minutes the first time)
+#                    and booted: rvnet takes the NICs over and carries traffic
 #   make rust-analyzer   write rust-project.json
 #   make -s print-kdir / print-bzimage   where the test kernel is
 #   make help        this list
@@ -40,7 +43,7 @@ endif
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) BINDGEN=$(BINDGEN)
 
 .PHONY: all modules deps kernel run test check clean rust-analyzer print-kdir print-bzimage \
-	host-test fmt-check audit fuzz-host fuzz soak bench kselftest help install
+	host-test fmt-check audit fuzz-host fuzz soak bench kselftest help install firecracker
 
 all: modules
 
@@ -74,6 +77,9 @@ test:
 
 soak:
 	@bash $(SCRIPTS)/soak.sh
+
+firecracker:
+	@bash $(SCRIPTS)/firecracker.sh
 
 bench:
 	@bash $(SCRIPTS)/bench.sh

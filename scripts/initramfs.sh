@@ -32,14 +32,15 @@ OUT=$1
 KDIR=${KDIR:-$(kbuild_dir test)}
 BUSYBOX=/bin/busybox		# static: busybox-static, installed by make deps
 GEN_INIT_CPIO=$KDIR/usr/gen_init_cpio
-MODULES=(virtio virtio_ring virtio_mmio virtio_net pktgen)
+# RVNET_MODULES overrides the list (a kernel with them built in: empty).
+read -r -a MODULES <<<"${RVNET_MODULES-virtio virtio_ring virtio_mmio virtio_net pktgen}"
 
 [ -x "$GEN_INIT_CPIO" ] || die "no $GEN_INIT_CPIO: build the test kernel first (make kernel)"
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-collect_modules "$WORK/modules.dep" "${MODULES[@]}"
+collect_modules "$WORK/modules.dep" ${MODULES[@]+"${MODULES[@]}"}
 
 # The installed guest's tree (RVNET_INSTALLED=1): every directory, file and link under it.
 if [ "${RVNET_INSTALLED:-0}" = 1 ]; then
