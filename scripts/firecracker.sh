@@ -20,7 +20,7 @@ log "firecracker: kernel ready in $((t1 - t0)) s ($KFC)"
 out=$RVNET_ROOT/build/firecracker
 rm -rf "$out"
 mkdir -p "$out/src"
-git -C "$RVNET_ROOT" ls-files -z | (cd "$RVNET_ROOT" && xargs -0 cp --parents -t "$out/src")
+copy_tracked "$out/src"
 make -s -C "$out/src" KDIR="$KFC" LLVM=1 modules >"$out/build.log" 2>&1 ||
 	{ tail -n 20 "$out/build.log" >&2; die "building rvnet against $KFC failed (log: $out/build.log)"; }
 t2=$(date +%s)

@@ -95,8 +95,7 @@ mkdir -p "$src" "$t/dkms" "$t/lib/modules/$release"
 for f in modules.builtin modules.builtin.modinfo modules.order; do
 	[ ! -f "$KDIR/$f" ] || cp "$KDIR/$f" "$t/lib/modules/$release/"
 done
-# The tracked files only, as a release tarball would have them.
-git -C "$RVNET_ROOT" ls-files -z | (cd "$RVNET_ROOT" && xargs -0 cp --parents -t "$src")
+copy_tracked "$src"
 trees=(--dkmstree "$t/dkms" --sourcetree "$t/src" --installtree "$t/lib/modules")
 if dkms "${trees[@]}" add -m rvnet -v "$version" >"$t/dkms.out" 2>&1 &&
 	dkms "${trees[@]}" build -m rvnet -v "$version" -k "$release" --kernelsourcedir "$KDIR" \

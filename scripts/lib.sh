@@ -25,6 +25,12 @@ KSRC_DIR=$RVNET_CACHE/src/linux-source-$KVER_SERIES
 log() { printf '[rvnet] %s\n' "$*" >&2; }
 die() { printf '[rvnet] error: %s\n' "$*" >&2; exit 1; }
 
+# copy_tracked DEST: the files git tracks in this tree, copied into DEST (which exists), as a
+# release tarball would have them: for builds that must not touch this tree's outputs.
+copy_tracked() {
+	git -C "$RVNET_ROOT" ls-files -z | (cd "$RVNET_ROOT" && xargs -0 cp --parents -t "$1")
+}
+
 # kbuild_dir FLAVOUR: the build tree for the fragment qemu/FLAVOUR.config, keyed by the
 # kernel source version and the hash of the fragments that make it.
 kbuild_dir() {
