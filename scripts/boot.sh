@@ -5,10 +5,12 @@
 # Usage: scripts/boot.sh --layout legacy|modern --script NAME [--timeout SEC] [--log FILE]
 #                        [--initrd FILE] [--kernel FILE] [--args "WORD..."] [--devices rng,blk]
 #                        [--acpi on|off] [--plugin FILE[,ARG=VALUE...]] [--mmio-trace FILE]
+#                        [--cmdline "WORD..."]
 #
 #   --layout   virtio-mmio register layout: legacy (version 1) or modern (version 2)
 #   --script   the guest runs /rvnet/NAME.sh (from qemu/guest/NAME.sh)
 #   --args     words passed to the script as its arguments (no double quotes)
+#   --cmdline  more words for the guest kernel's command line, e.g. "swiotlb=force"
 #   --nic-opts extra virtio-net-device properties for both NICs, e.g. "status=off,event_idx=off"
 #   --devices  the non-net virtio devices after the NICs, in order (default rng): rng, blk
 #              (a virtio-blk-device on a 1 MiB scratch image)
@@ -67,12 +69,12 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	sed -n 's/^# \?//; 5,33p' "$0" >&2
+	sed -n 's/^# \?//; 5,43p' "$0" >&2
 	exit 2
 }
 
 LAYOUT= SCRIPT= TIMEOUT=300 LOG= INITRD= KERNEL= ARGS= NIC_OPTS= DEVICES=rng BACKEND=hub ACPI=on
-HOST_STATS= PLUGIN= MMIO_TRACE=
+HOST_STATS= PLUGIN= MMIO_TRACE= CMDLINE=
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
 	case $1 in
@@ -90,6 +92,7 @@ while [ $# -gt 0 ]; do
 	--host-stats) HOST_STATS=$2 ;;
 	--plugin) PLUGIN=$2 ;;
 	--mmio-trace) MMIO_TRACE=$2 ;;
+	--cmdline) CMDLINE=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -103,6 +106,7 @@ esac
 case $ACPI in on | off) ;; *) die "--acpi: on or off, not '$ACPI'" ;; esac
 [[ $TIMEOUT =~ ^[0-9]+$ ]] || die "--timeout wants seconds, not '$TIMEOUT'"
 [[ $ARGS != *\"* ]] || die "--args cannot hold double quotes"
+[[ $CMDLINE != *\"* ]] || die "--cmdline cannot hold double quotes"
 
 KDIR=${KDIR:-$(kbuild_dir test)}
 KERNEL=${KERNEL:-$KDIR/arch/x86/boot/bzImage}
@@ -121,6 +125,10 @@ mkdir -p "$(dirname "$LOG")"
 # tsc_early_khz: TCG has no way to calibrate the TSC and SMP bring-up hangs without it.
 # panic=-1 with -no-reboot: a panicking guest ends QEMU at once (status 125).
 APPEND="console=ttyS0 loglevel=7 printk.devkmsg=on tsc_early_khz=2600000 panic=-1"
+# Without ACPI the kernel has no reset register to reboot with, and microvm has no keyboard
+# controller: a triple fault ends the guest (and QEMU, with -no-reboot) instead.
+[ "$ACPI" = on ] || APPEND+=" reboot=t"
+APPEND+="${CMDLINE:+ $CMDLINE}"
 APPEND+=" rvnet.layout=$LAYOUT rvnet.backend=$BACKEND rvnet.script=$SCRIPT${ARGS:+ rvnet.args=\"$ARGS\"}"
 # The NICs' backends; with tap, QEMU runs inside the namespace scripts/tapns.sh sets up.
 RUNNER=()

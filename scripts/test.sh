@@ -100,11 +100,16 @@ FIRECRACKER_OPTS=status=off,ctrl_vq=off,ctrl_rx=off,ctrl_vlan=off,ctrl_rx_extra=
 FIRECRACKER_OPTS+=,ctrl_mac_addr=off,ctrl_guest_offloads=off,guest_announce=off,mq=off
 FIRECRACKER_OPTS+=,indirect_desc=off,queue_reset=off,gso=off,host_ecn=off,guest_ecn=off
 FIRECRACKER_OPTS+=,host_uso=off,guest_uso4=off,guest_uso6=off,rx_queue_size=256,tx_queue_size=256
+# "iommu": a confidential VM's NICs: VIRTIO_F_ACCESS_PLATFORM offered (iommu_platform=on) and
+# the guest booted with swiotlb=force, so that every buffer the device sees is a bounce buffer
+# (SEV-SNP, TDX and CCA guests share only those with the host).
+IOMMU_OPTS=iommu_platform=on IOMMU_CMDLINE=swiotlb=force
 RUNS="probe legacy - hub
 probe modern - hub
 datapath modern - hub
 datapath modern - tap
 datapath modern firecracker tap
+datapath modern iommu tap
 integrity modern - hub
 ctrl modern - hub
 odd modern status=off,event_idx=off,host_mtu=9000,mrg_rxbuf=off,ctrl_vq=off hub
@@ -152,7 +157,9 @@ check_failed_status() {
 while read -r script layout opts backend; do
 	[ "$opts" = - ] && opts=
 	shape=
+	cmdline=
 	[ "$opts" = firecracker ] && shape=firecracker opts=$FIRECRACKER_OPTS
+	[ "$opts" = iommu ] && shape=iommu opts=$IOMMU_OPTS cmdline=$IOMMU_CMDLINE
 	name="$script/$layout"
 	[ "$backend" = hub ] || name+="/$backend"
 	[ -z "$shape" ] || name+="/$shape"
@@ -194,7 +201,7 @@ while read -r script layout opts backend; do
 	bash "$RVNET_ROOT/scripts/boot.sh" --layout "$layout" --script "$script" \
 		--initrd "$run_initrd" --log "$results/$tag.log" --timeout 900 \
 		--args "$args" --backend "$backend" --acpi "$acpi" ${opts:+--nic-opts "$opts"} $devices \
-		${trace:+--mmio-trace "$trace"} </dev/null >"$out" 2>&1 || st=$?
+		${trace:+--mmio-trace "$trace"} ${cmdline:+--cmdline "$cmdline"} </dev/null >"$out" 2>&1 || st=$?
 	[ "$shape" != firecracker ] || check_optional_config_reads "$name" "$trace"
 	[ "$script" != faults ] || check_failed_status "$name" "$trace" "$out"
 	# Each guest check is one test.

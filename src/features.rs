@@ -94,6 +94,12 @@ pub(crate) const CTRL_MAC_ADDR: u32 = 23;
 pub(crate) const EVENT_IDX: u32 = 29;
 /// `VIRTIO_F_VERSION_1`: the device complies with virtio 1.0+ (mandatory on MMIO version 2).
 pub(crate) const VERSION_1: u32 = 32;
+/// `VIRTIO_F_ACCESS_PLATFORM`: the device reaches memory through the platform's DMA
+/// translation (an IOMMU, or a confidential VM's shared bounce buffers), so every address the
+/// driver gives it must come from the DMA API. rvnet's always do: the rings are coherent
+/// allocations, receive buffers the page pool's mappings, transmitted fragments streaming
+/// mappings, synced before the CPU reads what the device wrote.
+pub(crate) const ACCESS_PLATFORM: u32 = 33;
 
 /// Every feature rvnet drives. Adding a feature is adding a line here (and the code using it).
 pub(crate) const SUPPORTED: &[Feature] = &[
@@ -176,6 +182,10 @@ pub(crate) const SUPPORTED: &[Feature] = &[
     Feature {
         bit: VERSION_1,
         name: "VERSION_1",
+    },
+    Feature {
+        bit: ACCESS_PLATFORM,
+        name: "ACCESS_PLATFORM",
     },
 ];
 
@@ -336,6 +346,18 @@ mod tests {
             got,
             Ok(Features::from_bits(1 << MAC | 1 << STATUS | 1 << VERSION_1))
         );
+    }
+
+    #[test]
+    fn access_platform_is_accepted_on_a_modern_device_only() {
+        // QEMU's `iommu_platform=on`: refusing it fails FEATURES_OK, and the device is lost.
+        let offered = Features::from_bits(1 << MAC | 1 << VERSION_1 | 1 << ACCESS_PLATFORM);
+        assert_eq!(negotiate(offered, Version::Modern), Ok(offered));
+        // Feature word 1 does not exist on a legacy device.
+        let Ok(legacy) = negotiate(offered, Version::Legacy) else {
+            panic!("a legacy device needs no VERSION_1");
+        };
+        assert!(!legacy.has(ACCESS_PLATFORM));
     }
 
     #[test]

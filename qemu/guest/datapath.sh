@@ -8,8 +8,9 @@
 # (RVNET_BACKEND=tap: bridged host taps, QEMU's default features) also the offloads:
 # segmentation both ways, and the transmit offloads toggled under traffic.
 # Arguments: the layout, and the device's shape: qemu (QEMU's defaults, or what scripts/test.sh
-# gives it) or firecracker (scripts/test.sh's FIRECRACKER_OPTS: what Firecracker's virtio-net
-# offers, checked first).
+# gives it), firecracker (scripts/test.sh's FIRECRACKER_OPTS: what Firecracker's virtio-net
+# offers, checked first) or iommu (both NICs with iommu_platform=on and the guest booted with
+# swiotlb=force, as in a confidential VM: every buffer the device sees is a bounce buffer).
 . /rvnet/lib.sh
 
 MIB=64
@@ -96,6 +97,25 @@ if [ "$shape" = firecracker ]; then
 	check "firecracker: carrier up without STATUS" link_up_without_status
 	# All of Firecracker's 256 entries in use (also rvnet's own cap: virtqueue/ring.rs).
 	check "firecracker: 256-entry rings (ethtool -g)" test "$(offload "$A" rings)" = "rx=256 tx=256"
+fi
+# ACCESS_PLATFORM (iommu_platform=on): accepted on both NICs, and with swiotlb=force every
+# streaming mapping rvnet makes (the page pool's receive pages, transmitted fragments) is a
+# bounce buffer: while the interfaces are up, the pool's pages hold swiotlb slots. Nothing
+# else in the guest maps through the DMA API (the entropy device's driver, without the
+# feature, passes physical addresses), so after rmmod every slot must be free again.
+SWIOTLB=/sys/kernel/debug/swiotlb
+swiotlb_used() { cat $SWIOTLB/io_tlb_used; }
+bounced() {
+	local used
+	used=$(swiotlb_used)
+	echo "swiotlb slots in use with both NICs up: $used"
+	[ "$used" -gt 0 ]
+}
+if [ "$shape" = iommu ]; then
+	accepted_both() { stats | grep '^features: ' | grep -c ' ACCESS_PLATFORM' | grep -qx 2; }
+	check "iommu: ACCESS_PLATFORM accepted on both NICs" accepted_both
+	check "iommu: the guest bounces every mapping (swiotlb=force)" grep -qw swiotlb=force /proc/cmdline
+	check "iommu: rvnet's buffers are swiotlb bounce buffers" bounced
 fi
 check "ping A -> B" ping -c 3 -W 5 $IP_B
 check "ping B -> A" in_ns ping -c 3 -W 5 $IP_A
@@ -312,6 +332,9 @@ check "rmmod rvnet under traffic" rmmod rvnet
 kill_nc
 gone() { [ ! -e $STATS ] && [ ! -e /sys/class/net/"$A" ] && [ -z "$(in_ns ls /sys/class/net | grep -v lo)" ]; }
 check "interfaces and procfs gone" gone
+if [ "$shape" = iommu ]; then
+	check "iommu: every swiotlb slot free after rmmod" test "$(swiotlb_used)" = 0
+fi
 check_dmesg_clean "no kernel warnings, lockdep or DMA-API reports"
 kmemleak_scan "no kmemleak reports after rmmod under traffic"
 
