@@ -72,7 +72,7 @@ RVNET_CACHE=$fresh make -s -C "$RVNET_ROOT" run </dev/null >"$results/make-run.o
 make_run_shows() {
 	local out=$results/make-run.out
 	grep -q '^=== cat /proc/driver/network_stats' "$out" &&
-		grep -qx '# rvnet network statistics, format 1' "$out" &&
+		grep -qx '# rvnet network statistics, format 2' "$out" &&
 		[ "$(grep -c '^device: LNRO0005:0[01]$' "$out")" = 2 ] &&
 		grep -Eq '^tcp ab: 8 MiB, md5 ([0-9a-f]+) .* -> \1 ' "$out" &&
 		grep -q 'interfaces and /proc/driver/network_stats removed' "$out" &&
@@ -115,6 +115,8 @@ ctrl modern - hub
 odd modern status=off,event_idx=off,host_mtu=9000,mrg_rxbuf=off,ctrl_vq=off hub
 odd legacy status=off,event_idx=off,host_mtu=9000,mrg_rxbuf=off,ctrl_mac_addr=off hub
 faults modern - hub
+reset modern - hub
+reset legacy - hub
 cmdline modern - hub
 own modern - hub
 soak modern - hub"
@@ -179,13 +181,15 @@ while read -r script layout opts backend; do
 		continue
 	fi
 	# odd.sh also meets a virtio-blk device; integrity.sh moves 128 MiB and 50,000 datagrams
-	# here (make soak: 1 GiB); soak.sh does 30 rounds (make soak: 1,000). make soak also runs
+	# here (make soak: 1 GiB); soak.sh does 30 rounds (make soak: 1,000); reset.sh breaks a
+	# device under traffic 3 times per layout (make soak: 100). make soak also runs
 	# ctrl.sh on the legacy layout. (With both, make test took 59 min 6 s at c97721a: too close
 	# to its hour.)
 	devices= args=$layout
 	[ "$script" = odd ] && devices="--devices rng,blk"
 	[ "$script" = integrity ] && args="$layout 128 50000"
 	[ "$script" = soak ] && args="$layout 30"
+	[ "$script" = reset ] && args="$layout 3"
 	[ -z "$shape" ] || args="$layout $shape"
 	# cmdline.sh: a machine without ACPI, whose devices are on the kernel command line.
 	acpi=on

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! A probe step that failed, and how: the one error type of every step of identifying and
-//! initialising a device, logged once, where probe gives up.
+//! initialising a device (at probe, or again after a reset), logged once, where rvnet gives up.
 
 use kernel::{
     device,
@@ -23,6 +23,26 @@ impl Failed {
         match self.err.name().and_then(|name| name.to_str().ok()) {
             Some(name) => dev_err!(dev, "{} failed: {}\n", self.step, name),
             None => dev_err!(dev, "{} failed: {}\n", self.step, self.err.to_errno()),
+        }
+        self.err
+    }
+
+    /// Logs the failure of a step of resetting interface `name`'s device (for `why`), after
+    /// which rvnet gives up on the device, and returns its error.
+    pub(crate) fn log_reset(self, dev: &device::Device, name: &str, why: &str) -> Error {
+        let tail = "the device is left FAILED and the interface down";
+        match self.err.name().and_then(|e| e.to_str().ok()) {
+            Some(e) => dev_err!(
+                dev,
+                "{name}: device reset ({why}): {} failed: {e}; {tail}\n",
+                self.step
+            ),
+            None => dev_err!(
+                dev,
+                "{name}: device reset ({why}): {} failed: {}; {tail}\n",
+                self.step,
+                self.err.to_errno()
+            ),
         }
         self.err
     }

@@ -13,10 +13,12 @@
 //!
 //! Import order (no circles): `ffi` <- `net::{skb, stats}` <- `net::napi` <-
 //! `net::{device, skb_dma}` <- `net::{bql, xdp}` <- `net::ops` <- `net::ethtool` <-
-//! `net::registration`; `device_param`, `mmio_peek`, `platform_device` and `procfs` use only
+//! `net::registration`; `net::rtnl` uses `net::{device, napi}`, and `bh` uses `net::rtnl`; `device_param`, `fault`, `mmio_peek`, `platform_device` and `procfs` use only
 //! `ffi`.
 
+pub(crate) mod bh;
 pub(crate) mod device_param;
+pub(crate) mod fault;
 mod ffi;
 pub(crate) mod mmio_peek;
 pub(crate) mod net;

@@ -27,6 +27,11 @@
 //!   answer, sleeping: a mutex, taken in process context only (with RTNL held: the MAC
 //!   address, VLAN filter and work item callbacks), and never with a spinlock held.
 //!
+//! - A device reset ([`Nic::reset_and_restore`]: the device asked for one, the transmit queue
+//!   timed out, or `ethtool -G`) runs under RTNL in process context, with the data path
+//!   stopped ([`Quiesced`]: no poll, no `ndo_start_xmit`). It takes `ctrl` alone, then, with
+//!   bottom halves off, `rx` and the transmit lock, in the poll's order.
+//!
 //! The interrupt handler reads and acknowledges the interrupt status, schedules NAPI and, on a
 //! configuration change, takes `link`; it takes neither queue lock. `ndo_start_xmit` holds only
 //! the transmit lock, and nothing takes `rx` while holding it. So the handler cannot deadlock with
@@ -67,41 +72,53 @@ use kernel::{
 };
 
 use crate::{
+    failed::{
+        During,
+        Failed, //
+    },
     features::{
         self,
         Features, //
     },
-    kernel_ext::net::{
-        device::NetDevice,
-        ethtool::{
-            Channels,
-            EthtoolOps,
-            Rings, //
-        },
-        features::NetdevFeatures,
-        napi::{
-            Napi,
-            NapiPoll, //
-        },
-        ops::{
-            export_ops,
-            Operations,
-            TxOutcome, //
-        },
-        page_pool::NapiAttach,
-        rx_mode::RxLists,
-        skb::SkBuff,
-        stats::{
-            LinkStats,
-            QueueStats, //
-        },
-        tx_lock::{
-            TxLocked,
-            Xmit, //
-        },
-        xdp::{
-            XdpProg,
-            XdpRefusal, //
+    kernel_ext::{
+        bh::BhDisabled,
+        fault,
+        net::{
+            device::NetDevice,
+            ethtool::{
+                Channels,
+                EthtoolOps,
+                Rings, //
+            },
+            features::NetdevFeatures,
+            napi::{
+                Napi,
+                NapiPoll, //
+            },
+            ops::{
+                export_ops,
+                Operations,
+                TxOutcome, //
+            },
+            page_pool::NapiAttach,
+            rtnl::{
+                Quiesced,
+                Rtnl, //
+            },
+            rx_mode::RxLists,
+            skb::SkBuff,
+            stats::{
+                LinkStats,
+                QueueStats, //
+            },
+            tx_lock::{
+                TxLocked,
+                Xmit, //
+            },
+            xdp::{
+                XdpProg,
+                XdpRefusal, //
+            },
         },
     },
     regs::{
@@ -126,7 +143,10 @@ use self::{
         RxFilter,
         RxFlags, //
     },
-    ctrl_queue::CtrlQueue,
+    ctrl_queue::{
+        vlan_ids,
+        CtrlQueue, //
+    },
     net_hdr::RxOffloads,
     rx::{
         RxQueue,
@@ -332,8 +352,16 @@ pub(crate) struct Nic<'a> {
     features: Features,
     /// Size of the `virtio_net_hdr` in front of each packet.
     hdr_len: usize,
-    /// The ring sizes, fixed at probe.
-    rings: Rings,
+    /// The ring sizes allowed: the most the queues' memory holds (what the device allowed at
+    /// probe) and the fewest the largest packet needs.
+    ring_limits: RingLimits,
+    /// The ring sizes in use, receive in the high half and transmit in the low one: changed
+    /// only by a reset, under RTNL ([`Nic::reset_and_restore`]).
+    ring_sizes: Atomic<u32>,
+    /// Why the device must be reset ([`ResetCause`] bits): the work item does it.
+    reset_requested: Atomic<u32>,
+    /// A reset failed: the device is left `FAILED`, and the interface stays down.
+    failed: Atomic<bool>,
     /// The largest MTU with an XDP program attached (`config::xdp_max_mtu`).
     xdp_max_mtu: u32,
     /// The counters, also listed in procfs.
@@ -365,15 +393,15 @@ impl<'a> Nic<'a> {
         xdp_max_mtu: u16,
         counters: Arc<Counters>,
     ) -> impl PinInit<Self, Error> + 'a {
-        let (rx_size, tx_size) = (rx.ring_size().into(), tx.ring_size().into());
+        let ((rx_size, rx_max), (tx_size, tx_max)) = (rx.sizes(), tx.sizes());
         let pool_attach = rx.napi_attach();
-        // The rings are as large as the device allows (`Virtqueue::new`) and cannot be
-        // resized: each maximum is the size in use.
-        let rings = Rings {
-            rx_max: rx_size,
-            rx: rx_size,
-            tx_max: tx_size,
-            tx: tx_size,
+        // The rings start as large as the device allows (`Virtqueue::new`); a reset may make
+        // them smaller (`ethtool -G`), down to what the largest packet needs.
+        let ring_limits = RingLimits {
+            rx_min: config::min_rx_ring(features.has(features::MRG_RXBUF)).min(rx_max),
+            rx_max,
+            tx_min: tx.min_size().min(tx_max),
+            tx_max,
         };
         try_pin_init!(Self {
             pdev,
@@ -383,7 +411,10 @@ impl<'a> Nic<'a> {
             ctrl <- new_mutex!(ctrl, "rvnet_ctrl"),
             link <- new_spinlock_irq!((), "rvnet_link"),
             hdr_len: config::net_hdr_len(features),
-            rings,
+            ring_limits,
+            ring_sizes: Atomic::new(pack_sizes(rx_size, tx_size)),
+            reset_requested: Atomic::new(0),
+            failed: Atomic::new(false),
             xdp_max_mtu: xdp_max_mtu.into(),
             features,
             counters,
@@ -591,11 +622,232 @@ impl<'a> Nic<'a> {
             dev.napi().schedule();
         }
         if config {
+            // A device that hit an error (QEMU's `virtio_error()`) says so in its status, on
+            // the modern layout only, and stops using its queues: rvnet resets it (virtio 1.4,
+            // 2.1.2: it SHOULD NOT rely on completions meanwhile). At once, here: QEMU keeps
+            // the interrupt line of a broken device raised whatever is acknowledged, and the
+            // interrupt would fire until the reset (and the kernel then turn it off, "nobody
+            // cared"). The device is set up again by the work item.
+            if self.features.has(features::VERSION_1)
+                && self.transport.status().device_needs_reset()
+            {
+                self.transport.stop();
+                self.request_reset(dev, ResetCause::DeviceNeedsReset);
+                return IrqReturn::Handled;
+            }
             self.update_carrier(dev);
             self.check_announce(dev);
         }
         IrqReturn::Handled
     }
+
+    /// Asks the work item to reset the device for `cause`; several requests make one reset.
+    fn request_reset(&self, dev: &NetDevice, cause: ResetCause) {
+        let mut bits = self.reset_requested.load(Relaxed);
+        while let Err(now) = self
+            .reset_requested
+            .cmpxchg(bits, bits | cause as u32, Relaxed)
+        {
+            bits = now;
+        }
+        dev.schedule_work();
+    }
+
+    /// The cause of a reset asked for since the last one, if any (the first, if several).
+    fn take_reset_request(&self) -> Option<ResetCause> {
+        ResetCause::first_of(self.reset_requested.xchg(0, Relaxed))
+    }
+
+    /// Whether what a reset was asked for still holds: a device that stopped may say so twice
+    /// (another configuration interrupt, the watchdog) before the reset it asked for, which
+    /// did what the second request asks.
+    fn still_needed(&self, dev: &NetDevice, cause: ResetCause) -> bool {
+        match cause {
+            // The interrupt handler stopped it: it is not running until it is set up again.
+            ResetCause::DeviceNeedsReset => !self.transport.status().driver_ok(),
+            ResetCause::TxTimeout => dev.xmit_stopped(),
+            ResetCause::Rings => true,
+        }
+    }
+
+    /// The ring sizes in use: receive, transmit.
+    fn ring_sizes(&self) -> (u16, u16) {
+        unpack_sizes(self.ring_sizes.load(Relaxed))
+    }
+
+    /// Resets the device for `cause` and sets it up again with rings of `rx` and `tx` entries,
+    /// restoring on it everything the interface had asked of the old one: the MAC address,
+    /// the receive mode, the VLANs, the receive offloads (off under an XDP program), the link
+    /// state. The data path is stopped meanwhile ([`Quiesced`]); the packets in flight are
+    /// dropped, each freed once. Counted in `device_resets` and logged once.
+    ///
+    /// # Errors
+    ///
+    /// `EIO` for a device given up on earlier. When a step of setting it up again fails, the
+    /// device is left `FAILED` and the interface down, and the step and error are logged: the
+    /// step's error.
+    fn reset_and_restore(
+        &self,
+        dev: &NetDevice,
+        rtnl: &Rtnl,
+        cause: ResetCause,
+        rx: u16,
+        tx: u16,
+    ) -> Result {
+        if self.failed.load(Relaxed) {
+            return Err(EIO);
+        }
+        let quiesced = Quiesced::new(dev, rtnl);
+        match self.reinit(dev, rtnl, rx, tx) {
+            Ok(()) => {
+                self.ring_sizes.store(pack_sizes(rx, tx), Relaxed);
+                self.restore(dev);
+                self.counters.add(Counter::DeviceResets, 1);
+                dev_warn!(
+                    self.pdev,
+                    "{}: device reset ({}), rings {}/{}: interface restored\n",
+                    rtnl.name(dev).as_str(),
+                    cause.describe(),
+                    rx,
+                    tx
+                );
+                let running = quiesced.running();
+                drop(quiesced);
+                if running {
+                    self.update_carrier(dev);
+                }
+                Ok(())
+            }
+            Err(failed) => {
+                self.failed.store(true, Relaxed);
+                self.transport.fail();
+                dev.set_carrier(false);
+                let err = failed.log_reset(self.pdev, rtnl.name(dev).as_str(), cause.describe());
+                quiesced.close();
+                Err(err)
+            }
+        }
+    }
+
+    /// Resets the device and takes it through initialisation again, as probe did (virtio
+    /// 1.4, 3.1.1), with the features negotiated then and the queues given again, empty.
+    fn reinit(&self, dev: &NetDevice, rtnl: &Rtnl, rx: u16, tx: u16) -> Result<(), Failed> {
+        let transport = &self.transport;
+        fault::reset()
+            .and_then(|()| transport.reset())
+            .during("resetting the device")?;
+        // The device uses none of the queues' memory any more.
+        transport.add_status(|s| s.with_acknowledge(true));
+        transport.add_status(|s| s.with_driver(true));
+        transport.set_driver_features(self.features);
+        if self.features.has(features::VERSION_1) {
+            transport.add_status(|s| s.with_features_ok(true));
+            if !transport.status().features_ok() {
+                return Err(ENODEV).during("setting FEATURES_OK (the device refused the features)");
+            }
+        }
+        // The control queue first: its mutex may sleep.
+        let mut ctrl = self.ctrl.lock();
+        if let Some(ctrl) = ctrl.as_mut().get_mut().as_mut() {
+            ctrl.restart(transport)
+                .during("setting up the control queue")?;
+        }
+        drop(ctrl);
+        // The poll takes `rx`, then the transmit lock: so here, with bottom halves off.
+        let _bh = BhDisabled::new(rtnl);
+        let mut rx_queue = self.rx.lock();
+        rx_queue
+            .restart(transport, rx)
+            .during("setting up the receive queue")?;
+        self.tx
+            .lock_bh(dev, rtnl)
+            .ok_or(EINVAL)
+            .and_then(|mut tx_queue| tx_queue.restart(dev, transport, tx))
+            .during("setting up the transmit queue")?;
+        transport.add_status(|s| s.with_driver_ok(true));
+        rx_queue.kick(transport);
+        Ok(())
+    }
+
+    /// Tells a device that was reset what the interface had told the old one. Each command
+    /// the device refuses is logged (and counted in `ctrl_errors`), and the rest still sent.
+    fn restore(&self, dev: &NetDevice) {
+        // The device went back to its own MAC address.
+        if MacWrite::for_device(self.features) != MacWrite::InterfaceOnly {
+            let _ = self.set_mac(&dev.mac());
+        }
+        self.apply_rx_mode(dev);
+        let vlans = self.ctrl.lock().as_ref().map(CtrlQueue::vlans);
+        if let Some(vlans) = vlans {
+            for vid in vlan_ids(&vlans) {
+                let _ = self.command(&Command::VlanAdd(vid));
+            }
+        }
+        // The device starts with every receive offload negotiated on.
+        if self.features.has(features::CTRL_GUEST_OFFLOADS)
+            && RxOffloads::negotiated(self.features).any()
+        {
+            let gro_hw = dev.features().contains(NetdevFeatures::GRO_HW);
+            let xdp = xdp_attached(dev);
+            if xdp || !gro_hw {
+                let _ = self.command(&Command::GuestOffloads(guest_offloads(
+                    self.features,
+                    gro_hw,
+                    xdp,
+                )));
+            }
+        }
+    }
+}
+
+/// Why rvnet resets a device: a bit each, for [`Nic::request_reset`].
+#[derive(Clone, Copy)]
+#[repr(u32)]
+enum ResetCause {
+    /// The device set `DEVICE_NEEDS_RESET`.
+    DeviceNeedsReset = 1,
+    /// The transmit queue was stopped for longer than the watchdog allows.
+    TxTimeout = 2,
+    /// `ethtool -G` asked for other ring sizes.
+    Rings = 4,
+}
+
+impl ResetCause {
+    /// The first cause whose bit is in `bits`.
+    fn first_of(bits: u32) -> Option<Self> {
+        [Self::DeviceNeedsReset, Self::TxTimeout, Self::Rings]
+            .into_iter()
+            .find(|&cause| bits & cause as u32 != 0)
+    }
+
+    /// For the log.
+    fn describe(self) -> &'static str {
+        match self {
+            Self::DeviceNeedsReset => "the device needs a reset",
+            Self::TxTimeout => "transmit timeout",
+            Self::Rings => "new ring sizes",
+        }
+    }
+}
+
+/// The ring sizes the device's queues may have: powers of two in these bounds.
+#[derive(Clone, Copy)]
+struct RingLimits {
+    rx_min: u16,
+    rx_max: u16,
+    tx_min: u16,
+    tx_max: u16,
+}
+
+/// Both ring sizes in one word, receive in the high half.
+fn pack_sizes(rx: u16, tx: u16) -> u32 {
+    u32::from(rx) << 16 | u32::from(tx)
+}
+
+/// The ring sizes of [`pack_sizes`].
+fn unpack_sizes(sizes: u32) -> (u16, u16) {
+    // CAST: Each half is a `u16`.
+    ((sizes >> 16) as u16, sizes as u16)
 }
 
 /// rvnet's `net_device_ops`, NAPI poll and ethtool operations.
@@ -604,8 +856,12 @@ pub(crate) struct RvnetNetdev;
 impl Operations for RvnetNetdev {
     type Data<'a> = Nic<'a>;
 
-    /// NAPI is on (the adapter enabled it): the carrier, the queue, and a first poll.
+    /// NAPI is on (the adapter enabled it): the carrier, the queue, and a first poll. Refused
+    /// for a device given up on after a failed reset.
     fn open(dev: &NetDevice, nic: &Nic<'_>) -> Result {
+        if nic.failed.load(Relaxed) {
+            return Err(EIO);
+        }
         nic.update_carrier(dev);
         dev.start_queue();
         // Whatever arrived while the interface was down was not announced to anyone.
@@ -682,7 +938,9 @@ impl Operations for RvnetNetdev {
     }
 
     /// As `virtnet_tx_timeout()`: counted and reported. Then a poll, in case the device's
-    /// completion interrupt was lost: it frees what is done and wakes the queue.
+    /// completion interrupt was lost: it frees what is done and wakes the queue; and a reset
+    /// of the device, which may have stopped for good (a legacy device that hit an error says
+    /// nothing: it only stops).
     fn tx_timeout(dev: &NetDevice, nic: &Nic<'_>, queue: u32, stalled_usecs: u32) {
         nic.counters.add(Counter::TxTimeouts, 1);
         // The platform device names the card: the interface name is read under RTNL, which
@@ -694,6 +952,7 @@ impl Operations for RvnetNetdev {
             stalled_usecs
         );
         dev.napi().schedule();
+        nic.request_reset(dev, ResetCause::TxTimeout);
     }
 
     /// One queue pair: rvnet does not negotiate `VIRTIO_NET_F_MQ`.
@@ -733,20 +992,38 @@ impl Operations for RvnetNetdev {
         nic.set_features(dev, features)
     }
 
-    /// The receive mode, which `ndo_set_rx_mode` left for the work item, and an announcement
-    /// the device asked for.
-    fn work(dev: &NetDevice, nic: &Nic<'_>) {
+    /// A reset the device needs, the receive mode, which `ndo_set_rx_mode` left for the work
+    /// item, and an announcement the device asked for.
+    fn work(dev: &NetDevice, nic: &Nic<'_>, rtnl: &Rtnl) {
+        if let Some(cause) = nic
+            .take_reset_request()
+            .filter(|&c| nic.still_needed(dev, c))
+        {
+            let (rx, tx) = nic.ring_sizes();
+            // A failure is logged, and leaves the interface down.
+            let _ = nic.reset_and_restore(dev, rtnl, cause, rx, tx);
+        }
+        if nic.failed.load(Relaxed) {
+            return;
+        }
         nic.apply_rx_mode(dev);
         nic.announce(dev);
     }
 
     /// Only set up with `VIRTIO_NET_F_CTRL_VLAN` (`registration::Config::vlan_filter`).
+    /// The VLANs let through are recorded, for a reset device to be told again.
     fn vlan_filter(_dev: &NetDevice, nic: &Nic<'_>, vid: u16, add: bool) -> Result {
-        nic.command(&if add {
+        let sent = nic.command(&if add {
             Command::VlanAdd(vid)
         } else {
             Command::VlanDel(vid)
-        })
+        });
+        // A VLAN the device refused is refused to the stack too; one removed is gone either way.
+        let mut ctrl = nic.ctrl.lock();
+        if let Some(ctrl) = ctrl.as_mut().get_mut().as_mut() {
+            ctrl.note_vlan(vid, add && sent.is_ok());
+        }
+        sent
     }
 
     /// A multi-buffer program (`xdp.frags`) at any MTU; another as long as the MTU keeps
@@ -807,18 +1084,31 @@ impl EthtoolOps for RvnetNetdev {
     }
 
     fn rings(nic: &Nic<'_>) -> Rings {
-        nic.rings
+        let (rx, tx) = nic.ring_sizes();
+        Rings {
+            rx_max: nic.ring_limits.rx_max.into(),
+            rx: rx.into(),
+            tx_max: nic.ring_limits.tx_max.into(),
+            tx: tx.into(),
+        }
     }
 
-    /// The sizes in use are accepted (`ethtool -G` with them succeeds, as on `virtio_net`);
-    /// others would need the rings torn down and made again (`VIRTIO_F_RING_RESET`, which rvnet
-    /// does not negotiate): refused.
-    fn set_rings(_dev: &NetDevice, nic: &Nic<'_>, rx: u32, tx: u32) -> Result {
-        if rx == nic.rings.rx && tx == nic.rings.tx {
-            Ok(())
-        } else {
-            Err(EOPNOTSUPP)
+    /// Other ring sizes: the device is reset and set up again with them, the interface
+    /// restored ([`Nic::reset_and_restore`]). `virtio_net` resizes one queue at a time with
+    /// `VIRTIO_F_RING_RESET`, which virtio-mmio does not have, so it cannot resize there;
+    /// rvnet owns the whole device and resets it. Split rings are powers of two; each must
+    /// hold the largest packet the interface was set up for, twice on transmit.
+    fn set_rings(dev: &NetDevice, nic: &Nic<'_>, rtnl: &Rtnl, rx: u32, tx: u32) -> Result {
+        let (rx, tx) = (u16::try_from(rx)?, u16::try_from(tx)?);
+        let limits = nic.ring_limits;
+        let fits = |n: u16, min: u16, max: u16| n.is_power_of_two() && (min..=max).contains(&n);
+        if !fits(rx, limits.rx_min, limits.rx_max) || !fits(tx, limits.tx_min, limits.tx_max) {
+            return Err(EINVAL);
         }
+        if (rx, tx) == nic.ring_sizes() {
+            return Ok(());
+        }
+        nic.reset_and_restore(dev, rtnl, ResetCause::Rings, rx, tx)
     }
 
     fn stats(nic: &Nic<'_>, values: &mut [u64]) {

@@ -170,6 +170,22 @@ impl<'a> Transport<'a> {
         self.given_up = true;
     }
 
+    /// Tells the device to reset (writes 0 to its status) without waiting for it to confirm:
+    /// it stops, and drops its interrupt. For the interrupt handler, which cannot wait; the
+    /// driver then resets it again with [`reset`](Self::reset) before setting it up.
+    pub(crate) fn stop(&self) {
+        self.io.write_reg(STATUS::zeroed());
+    }
+
+    /// Gives up on a device in use, whose registers stay mapped: resets it, so that it stops
+    /// using the memory it was given, and sets `FAILED` (virtio 1.4, 3.1.1), as `give_up`
+    /// does at probe. The caller must not use the device's queues again.
+    pub(crate) fn fail(&self) {
+        // A device that does not confirm its reset is told all the same.
+        let _ = self.reset();
+        self.add_status(|s| s.with_failed(true));
+    }
+
     /// Adds status bits (`vm_set_status(vm_get_status() | bits)`).
     pub(crate) fn add_status(&self, f: impl FnOnce(STATUS) -> STATUS) {
         self.io.update(STATUS, f);

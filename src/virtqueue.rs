@@ -95,6 +95,8 @@ pub(crate) struct Virtqueue {
     event_idx: bool,
     /// The available index at the last notification.
     kicked_avail: u16,
+    /// The entries `ring` and `bufs` have room for ([`Virtqueue::capacity`]).
+    capacity: u16,
 }
 
 /// The bytes of a `T` at byte `offset`, or `ERANGE` past the end of the address space. (No
@@ -149,34 +151,7 @@ impl Virtqueue {
                 )
             }
         };
-        let buf_len = u32::try_from(buf_size).map_err(|_| EINVAL)?;
-        if let Some(bufs) = &bufs {
-            for id in 0..num {
-                // CAST: `usize` to `u64` is lossless on 64-bit machines.
-                let offset = (usize::from(id) * buf_size) as u64;
-                let desc = Desc {
-                    addr: bufs.dma_address() + offset,
-                    len: buf_len,
-                    flags,
-                    next: 0,
-                };
-                write_at(&ring, layout.desc_at(id), desc)?;
-            }
-        }
-
-        let base = ring.dma_address();
-        // CAST: Ring offsets are below a few pages.
-        let at = |offset: usize| base + offset as u64;
-        transport.queue_activate(
-            index,
-            num,
-            &QueueAddresses {
-                desc: at(layout.desc),
-                avail: at(layout.avail),
-                used: at(layout.used),
-            },
-        )?;
-        Ok(Self {
+        let mut vq = Self {
             index,
             layout,
             ring,
@@ -186,7 +161,82 @@ impl Virtqueue {
             state,
             event_idx,
             kicked_avail: 0,
-        })
+            capacity: num,
+        };
+        vq.activate(transport)?;
+        Ok(vq)
+    }
+
+    /// Points each descriptor of a transmit queue at its buffer and gives the ring, empty, to
+    /// the device.
+    fn activate(&mut self, transport: &Transport<'_>) -> Result {
+        let num = self.state.num();
+        let buf_len = u32::try_from(self.buf_size).map_err(|_| EINVAL)?;
+        if let Some(bufs) = &self.bufs {
+            for id in 0..num {
+                // CAST: `usize` to `u64` is lossless on 64-bit machines.
+                let offset = (usize::from(id) * self.buf_size) as u64;
+                let desc = Desc {
+                    addr: bufs.dma_address() + offset,
+                    len: buf_len,
+                    flags: self.flags,
+                    next: 0,
+                };
+                write_at(&self.ring, self.layout.desc_at(id), desc)?;
+            }
+        }
+        let base = self.ring.dma_address();
+        // CAST: Ring offsets are below a few pages.
+        let at = |offset: usize| base + offset as u64;
+        transport.queue_activate(
+            self.index,
+            num,
+            &QueueAddresses {
+                desc: at(self.layout.desc),
+                avail: at(self.layout.avail),
+                used: at(self.layout.used),
+            },
+        )
+    }
+
+    /// Gives the queue again, empty and with `num` entries, to a device that was reset and is
+    /// being set up again: every descriptor is free, both rings zeroed (a used index left
+    /// from before would announce completions), and the indices back at 0. Whatever the
+    /// device held is the caller's to release, before this.
+    ///
+    /// The memory stays: `num` is a power of two no larger than the [`capacity`] it was
+    /// allocated for, whose layout holds every smaller ring.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` for another `num`, and the errors of [`Transport::queue_activate`]. The queue
+    /// is then empty, and not given to the device.
+    ///
+    /// [`capacity`]: Self::capacity
+    pub(crate) fn restart(&mut self, transport: &Transport<'_>, num: u16) -> Result {
+        if num == 0 || num > self.capacity || !num.is_power_of_two() {
+            return Err(EINVAL);
+        }
+        let size = Layout::new(self.capacity, LEGACY_ALIGN).size;
+        let mut at = 0;
+        while at + size_of::<u64>() <= size {
+            write_at(&self.ring, at, 0u64)?;
+            at += size_of::<u64>();
+        }
+        while at < size {
+            write_at(&self.ring, at, 0u8)?;
+            at += 1;
+        }
+        self.layout = Layout::new(num, LEGACY_ALIGN);
+        *self.state = RingState::new(num);
+        self.kicked_avail = 0;
+        self.activate(transport)
+    }
+
+    /// The most entries the queue's memory holds: the size the device allowed at probe, up to
+    /// [`ring::MAX_QUEUE_SIZE`].
+    pub(crate) fn capacity(&self) -> u16 {
+        self.capacity
     }
 
     /// Number of entries.

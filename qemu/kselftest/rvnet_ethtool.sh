@@ -12,7 +12,9 @@
 #   rvnet_ethtool.rings      ethtool -g: the current RX and TX ring sizes are set and within
 #                            the maximums
 #   rvnet_ethtool.set_rings  ethtool -G with the current sizes succeeds (set_ringparam is
-#                            there), one with half the RX ring is refused (rvnet cannot resize)
+#                            there); with half the RX ring too (rvnet resets the device with
+#                            the new size), which ethtool -g then shows; one of 100 entries
+#                            (not a power of two) is refused; then the sizes go back
 #
 # Usage: rvnet_ethtool.sh IFACE_A IFACE_B NETNS     (B is the peer, in NETNS)
 . /rvnet/lib.sh
@@ -92,9 +94,15 @@ if [ $# = 4 ]; then
 	same=${PIPESTATUS[0]}
 	ethtool -G "$A" rx $(($2 / 2)) 2>&1 | ktap_diag
 	half=${PIPESTATUS[0]}
-	echo "ethtool -G with the sizes in use: status $same; with half the RX ring: status $half" |
-		ktap_diag
-	[ "$same" = 0 ] && [ "$half" != 0 ]
+	now=$(ethtool -g "$A" 2>/dev/null | awk '/^Current hardware settings/ { c = 1 } c && /^RX:/ { print $2; exit }')
+	ethtool -G "$A" rx 100 2>&1 | ktap_diag
+	odd=${PIPESTATUS[0]}
+	ethtool -G "$A" rx "$2" tx "$4" 2>&1 | ktap_diag
+	back=${PIPESTATUS[0]}
+	echo "ethtool -G with the sizes in use: status $same; with half the RX ring: status $half" \
+		"(RX now $now); with 100: status $odd; back: status $back" | ktap_diag
+	[ "$same" = 0 ] && [ "$half" = 0 ] && [ "$now" = $(($2 / 2)) ] && [ "$odd" != 0 ] &&
+		[ "$back" = 0 ]
 else
 	false
 fi

@@ -3,13 +3,14 @@
  * offload IFACE                       prints "sg=<0|1> tx=<0|1> tso=<0|1>"
  * offload IFACE sg|tx|tso on|off      turns one transmit offload on or off
  * offload IFACE rings                 prints "rx=<size> tx=<size>", the ring sizes in use
+ * offload IFACE rings RX TX           asks for rings of RX and TX entries, as `ethtool -G`
  * offload IFACE feature NAME          prints "NAME=<0|1>" for a feature of `ethtool -k`'s names
  * offload IFACE feature NAME on|off   turns it on or off, as `ethtool -K IFACE NAME on|off`
  *
  * What `ethtool -k` / `ethtool -K IFACE sg|tx|tso on|off` do, through the ethtool ioctl's
  * legacy commands (ETHTOOL_[GS]SG, ETHTOOL_[GS]TXCSUM, ETHTOOL_[GS]TSO), which the core maps
  * onto the device's features (NETIF_F_SG, the checksum features, NETIF_F_ALL_TSO); the ring
- * sizes are `ethtool -g`'s (ETHTOOL_GRINGPARAM). Features by name (rx-gro-hw, which has no
+ * sizes are `ethtool -g`'s (ETHTOOL_GRINGPARAM, and ETHTOOL_SRINGPARAM to set them). Features by name (rx-gro-hw, which has no
  * legacy command) go through ETHTOOL_GFEATURES/SFEATURES, the bit found in the kernel's
  * feature names (ETHTOOL_GSSET_INFO, ETHTOOL_GSTRINGS for ETH_SS_FEATURES). The guest
  * has no ethtool binary. Exits 0 on success, 1 when the kernel refused, 2 on a usage error.
@@ -57,7 +58,8 @@ static int ethtool(int fd, const char *iface, __u32 cmd, __u32 *data)
 
 static int usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s IFACE [sg|tx|tso on|off | rings | feature NAME [on|off]]\n",
+	fprintf(stderr,
+		"usage: %s IFACE [sg|tx|tso on|off | rings [RX TX] | feature NAME [on|off]]\n",
 		prog);
 	return 2;
 }
@@ -71,6 +73,24 @@ static int rings(int fd, const char *iface)
 		return 1;
 	}
 	printf("rx=%u tx=%u\n", r.rx_pending, r.tx_pending);
+	return 0;
+}
+
+static int set_rings(int fd, const char *iface, const char *rx, const char *tx)
+{
+	struct ethtool_ringparam r = { .cmd = ETHTOOL_GRINGPARAM };
+
+	if (ethtool_ioctl(fd, iface, &r)) {
+		perror("rings");
+		return 1;
+	}
+	r.cmd = ETHTOOL_SRINGPARAM;
+	r.rx_pending = strtoul(rx, NULL, 0);
+	r.tx_pending = strtoul(tx, NULL, 0);
+	if (ethtool_ioctl(fd, iface, &r)) {
+		perror("set rings");
+		return 1;
+	}
 	return 0;
 }
 
@@ -154,7 +174,8 @@ int main(int argc, char **argv)
 		return feature(fd, argv[1], argv[3], argc == 5 ? argv[4] : NULL);
 	}
 	if (argc == 5)
-		return usage(argv[0]);
+		return strcmp(argv[2], "rings") ? usage(argv[0]) :
+						  set_rings(fd, argv[1], argv[3], argv[4]);
 	if (argc == 3)
 		return strcmp(argv[2], "rings") ? usage(argv[0]) : rings(fd, argv[1]);
 	if (argc == 2) {

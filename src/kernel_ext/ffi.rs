@@ -142,6 +142,7 @@ extern "C" {
     pub(crate) fn rvnet_netdev_set_drvdata(dev: *mut net_device, data: *mut c_void);
     pub(crate) fn rvnet_netdev_drvdata(dev: *mut net_device) -> *mut c_void;
     pub(crate) fn rvnet_netdev_copy_name(dev: *mut net_device, name: *mut c_char);
+    pub(crate) fn rvnet_netdev_copy_name_rtnl(dev: *mut net_device, name: *mut c_char);
     pub(crate) fn rvnet_netdev_parent(dev: *mut net_device) -> *mut c_void;
     pub(crate) fn rvnet_netdev_addr(dev: *mut net_device) -> *const u8;
     pub(crate) fn rvnet_netdev_set_addr(dev: *mut net_device, addr: *const u8);
@@ -245,6 +246,17 @@ extern "C" {
     pub(crate) fn rvnet_tx_lock(dev: *mut net_device);
     pub(crate) fn rvnet_tx_trylock(dev: *mut net_device) -> bool;
     pub(crate) fn rvnet_tx_unlock(dev: *mut net_device);
+    pub(crate) fn rvnet_tx_lock_bh(dev: *mut net_device);
+    pub(crate) fn rvnet_tx_unlock_bh(dev: *mut net_device);
+    pub(crate) fn rvnet_local_bh_disable();
+    pub(crate) fn rvnet_local_bh_enable();
+    pub(crate) fn rvnet_netif_running(dev: *mut net_device) -> bool;
+    pub(crate) fn rvnet_netif_tx_disable(dev: *mut net_device);
+    pub(crate) fn rvnet_netif_tx_wake_all(dev: *mut net_device);
+    pub(crate) fn rvnet_dev_close(dev: *mut net_device);
+    pub(crate) fn rvnet_bql_reset(dev: *mut net_device);
+    pub(crate) fn rvnet_fault_bad_desc() -> bool;
+    pub(crate) fn rvnet_fault_reset() -> c_int;
     pub(crate) fn rvnet_netdev_xmit_more() -> bool;
     pub(crate) fn rvnet_netdev_napi(dev: *mut net_device) -> *mut napi_struct;
     pub(crate) fn rvnet_napi_dev(napi: *mut napi_struct) -> *mut net_device;

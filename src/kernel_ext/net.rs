@@ -23,6 +23,7 @@ pub(crate) mod napi;
 pub(crate) mod ops;
 pub(crate) mod page_pool;
 pub(crate) mod registration;
+pub(crate) mod rtnl;
 pub(crate) mod rx_mode;
 pub(crate) mod skb;
 pub(crate) mod skb_dma;

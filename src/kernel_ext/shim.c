@@ -11,6 +11,7 @@
  */
 
 #include <linux/bpf.h>
+#include <linux/error-injection.h>
 #include <linux/build_bug.h>
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
@@ -436,6 +437,12 @@ void rvnet_netdev_copy_name(struct net_device *dev, char *name)
 	rtnl_unlock();
 }
 
+void rvnet_netdev_copy_name_rtnl(struct net_device *dev, char *name)
+{
+	ASSERT_RTNL();
+	strscpy(name, dev->name, IFNAMSIZ);
+}
+
 struct device *rvnet_netdev_parent(struct net_device *dev)
 {
 	return dev->dev.parent;
@@ -715,6 +722,76 @@ void rvnet_tx_unlock(struct net_device *dev)
 {
 	__netif_tx_unlock(netdev_get_tx_queue(dev, 0));
 }
+
+void rvnet_tx_lock_bh(struct net_device *dev)
+{
+	__netif_tx_lock_bh(netdev_get_tx_queue(dev, 0));
+}
+
+void rvnet_tx_unlock_bh(struct net_device *dev)
+{
+	__netif_tx_unlock_bh(netdev_get_tx_queue(dev, 0));
+}
+
+void rvnet_local_bh_disable(void)
+{
+	local_bh_disable();
+}
+
+void rvnet_local_bh_enable(void)
+{
+	local_bh_enable();
+}
+
+/*
+ * The data path stopped and started again around a device reset (RTNL held, process context),
+ * as virtnet_tx_pause()/virtnet_tx_resume() and virtnet_napi_disable()/virtnet_napi_enable().
+ */
+bool rvnet_netif_running(struct net_device *dev)
+{
+	return netif_running(dev);
+}
+
+void rvnet_netif_tx_disable(struct net_device *dev)
+{
+	netif_tx_disable(dev);
+}
+
+void rvnet_netif_tx_wake_all(struct net_device *dev)
+{
+	netif_tx_wake_all_queues(dev);
+}
+
+void rvnet_dev_close(struct net_device *dev)
+{
+	dev_close(dev);
+}
+
+/* The byte queue limits forget what was in flight: a reset dropped it. */
+void rvnet_bql_reset(struct net_device *dev)
+{
+	netdev_tx_reset_queue(netdev_get_tx_queue(dev, 0));
+}
+
+/*
+ * Fault points for tests (the kernel's fail_function), called only in kernels with
+ * CONFIG_FUNCTION_ERROR_INJECTION (src/kernel_ext/fault.rs). rvnet_fault_bad_desc() returns
+ * false unless a test made it return true: rvnet then posts one malformed descriptor chain
+ * (zero-length buffers, which the VIRTIO specification forbids), to see the device break and
+ * rvnet bring it back. rvnet_fault_reset() returns 0 unless a test gave it an errno: the
+ * device reset that calls it then fails, to see rvnet give up on the device cleanly.
+ */
+noinline bool rvnet_fault_bad_desc(void)
+{
+	return false;
+}
+ALLOW_ERROR_INJECTION(rvnet_fault_bad_desc, TRUE);
+
+noinline int rvnet_fault_reset(void)
+{
+	return 0;
+}
+ALLOW_ERROR_INJECTION(rvnet_fault_reset, ERRNO);
 
 bool rvnet_netdev_xmit_more(void)
 {

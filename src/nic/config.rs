@@ -95,6 +95,28 @@ pub(crate) fn max_mtu(device_max: u16, max_frame: usize) -> u16 {
     device_max.min(u16::try_from(fits).unwrap_or(u16::MAX))
 }
 
+/// The fewest entries a receive ring may have (`ethtool -G`): with mergeable buffers, a
+/// packet may take [`MAX_BUFS_PER_PACKET`] buffers, which the ring must hold at once (rounded
+/// up to a power of two, as split rings are); otherwise one buffer each, and 16 of them.
+pub(crate) fn min_rx_ring(mergeable: bool) -> u16 {
+    if mergeable {
+        u16::try_from(MAX_BUFS_PER_PACKET.next_power_of_two()).unwrap_or(u16::MAX)
+    } else {
+        16
+    }
+}
+
+/// The fewest entries a transmit ring may have (`ethtool -G`) when the largest packet takes
+/// `largest` descriptors: twice that, as probe sized the MTU and the largest packet to segment
+/// for ([`max_frame`], [`tso_max_size`]: half the ring), rounded up to a power of two.
+pub(crate) fn min_tx_ring(largest: u16) -> u16 {
+    largest
+        .saturating_mul(2)
+        .max(1)
+        .checked_next_power_of_two()
+        .unwrap_or(u16::MAX)
+}
+
 /// The frame size an MTU allows: payload, Ethernet header and a VLAN tag.
 pub(crate) fn frame_len(mtu: u16) -> usize {
     usize::from(mtu) + ETH_HLEN + VLAN_HLEN
@@ -260,6 +282,32 @@ mod tests {
         virtqueue::ring::MAX_QUEUE_SIZE,
     };
     use core::cell::Cell;
+
+    #[test]
+    fn smallest_rings_keep_what_probe_sized_for() {
+        // Probe with QEMU's and Firecracker's 256 entries: jumbo frames with mergeable buffers.
+        let hdr = 12;
+        let frame = max_frame(true, BUF_SIZE, hdr, MAX_BUFS_PER_PACKET, MAX_QUEUE_SIZE);
+        let tso = tso_max_size(BUF_SIZE, hdr, MAX_QUEUE_SIZE);
+        // The descriptors the largest frame takes, as `TxQueue::new` counts them.
+        let largest = u16::try_from((hdr + frame).div_ceil(BUF_SIZE)).unwrap_or(u16::MAX);
+        let tx = min_tx_ring(largest);
+        assert!(tx.is_power_of_two() && tx <= MAX_QUEUE_SIZE && tx >= 2 * largest);
+        // At the smallest transmit ring, the same frames and segmentation size still fit.
+        assert_eq!(
+            max_frame(true, BUF_SIZE, hdr, MAX_BUFS_PER_PACKET, tx),
+            frame
+        );
+        assert_eq!(tso_max_size(BUF_SIZE, hdr, tx), tso);
+        // Half of it would not hold the largest frame twice.
+        assert!(max_frame(true, BUF_SIZE, hdr, MAX_BUFS_PER_PACKET, tx / 2) < frame);
+        // A received packet of mergeable buffers takes up to `MAX_BUFS_PER_PACKET` of them.
+        let rx = min_rx_ring(true);
+        assert!(rx.is_power_of_two() && usize::from(rx) >= MAX_BUFS_PER_PACKET);
+        assert!(min_rx_ring(false).is_power_of_two());
+        assert_eq!(min_tx_ring(0), 1);
+        assert_eq!(min_tx_ring(u16::MAX), u16::MAX);
+    }
 
     #[test]
     fn xdp_mtu_leaves_room_for_the_frame() {

@@ -55,6 +55,21 @@ pub(crate) struct CtrlQueue {
     /// The device left a command unanswered or answered it with something that is not an
     /// answer: no more commands are sent.
     broken: bool,
+    /// The 802.1Q VLANs the device was told to let through (`VLAN_ADD`), one bit per id: a
+    /// device that is reset forgets them, and is told again.
+    vlans: [u64; VLAN_WORDS],
+}
+
+/// 64-bit words of a bitmap of the 4096 VLAN ids.
+pub(crate) const VLAN_WORDS: usize = 4096 / 64;
+
+/// The VLAN ids set in `bitmap`, in order.
+pub(crate) fn vlan_ids(bitmap: &[u64; VLAN_WORDS]) -> impl Iterator<Item = u16> + '_ {
+    (0..4096u16).filter(|&vid| {
+        bitmap
+            .get(usize::from(vid / 64))
+            .is_some_and(|word| word & (1 << (vid % 64)) != 0)
+    })
 }
 
 impl CtrlQueue {
@@ -79,7 +94,41 @@ impl CtrlQueue {
         )?;
         // Answers are looked for, not waited on.
         vq.disable_cb();
-        Ok(Self { vq, broken: false })
+        Ok(Self {
+            vq,
+            broken: false,
+            vlans: [0; VLAN_WORDS],
+        })
+    }
+
+    /// Records that VLAN `vid` is let through (`on`) or not any more.
+    pub(crate) fn note_vlan(&mut self, vid: u16, on: bool) {
+        let bit = 1u64 << (vid % 64);
+        if let Some(word) = self.vlans.get_mut(usize::from(vid / 64)) {
+            if on {
+                *word |= bit;
+            } else {
+                *word &= !bit;
+            }
+        }
+    }
+
+    /// The VLANs the device was told to let through, as a bitmap ([`vlan_ids`] lists them).
+    pub(crate) fn vlans(&self) -> [u64; VLAN_WORDS] {
+        self.vlans
+    }
+
+    /// Gives the queue again, empty, to a device that was reset (`Virtqueue::restart`): a
+    /// queue given up on the old device is usable again.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Virtqueue::restart`].
+    pub(crate) fn restart(&mut self, transport: &Transport<'_>) -> Result {
+        self.vq.restart(transport, self.vq.capacity())?;
+        self.vq.disable_cb();
+        self.broken = false;
+        Ok(())
     }
 
     /// Sends `cmd` and waits for the answer; `pdev` names the device in messages.

@@ -226,11 +226,6 @@ impl RxQueue {
         self.counts.count(len as u64);
     }
 
-    /// Number of ring entries.
-    pub(crate) fn ring_size(&self) -> u16 {
-        self.vq.num()
-    }
-
     /// The means to attach a NAPI context to the queue's page pool, which is dropped with the
     /// queue.
     pub(crate) fn napi_attach(&self) -> NapiAttach {
@@ -252,6 +247,28 @@ impl RxQueue {
             }
         }
         Ok(())
+    }
+
+    /// Gives the queue again to a device that was reset, with `num` entries: every buffer the
+    /// old device held goes back to the pool, and fresh ones are posted, for the device to
+    /// hear of at the next [`kick`](Self::kick), after `DRIVER_OK`.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Virtqueue::restart`], and `ENOMEM` when the pool has too few buffers:
+    /// the queue is then only in part filled.
+    pub(crate) fn restart(&mut self, transport: &Transport<'_>, num: u16) -> Result {
+        for slot in self.bufs.iter_mut() {
+            // The device was reset: it writes into none of them any more.
+            *slot = None;
+        }
+        self.vq.restart(transport, num)?;
+        self.fill()
+    }
+
+    /// The entries in use, and the most the queue's memory holds.
+    pub(crate) fn sizes(&self) -> (u16, u16) {
+        (self.vq.num(), self.vq.capacity())
     }
 
     /// Posts descriptor `id` again with the buffer it holds.

@@ -88,6 +88,10 @@ counters! {
     CtrlErrors => "ctrl_errors",
     /// Announcements the device asked for (`VIRTIO_NET_S_ANNOUNCE`) and the driver made.
     Announcements => "announcements",
+    /// Times the device was reset and the interface restored on it: the device asked for it
+    /// (`DEVICE_NEEDS_RESET`), the transmit queue timed out, or the rings were resized
+    /// (`ethtool -G`). Each is also logged.
+    DeviceResets => "device_resets",
 }
 
 /// How many counters there are.
@@ -144,7 +148,7 @@ impl Snapshot {
 }
 
 /// First line of the procfs file: names the format, so scripts can check what they parse.
-pub(crate) const HEADER: &str = "# rvnet network statistics, format 1\n";
+pub(crate) const HEADER: &str = "# rvnet network statistics, format 2\n";
 
 /// What the procfs file says about a device besides its counters.
 pub(crate) struct DeviceInfo<'a> {
@@ -224,7 +228,7 @@ mod tests {
         }
         assert_eq!(snap.get(Counter::RxPackets), 100);
         assert_eq!(
-            snap.get(Counter::Announcements),
+            snap.get(Counter::DeviceResets),
             100 + NR_COUNTERS as u64 - 1
         );
     }
@@ -253,7 +257,7 @@ mod tests {
              napi_polls: 0\ntx_queue_stops: 0\ntx_queue_wakes: 0\nbad_device_entries: 0\n\
              rx_kicks: 0\ntx_kicks: 0\nxdp_packets: 0\nxdp_tx: 0\nxdp_drops: 0\n\
              rx_bad_headers: 0\nrx_gso: 0\ntx_gso: 0\ntx_timeouts: 0\nctrl_commands: 0\n\
-             ctrl_errors: 0\nannouncements: 0\n\n"
+             ctrl_errors: 0\nannouncements: 0\ndevice_resets: 0\n\n"
         );
     }
 

@@ -41,20 +41,23 @@ use kernel::{
 };
 
 use crate::{
-    kernel_ext::net::{
-        bql::Bql,
-        device::{
-            self,
-            NetDevice, //
+    kernel_ext::{
+        fault,
+        net::{
+            bql::Bql,
+            device::{
+                self,
+                NetDevice, //
+            },
+            napi::NapiPoll,
+            ops::TxOutcome,
+            skb::SkBuff,
+            skb_dma::{
+                MappedSkb,
+                MAX_SEGMENTS, //
+            },
+            xdp::XdpBuf,
         },
-        napi::NapiPoll,
-        ops::TxOutcome,
-        skb::SkBuff,
-        skb_dma::{
-            MappedSkb,
-            MAX_SEGMENTS, //
-        },
-        xdp::XdpBuf,
     },
     transport::Transport,
     virtqueue::{
@@ -63,7 +66,7 @@ use crate::{
     },
 };
 
-use super::{stats::Counter, Counters, QueueWriter};
+use super::{config, stats::Counter, Counters, QueueWriter};
 
 /// How many times a poll reaps completions before it leaves the rest to the next poll; bounds
 /// the work a device that completes as fast as it is asked can cause.
@@ -127,6 +130,8 @@ pub(crate) struct TxQueue<'a> {
     /// The descriptors the largest packet takes: with fewer free, the queue is stopped
     /// (`virtio_net` stops below `MAX_SKB_FRAGS + 2`).
     stop_threshold: u16,
+    /// The same, before it is bounded by the ring size.
+    largest: u16,
     /// Whether the header's fields are little-endian (`net_hdr::little_endian`).
     little_endian: bool,
     /// Whether the header may share a descriptor with the packet (`VERSION_1`).
@@ -157,10 +162,9 @@ impl<'a> TxQueue<'a> {
         let descs = (hdr_len + max_frame)
             .div_ceil(vq.buf_size().max(1))
             .max(MAX_SEGMENTS + 1);
+        let largest = u16::try_from(descs).unwrap_or(u16::MAX);
         // INVARIANT: Clamped to 1..=num; probe limits the MTU so that a frame fits anyway.
-        let stop_threshold = u16::try_from(descs)
-            .unwrap_or(u16::MAX)
-            .clamp(1, vq.num().max(1));
+        let stop_threshold = largest.clamp(1, vq.num().max(1));
         let mut inflight = KVVec::with_capacity(usize::from(vq.num()), GFP_KERNEL)?;
         for _ in 0..vq.num() {
             inflight.push(InFlight::default(), GFP_KERNEL)?;
@@ -174,6 +178,7 @@ impl<'a> TxQueue<'a> {
             nr_mapped: 0,
             dev,
             stop_threshold,
+            largest,
             little_endian,
             any_layout,
         })
@@ -181,9 +186,42 @@ impl<'a> TxQueue<'a> {
 }
 
 impl TxQueue<'_> {
-    /// Number of ring entries.
-    pub(crate) fn ring_size(&self) -> u16 {
-        self.vq.num()
+    /// The entries in use, and the most the queue's memory holds.
+    pub(crate) fn sizes(&self) -> (u16, u16) {
+        (self.vq.num(), self.vq.capacity())
+    }
+
+    /// The fewest entries the ring may have (`config::min_tx_ring`).
+    pub(crate) fn min_size(&self) -> u16 {
+        config::min_tx_ring(self.largest)
+    }
+
+    /// Gives the queue again to a device that was reset, with `num` entries. Every packet the
+    /// old device held is unmapped and freed, once, and the byte queue limits of `dev` forget
+    /// them (the device was reset: it reads none of them any more).
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Virtqueue::restart`].
+    pub(crate) fn restart(
+        &mut self,
+        dev: &NetDevice,
+        transport: &Transport<'_>,
+        num: u16,
+    ) -> Result {
+        for slot in self.inflight.iter_mut() {
+            if let Some(packet) = core::mem::take(slot).skb {
+                packet.complete(None);
+            }
+        }
+        self.nr_mapped = 0;
+        self.bql.reset(dev);
+        // INVARIANT: Nothing is in flight: every entry was emptied above.
+        self.vq.restart(transport, num)?;
+        self.vq.disable_cb();
+        // INVARIANT: Clamped to 1..=num, as in `new`.
+        self.stop_threshold = self.largest.clamp(1, num.max(1));
+        Ok(())
     }
 
     /// Recycles the descriptors the device is done with (`free_old_xmit()`), freeing their
@@ -561,6 +599,8 @@ impl TxQueue<'_> {
         if done != total {
             return Err(EINVAL);
         }
-        self.vq.post(head, total)
+        // A test's fault point: a chain of zero-length buffers, which the device must refuse.
+        let len = if fault::bad_descriptor() { 0 } else { total };
+        self.vq.post(head, len)
     }
 }

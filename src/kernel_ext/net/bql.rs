@@ -63,4 +63,12 @@ impl Bql {
         // SAFETY: As in `sent`; `bytes` is at most what was queued and not yet completed.
         unsafe { ffi::rvnet_bql_completed(dev.as_raw(), packets, bytes) };
     }
+
+    /// Forgets every byte in flight (`netdev_tx_reset_queue()`): the device was reset and the
+    /// packets dropped. Also restarts a queue the limits stopped.
+    pub(crate) fn reset(&mut self, dev: &NetDevice) {
+        self.outstanding = 0;
+        // SAFETY: As in `sent`. INVARIANT: The limits are reset, and nothing is outstanding.
+        unsafe { ffi::rvnet_bql_reset(dev.as_raw()) };
+    }
 }

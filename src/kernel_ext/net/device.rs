@@ -77,6 +77,22 @@ impl NetDevice {
         IfName(name)
     }
 
+    /// A copy of the interface name, for a caller that holds RTNL already ([`Rtnl::name`]).
+    ///
+    /// # Safety
+    ///
+    /// The caller holds RTNL.
+    ///
+    /// [`Rtnl::name`]: super::rtnl::Rtnl::name
+    pub(super) unsafe fn name_under_rtnl(&self) -> IfName {
+        let mut name = [0u8; IFNAMSIZ];
+        // SAFETY: By the type invariant, `self.as_raw()` is valid; `name` has `IFNAMSIZ`
+        // bytes, which the helper fills with a NUL-terminated string; RTNL, which renames
+        // hold, is held (safety requirements).
+        unsafe { ffi::rvnet_netdev_copy_name_rtnl(self.as_raw(), name.as_mut_ptr().cast()) };
+        IfName(name)
+    }
+
     /// The current hardware address (`dev->dev_addr`).
     pub(crate) fn mac(&self) -> [u8; 6] {
         // SAFETY: `dev_addr` of an Ethernet device holds `ETH_ALEN` (6) bytes.

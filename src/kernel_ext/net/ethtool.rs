@@ -31,6 +31,7 @@ use super::{
         Adapter,
         Operations, //
     },
+    rtnl::Rtnl,
 };
 use crate::kernel_ext::ffi;
 
@@ -90,8 +91,14 @@ pub(crate) trait EthtoolOps: Operations {
 
     /// `set_ringparam`: use rings of `rx` and `tx` entries. The core has checked them against
     /// [`Rings::rx_max`] and [`Rings::tx_max`], refused mini and jumbo rings, and calls this
-    /// only when something changes.
-    fn set_rings(_dev: &NetDevice, _data: &Self::Data<'_>, _rx: u32, _tx: u32) -> Result {
+    /// only when something changes. Under RTNL, in process context (`rtnl`).
+    fn set_rings(
+        _dev: &NetDevice,
+        _data: &Self::Data<'_>,
+        _rtnl: &Rtnl,
+        _rx: u32,
+        _tx: u32,
+    ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -283,7 +290,10 @@ impl<T: EthtoolOps> EthtoolVTable<T> {
             if ring.rx_mini_pending != 0 || ring.rx_jumbo_pending != 0 {
                 return Err(EINVAL);
             }
-            T::set_rings(netdev, data, ring.rx_pending, ring.tx_pending)?;
+            // SAFETY: ethtool calls `set_ringparam` in process context with RTNL held
+            // (`ethnl_set_rings()`, `ethtool_set_ringparam()`), until it returns.
+            let rtnl = unsafe { Rtnl::assume() };
+            T::set_rings(netdev, data, &rtnl, ring.rx_pending, ring.tx_pending)?;
             Ok(0)
         })
     }

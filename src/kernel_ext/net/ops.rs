@@ -34,6 +34,7 @@ use super::{
         Napi,
         NapiPoll, //
     },
+    rtnl::Rtnl,
     skb::SkBuff,
     stats::{
         LinkStats,
@@ -127,8 +128,8 @@ pub(crate) trait Operations: 'static {
     /// The driver's work item, in process context under RTNL, with the interface registered:
     /// scheduled by [`NetDevice::schedule_work`] and by `ndo_set_rx_mode` (the receive mode
     /// is applied here, since `ndo_set_rx_mode` runs in atomic context). Several requests
-    /// before it runs make one run.
-    fn work(dev: &NetDevice, data: &Self::Data<'_>);
+    /// before it runs make one run. `rtnl` is the proof.
+    fn work(dev: &NetDevice, data: &Self::Data<'_>, rtnl: &Rtnl);
 
     /// `ndo_vlan_rx_add_vid` (`add`) or `ndo_vlan_rx_kill_vid`, for 802.1Q VLAN `vid`, in
     /// process context under RTNL; called only if the driver set the VLAN filter feature. An
@@ -276,7 +277,10 @@ impl<T: Operations> Adapter<T> {
     pub(crate) unsafe fn work_callback(dev: *mut ffi::net_device) {
         // SAFETY: Forwarded from the caller.
         let (netdev, data) = unsafe { Self::from_raw(dev) };
-        T::work(netdev, data);
+        // SAFETY: The work item runs in process context under RTNL (safety requirements),
+        // until it returns.
+        let rtnl = unsafe { Rtnl::assume() };
+        T::work(netdev, data, &rtnl);
     }
 
     /// `ndo_vlan_rx_add_vid`/`ndo_vlan_rx_kill_vid`.

@@ -27,7 +27,8 @@ use kernel::sync::atomic::{
 
 use super::{
     device::NetDevice,
-    napi::NapiPoll, //
+    napi::NapiPoll,
+    rtnl::Rtnl, //
 };
 use crate::kernel_ext::ffi;
 
@@ -102,7 +103,32 @@ impl<T> TxLocked<T> {
         // of `NetDevice`); a poll runs with bottom halves off, as the lock needs.
         unsafe { ffi::rvnet_tx_lock(dev.as_raw()) };
         // INVARIANT: The lock is held.
-        Some(TxGuard { lock: self, dev })
+        Some(TxGuard {
+            lock: self,
+            dev,
+            bh: false,
+        })
+    }
+
+    /// Takes `dev`'s transmit lock, spinning, in process context (under RTNL: a device reset),
+    /// with bottom halves off while it is held. `None` if the data belongs to another device.
+    pub(crate) fn lock_bh<'t>(
+        &'t self,
+        dev: &'t NetDevice,
+        _rtnl: &Rtnl,
+    ) -> Option<TxGuard<'t, T>> {
+        if !self.guarded_by(dev) {
+            return None;
+        }
+        // SAFETY: `dev` is a valid device of rvnet's, with one transmit queue (type invariant
+        // of `NetDevice`); process context (`Rtnl`) may turn bottom halves off.
+        unsafe { ffi::rvnet_tx_lock_bh(dev.as_raw()) };
+        // INVARIANT: The lock is held, with bottom halves off.
+        Some(TxGuard {
+            lock: self,
+            dev,
+            bh: true,
+        })
     }
 
     /// Takes `dev`'s transmit lock if it is free, in a NAPI poll. `None` if it is held, or if
@@ -120,7 +146,11 @@ impl<T> TxLocked<T> {
             return None;
         }
         // INVARIANT: The lock is held.
-        Some(TxGuard { lock: self, dev })
+        Some(TxGuard {
+            lock: self,
+            dev,
+            bh: false,
+        })
     }
 }
 
@@ -156,10 +186,12 @@ impl<'a> Xmit<'a> {
 ///
 /// # Invariants
 ///
-/// This guard holds `dev`'s transmit lock, which guards `lock`'s data.
+/// This guard holds `dev`'s transmit lock, which guards `lock`'s data; if `bh`, it turned
+/// bottom halves off to take it.
 pub(crate) struct TxGuard<'a, T> {
     lock: &'a TxLocked<T>,
     dev: &'a NetDevice,
+    bh: bool,
 }
 
 impl<T> Deref for TxGuard<'_, T> {
@@ -181,7 +213,14 @@ impl<T> DerefMut for TxGuard<'_, T> {
 
 impl<T> Drop for TxGuard<'_, T> {
     fn drop(&mut self) {
-        // SAFETY: This guard holds the lock of the valid device `dev` (type invariant).
-        unsafe { ffi::rvnet_tx_unlock(self.dev.as_raw()) };
+        // SAFETY: This guard holds the lock of the valid device `dev`, taken with bottom halves
+        // off if `bh` (type invariant).
+        unsafe {
+            if self.bh {
+                ffi::rvnet_tx_unlock_bh(self.dev.as_raw())
+            } else {
+                ffi::rvnet_tx_unlock(self.dev.as_raw())
+            }
+        };
     }
 }
