@@ -15,10 +15,11 @@
 #    again within a second of it. The transfer arrives intact across every round.
 # 2. Restore: A with another MAC address, MTU 9000, VLAN 5 and a multicast group, not
 #    promiscuous; A's device breaks (it is the only one sending); after the reset QEMU's
-#    filters (which a reset sets back to promiscuous, with the device's own MAC address and
-#    an empty table) are as rvnet had set them: frames to a foreign address kept out, to A's
-#    new address and its group let in (and frames of VLAN 5: QEMU 10 lets every VLAN through
-#    after a reset, so that rvnet tells it of VLAN 5 again is not visible here); the MTU,
+#    filters (which a reset sets back to the device's own MAC address and an empty table) are
+#    as rvnet had set them: frames to a foreign address kept out, to A's new address and its
+#    group let in (and frames of VLAN 5: QEMU 10 lets every VLAN through after a reset, so
+#    that rvnet tells it of VLAN 5 again is not visible here); with the restore left out,
+#    frames to A's new address are kept out and this fails; the MTU,
 #    the rings and the carrier as they were; device_resets in procfs and in ethtool -S; one
 #    log line per reset.
 # 3. ethtool -G through the same reset: smaller rings, traffic intact, sizes refused that are
