@@ -22,7 +22,8 @@ being the only way to excuse a case of the self-check).
 Usage: kselftest-report.py --expected FILE --md OUT.md --json OUT.json
                            NAME:DRIVER_A,DRIVER_B:BOOT_STATUS:LOG...
 The run named "selfcheck" is the baseline of the others, "selfcheck-tap" that of the runs
-whose names end in "-tap" (the tap backend, where the devices offer their offloads).
+whose names end in "-tap" (the tap backend, where the devices offer their offloads), and
+"selfcheck-iommu" that of those ending in "-iommu" (ACCESS_PLATFORM, swiotlb=force).
 """
 
 import argparse
@@ -35,11 +36,15 @@ from pathlib import Path
 KTAP = re.compile(r"^(not )?ok (\d+) (\S+)(?:\s+#\s*(.*))?$")
 BASELINE = "selfcheck"
 TAP = "-tap"
+IOMMU = "-iommu"
 
 
 def baseline_of(run):
-    """The self-check RUN is compared with: the one on the same backend."""
-    return BASELINE + TAP if run.endswith(TAP) else BASELINE
+    """The self-check RUN is compared with: the one on the same backend and devices."""
+    for suffix in (TAP, IOMMU):
+        if run.endswith(suffix):
+            return BASELINE + suffix
+    return BASELINE
 
 
 def parse_log(path):

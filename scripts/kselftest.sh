@@ -14,6 +14,9 @@
 #   rvnet-rvnet     A: rvnet        B: rvnet
 #   selfcheck-tap   as selfcheck, on the tap backend (bridged host taps with vnet headers:
 #   rvnet-c-tap     as rvnet-c,   the offloads QEMU strips from the hub's NICs), TAP_TESTS
+#   selfcheck-iommu as selfcheck, as a confidential VM's NICs (iommu_platform=on, so
+#   rvnet-c-iommu   as rvnet-c,   ACCESS_PLATFORM, and the guest booted with swiotlb=force:
+#                                 every buffer bounced), IOMMU_TESTS; not in the default RUNS
 #
 # When A is rvnet the guest also runs rvnet_ethtool (qemu/kselftest/rvnet_ethtool.sh). The
 # per-case table (pass/skip/xfail/fail per run) is printed and written to
@@ -26,7 +29,9 @@
 # Environment: TESTS="ping stats ..." (the hub runs; default: the thirteen tests, rvnet_ethtool
 # and rvnet_xdp; TESTS=quick: all but so_txtime, ring_reconfig, gro, xdp, hw/irq and hw/csum,
 # what make test runs, since gro alone takes 5 minutes a run and so_txtime 3), TAP_TESTS (the tap runs; default: ping
-# xdp gro hw/csum rvnet_xdp, the tests whose cases depend on the offloads),
+# xdp gro hw/csum rvnet_xdp, the tests whose cases depend on the offloads), IOMMU_TESTS (the
+# -iommu runs; default: ping stats xdp rvnet_ethtool rvnet_xdp, the data path and every XDP
+# verdict through bounce buffers),
 # RUNS="selfcheck rvnet-c ..." (a subset, in any order; the tap runs need root),
 # KSFT_TIMEOUT (seconds per guest, default 3600), KSFT_TEST_TIMEOUT (seconds per test in the
 # guest, default 900).
@@ -40,6 +45,7 @@ KSFT_QUICK_TESTS="ping stats queues napi_id macsec hds shaper rvnet_ethtool rvne
 TESTS=${TESTS:-$KSFT_QUICK_TESTS so_txtime xdp ring_reconfig gro hw/irq hw/csum}
 [ "$TESTS" = quick ] && TESTS=$KSFT_QUICK_TESTS
 TAP_TESTS=${TAP_TESTS:-ping xdp gro hw/csum rvnet_xdp}
+IOMMU_TESTS=${IOMMU_TESTS:-ping stats xdp rvnet_ethtool rvnet_xdp}
 RUNS=${RUNS:-selfcheck rvnet-c rvnet-rvnet selfcheck-tap rvnet-c-tap}
 KSFT_TIMEOUT=${KSFT_TIMEOUT:-3600}
 KSFT_TEST_TIMEOUT=${KSFT_TEST_TIMEOUT:-900}
@@ -48,16 +54,17 @@ LOGS=$KST/logs
 
 # run_drivers RUN: the drivers of NIC A and NIC B.
 run_drivers() {
-	case ${1%-tap} in
+	local run=${1%-tap}
+	case ${run%-iommu} in
 	selfcheck) echo "virtio_net virtio_net" ;;
 	rvnet-c) echo "rvnet virtio_net" ;;
 	rvnet-rvnet) echo "rvnet rvnet" ;;
-	*) die "RUNS: no run '$1' (selfcheck, rvnet-c, rvnet-rvnet, each also as RUN-tap)" ;;
+	*) die "RUNS: no run '$1' (selfcheck, rvnet-c, rvnet-rvnet, each also as RUN-tap or RUN-iommu)" ;;
 	esac
 }
 for run in $RUNS; do run_drivers "$run" >/dev/null; done
-for t in "$TESTS" "$TAP_TESTS"; do
-	[[ $t =~ ^[a-z0-9_/\ ]+$ ]] || die "TESTS, TAP_TESTS: test names only, not '$t'"
+for t in "$TESTS" "$TAP_TESTS" "$IOMMU_TESTS"; do
+	[[ $t =~ ^[a-z0-9_/\ ]+$ ]] || die "TESTS, TAP_TESTS, IOMMU_TESTS: test names only, not '$t'"
 done
 [[ $KSFT_TEST_TIMEOUT =~ ^[0-9]+$ ]] || die "KSFT_TEST_TIMEOUT wants seconds"
 
@@ -74,14 +81,16 @@ mkdir -p "$LOGS"
 specs=()
 for run in $RUNS; do
 	drivers=$(run_drivers "$run")
-	backend=hub tests=$TESTS
+	backend=hub tests=$TESTS devices=()
 	[ "$run" = "${run%-tap}" ] || backend=tap tests=$TAP_TESTS
+	[ "$run" = "${run%-iommu}" ] ||
+		tests=$IOMMU_TESTS devices=(--nic-opts iommu_platform=on --cmdline swiotlb=force)
 	log "kselftest: $run (A: ${drivers% *}, B: ${drivers#* }, $backend backend): $tests"
 	start=$(date +%s)
 	# The guest's whole serial log goes to the log file; the terminal gets the progress.
 	set +e
 	bash "$RVNET_ROOT/scripts/boot.sh" --layout modern --script kselftest --initrd "$image" \
-		--backend "$backend" --timeout "$KSFT_TIMEOUT" --log "$LOGS/$run.log" \
+		--backend "$backend" "${devices[@]}" --timeout "$KSFT_TIMEOUT" --log "$LOGS/$run.log" \
 		--args "$drivers TEST_TIMEOUT=$KSFT_TEST_TIMEOUT $tests" </dev/null |
 		grep --line-buffered -E '^(KSFT-TEST|KSFT-EXIT|KSFT-DMESG|not ok|=== NIC|run\.sh:)'
 	st=${PIPESTATUS[0]}
