@@ -10,7 +10,7 @@
 # and the transmit watchdog (5 s after the queue fills) tells rvnet. Either way rvnet resets
 # the device and restores the interface on it.
 #
-# 1. Rounds under traffic (pings both ways every 0.1 s and a 32 MiB TCP transfer): each
+# 1. Rounds under traffic (pings both ways every 0.02 s and a 32 MiB TCP transfer): each
 #    breaks whichever NIC sends next; exactly one reset follows, and packets flow both ways
 #    again within a second of it. The transfer arrives intact across every round.
 # 2. Restore: A with another MAC address, MTU 9000, VLAN 5 and a multicast group, not
@@ -121,9 +121,9 @@ check "fail_function offers rvnet's fault points" \
 	grep -q "^rvnet_fault_bad_desc" $FF/injectable
 
 # 1. Rounds under traffic.
-ping -q -i 0.1 $IP_B >/dev/null 2>&1 &
+ping -q -i 0.02 $IP_B >/dev/null 2>&1 &
 ping_ab=$!
-in_ns ping -q -i 0.1 $IP_A >/dev/null 2>&1 &
+in_ns ping -q -i 0.02 $IP_A >/dev/null 2>&1 &
 ping_ba=$!
 rx_before=$(rx_of $MAC_B)
 tcp_copy ab 32 >/tmp/reset-tcp.out 2>&1 &
