@@ -72,7 +72,7 @@ RVNET_CACHE=$fresh make -s -C "$RVNET_ROOT" run </dev/null >"$results/make-run.o
 make_run_shows() {
 	local out=$results/make-run.out
 	grep -q '^=== cat /proc/driver/network_stats' "$out" &&
-		grep -qx '# rvnet network statistics, format 2' "$out" &&
+		grep -qx '# rvnet network statistics, format 3' "$out" &&
 		[ "$(grep -c '^device: LNRO0005:0[01]$' "$out")" = 2 ] &&
 		grep -Eq '^tcp ab: 8 MiB, md5 ([0-9a-f]+) .* -> \1 ' "$out" &&
 		grep -q 'interfaces and /proc/driver/network_stats removed' "$out" &&

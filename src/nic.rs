@@ -113,9 +113,11 @@ use crate::{
             },
             tx_lock::{
                 TxLocked,
-                Xmit, //
+                XdpXmit, //
+                Xmit,
             },
             xdp::{
+                XdpFrames,
                 XdpProg,
                 XdpRefusal, //
             },
@@ -1088,6 +1090,49 @@ impl Operations for RvnetNetdev {
                 Ok(())
             }
         }
+    }
+
+    /// `virtnet_xdp_xmit()`: each frame copied into the transmit ring, as `XDP_TX` frames are,
+    /// under the transmit lock that the stack's packets take too. None while the interface is
+    /// down; none while the queue is stopped: by a full ring, or by a reset, which must not
+    /// see the ring used before the device is live again. Counted per frame.
+    fn xdp_xmit(
+        dev: &NetDevice,
+        nic: &Nic<'_>,
+        ctx: &XdpXmit,
+        frames: &XdpFrames<'_>,
+        flush: bool,
+    ) -> Result<usize> {
+        let n = frames.iter().count();
+        let refused = |sent: usize| {
+            // CAST: `usize` to `u64` is lossless on 64-bit machines.
+            nic.counters.add(Counter::XdpTxXmitDrops, (n - sent) as u64);
+        };
+        if !dev.is_running() {
+            refused(0);
+            return Err(ENETDOWN);
+        }
+        let Some(mut tx) = nic.tx.lock(dev, ctx) else {
+            refused(0);
+            return Err(ENXIO);
+        };
+        let mut sent = 0;
+        if !dev.queue_stopped() {
+            for frame in frames.iter() {
+                if !tx.xdp_xmit(dev, &nic.counters, None, frame, nic.hdr_len) {
+                    break;
+                }
+                sent += 1;
+            }
+        }
+        if flush {
+            tx.flush(dev, &nic.transport, &nic.counters);
+        }
+        drop(tx);
+        // CAST: As above.
+        nic.counters.add(Counter::XdpTxXmit, sent as u64);
+        refused(sent);
+        Ok(sent)
     }
 }
 

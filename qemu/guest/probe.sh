@@ -47,7 +47,7 @@ done
 check "the non-net device is not bound" test -n "$other"
 check "the non-net device was reported and left alone" \
 	sh -c "dmesg | grep -q '$other: virtio device Entropy is not a network card'"
-check "procfs header" sh -c "head -n1 $STATS | grep -qx '# rvnet network statistics, format 2'"
+check "procfs header" sh -c "head -n1 $STATS | grep -qx '# rvnet network statistics, format 3'"
 check "procfs lists exactly two devices" test "$(grep -c '^device: ' "$STATS")" = 2
 
 A=$(nic_by_mac "$MAC_A")

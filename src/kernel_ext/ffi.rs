@@ -45,6 +45,8 @@ opaque_types! {
     napi_struct;
     /// `struct bpf_prog`.
     bpf_prog;
+    /// `struct xdp_frame`.
+    xdp_frame;
     /// `struct netlink_ext_ack`.
     netlink_ext_ack;
     /// `struct page` (`kernel::bindings::page`, whose bindgen layout is not FFI-safe).
@@ -127,6 +129,9 @@ pub(crate) struct rvnet_rx_lists {
 
 // `shim.c` asserts the same size for its definition.
 const _: () = assert!(size_of::<rvnet_rx_lists>() == 12 + 2 * RVNET_RX_LIST_MAX * 6);
+
+/// `XDP_XMIT_FLUSH`: `ndo_xdp_xmit` is to notify the device of the frames it queued.
+pub(crate) const XDP_XMIT_FLUSH: u32 = 1;
 
 /// `NETDEV_TX_OK`.
 pub(crate) const NETDEV_TX_OK: c_int = 0;
@@ -233,7 +238,17 @@ extern "C" {
         offs: *mut u32,
         lens: *mut u32,
         nr_frags: *mut u32,
+        redirected: *mut bool,
     ) -> u32;
+    pub(crate) fn rvnet_xdp_do_flush();
+    pub(crate) fn rvnet_xdp_frame_part(
+        frame: *mut xdp_frame,
+        i: u32,
+        data: *mut *const u8,
+        len: *mut u32,
+    ) -> bool;
+    pub(crate) fn rvnet_xdp_frame_len(frame: *mut xdp_frame) -> u32;
+    pub(crate) fn rvnet_xdp_return_frame(frame: *mut xdp_frame);
     pub(crate) fn rvnet_bpf_prog_put(prog: *mut bpf_prog);
     pub(crate) fn rvnet_xdp_exception(prog: *mut bpf_prog, dev: *mut net_device, act: u32);
     pub(crate) fn rvnet_napi_set_irq(napi: *mut napi_struct, irq: c_int);

@@ -189,6 +189,7 @@ static const struct net_device_ops rvnet_netdev_ops = {
 	.ndo_vlan_rx_kill_vid = rvnet_ndo_vlan_rx_kill_vid,
 #ifdef CONFIG_BPF_SYSCALL
 	.ndo_bpf = rvnet_ndo_bpf,
+	.ndo_xdp_xmit = rvnet_ndo_xdp_xmit,
 #endif
 };
 
@@ -245,6 +246,7 @@ static_assert(offsetof(struct rtnl_link_stats64, tx_errors) == 5 * 8);
 static_assert(offsetof(struct rtnl_link_stats64, rx_dropped) == 6 * 8);
 static_assert(offsetof(struct rtnl_link_stats64, tx_dropped) == 7 * 8);
 static_assert(NETDEV_TX_OK == 0);
+static_assert(XDP_XMIT_FLUSH == 1);
 static_assert(NETDEV_TX_BUSY == 0x10);
 /* The layout Rust shares with this file (kernel_ext::ffi::rvnet_queue_stats). */
 static_assert(sizeof(struct rvnet_queue_stats) == 6 * 8);
@@ -266,8 +268,13 @@ struct net_device *rvnet_alloc_netdev(struct device *parent,
 	/* The address may change while the interface runs (rvnet_ndo_set_mac_address()). */
 	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
 #ifdef CONFIG_BPF_SYSCALL
-	/* XDP_ABORTED, XDP_DROP, XDP_PASS and XDP_TX; frames in fragments for xdp.frags. */
-	dev->xdp_features = NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_RX_SG;
+	/*
+	 * XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_TX and XDP_REDIRECT; frames in fragments for
+	 * xdp.frags; ndo_xdp_xmit for frames redirected here, in fragments too.
+	 */
+	dev->xdp_features = NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT |
+			    NETDEV_XDP_ACT_RX_SG | NETDEV_XDP_ACT_NDO_XMIT |
+			    NETDEV_XDP_ACT_NDO_XMIT_SG;
 #endif
 	/*
 	 * With a persistent configuration (index 0: the one queue pair), the NAPI ID and its
@@ -355,9 +362,17 @@ void rvnet_xdp_rxq_unreg(struct net_device *dev)
  * memory model of rvnet_xdp_rxq_reg()) puts that one. After the run this puts the extra
  * reference of every fragment that is left, so each page is back to the caller's one
  * reference, whatever the program did.
+ *
+ * XDP_REDIRECT is carried out here, on the xdp_buff the program ran on (xdp_do_redirect(),
+ * before anything else runs a program on this CPU). *redirected says whether the kernel took
+ * the frame. If it did, the frame owns the head page (buf: the caller's reference, which the
+ * caller gives up) and, for each fragment left in pages[], the run's reference (the caller
+ * puts its own); none of it is touched here afterwards, as the frame may already be gone. If
+ * not, the references are as for any other verdict.
  */
 u32 rvnet_xdp_run(struct bpf_prog *prog, struct net_device *dev, u8 *buf, u32 frame_sz,
-		  u32 *off, u32 *len, struct page **pages, u32 *offs, u32 *lens, u32 *nr_frags)
+		  u32 *off, u32 *len, struct page **pages, u32 *offs, u32 *lens, u32 *nr_frags,
+		  bool *redirected)
 {
 	struct skb_shared_info *sinfo;
 	struct xdp_buff xdp;
@@ -385,10 +400,55 @@ u32 rvnet_xdp_run(struct bpf_prog *prog, struct net_device *dev, u8 *buf, u32 fr
 		pages[i] = skb_frag_page(&sinfo->frags[i]);
 		offs[i] = skb_frag_off(&sinfo->frags[i]);
 		lens[i] = skb_frag_size(&sinfo->frags[i]);
-		put_page(pages[i]);
 	}
 	*nr_frags = n;
+	*redirected = act == XDP_REDIRECT && !xdp_do_redirect(dev, &xdp, prog);
+	if (*redirected)
+		return act;
+	for (i = 0; i < n; i++)
+		put_page(pages[i]);
 	return act;
+}
+
+/* Sends what XDP_REDIRECT queued in this NAPI poll (devmap, cpumap, AF_XDP sockets). */
+void rvnet_xdp_do_flush(void)
+{
+	xdp_do_flush();
+}
+
+/*
+ * Part i of a frame given to ndo_xdp_xmit: 0 is its linear part, 1.. its fragments (which
+ * are in lowmem: page_address() maps them). False past the last part.
+ */
+bool rvnet_xdp_frame_part(struct xdp_frame *frame, u32 i, const u8 **data, u32 *len)
+{
+	struct skb_shared_info *sinfo;
+
+	if (i == 0) {
+		*data = frame->data;
+		*len = frame->len;
+		return true;
+	}
+	if (!xdp_frame_has_frags(frame))
+		return false;
+	sinfo = xdp_get_shared_info_from_frame(frame);
+	if (i > sinfo->nr_frags)
+		return false;
+	*data = skb_frag_address(&sinfo->frags[i - 1]);
+	*len = skb_frag_size(&sinfo->frags[i - 1]);
+	return *data;
+}
+
+/* The frame's bytes, its fragments' included. */
+u32 rvnet_xdp_frame_len(struct xdp_frame *frame)
+{
+	return xdp_get_frame_len(frame);
+}
+
+/* Gives a frame given to ndo_xdp_xmit back to its owner (its memory model). */
+void rvnet_xdp_return_frame(struct xdp_frame *frame)
+{
+	xdp_return_frame(frame);
 }
 
 /* bpf_prog_put(), or the kernel's stub where it has no bpf() system call. */

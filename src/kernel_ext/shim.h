@@ -48,6 +48,7 @@ struct rvnet_rx_lists {
 };
 
 struct bpf_prog;
+struct xdp_frame;
 struct platform_device;
 struct page_pool;
 struct netlink_ext_ack;
@@ -106,7 +107,12 @@ struct bpf_prog *rvnet_xdp_prog(struct net_device *dev);
 int rvnet_xdp_rxq_reg(struct net_device *dev);
 void rvnet_xdp_rxq_unreg(struct net_device *dev);
 u32 rvnet_xdp_run(struct bpf_prog *prog, struct net_device *dev, u8 *buf, u32 frame_sz,
-		  u32 *off, u32 *len, struct page **pages, u32 *offs, u32 *lens, u32 *nr_frags);
+		  u32 *off, u32 *len, struct page **pages, u32 *offs, u32 *lens, u32 *nr_frags,
+		  bool *redirected);
+void rvnet_xdp_do_flush(void);
+bool rvnet_xdp_frame_part(struct xdp_frame *frame, u32 i, const u8 **data, u32 *len);
+u32 rvnet_xdp_frame_len(struct xdp_frame *frame);
+void rvnet_xdp_return_frame(struct xdp_frame *frame);
 void rvnet_bpf_prog_put(struct bpf_prog *prog);
 void rvnet_xdp_exception(struct bpf_prog *prog, struct net_device *dev, u32 act);
 void rvnet_napi_set_irq(struct napi_struct *napi, int irq);
@@ -164,6 +170,7 @@ int rvnet_ndo_set_mac(struct net_device *dev, const u8 *mac);
 void rvnet_ndo_tx_timeout(struct net_device *dev, unsigned int txqueue);
 int rvnet_ndo_xdp_setup(struct net_device *dev, struct bpf_prog *prog,
 			struct netlink_ext_ack *extack);
+int rvnet_ndo_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames, u32 flags);
 void rvnet_queue_stats(struct net_device *dev, int idx, struct rvnet_queue_stats *stats);
 void rvnet_netdev_work(struct net_device *dev);
 int rvnet_ndo_vlan_filter(struct net_device *dev, u16 vid, bool add);

@@ -28,8 +28,10 @@
 //! `xdp_linearize_page()` does for merged packets) and, for a frame larger than that and a
 //! program that takes fragments (`xdp.frags`), pages for the rest. The program runs on that:
 //! `XDP_PASS` copies the frame it leaves into a socket buffer, `XDP_TX` into the transmit
-//! ring, `XDP_DROP` and `XDP_ABORTED` drop it. `XDP_REDIRECT` is not supported
-//! (`xdp_features` says so): the frame is dropped and traced.
+//! ring, `XDP_DROP` and `XDP_ABORTED` drop it. `XDP_REDIRECT` hands the frame, with the
+//! buffer's pages, to the kernel (`xdp_do_redirect()`): to another device's `ndo_xdp_xmit`
+//! (rvnet's copies it into its transmit ring), a CPU map or an AF_XDP socket; the poll flushes
+//! once at its end.
 
 use kernel::{
     prelude::*,
@@ -57,8 +59,10 @@ use crate::{
         },
         tx_lock::TxLocked,
         xdp::{
+            self,
             XdpAction,
             XdpBuf,
+            XdpData,
             XdpProg, //
         },
     },
@@ -306,7 +310,7 @@ impl RxQueue {
         };
         let mut done = 0;
         let mut consumed = false;
-        let mut xdp_tx = false;
+        let (mut xdp_tx, mut redirected) = (false, false);
         // The program is looked up once per poll, under one RCU read lock: one replaced
         // meanwhile takes over at the next poll.
         let guard = rcu::read_lock();
@@ -332,7 +336,11 @@ impl RxQueue {
             pending = pending.saturating_sub(taken);
             consumed = true;
             if let Some(bufs) = bufs.good() {
-                xdp_tx |= self.receive_buf(sink, prog, bufs);
+                match self.receive_buf(sink, prog, bufs) {
+                    XdpSent::Tx => xdp_tx = true,
+                    XdpSent::Redirected => redirected = true,
+                    XdpSent::Nothing => {}
+                }
             }
             for &(id, _) in bufs.all() {
                 if self.repost(id).is_err() {
@@ -344,6 +352,11 @@ impl RxQueue {
         drop(guard);
         if consumed && self.vq.kick(transport) {
             counters.add(Counter::RxKicks, 1);
+        }
+        if redirected {
+            // Frames redirected in this poll leave now, as `virtnet_poll()` flushes for
+            // `VIRTIO_XDP_REDIR` (to an rvnet device: its `ndo_xdp_xmit`, this one's included).
+            xdp::flush_redirects(sink.poll);
         }
         if xdp_tx {
             // One notification for the frames of the whole poll, as `virtnet_poll()` kicks
@@ -439,13 +452,14 @@ impl RxQueue {
 
     /// Passes the packet in `bufs` (`(id, len)` of each buffer, the header at the start of the
     /// first) to the stack (`receive_buf()`), or to the XDP program `prog`. Returns whether the
-    /// program sent it out again (`XDP_TX`): the transmit queue then needs a kick.
+    /// program sent it out again (`XDP_TX`: the transmit queue then needs a kick) or elsewhere
+    /// (`XDP_REDIRECT`: the poll flushes redirects).
     fn receive_buf(
         &mut self,
         sink: &Sink<'_, '_>,
         prog: Option<&XdpProg>,
         bufs: &[(u16, u32)],
-    ) -> bool {
+    ) -> XdpSent {
         let (counters, hdr_len) = (sink.counters, sink.hdr_len);
         let len: usize = bufs
             .iter()
@@ -455,12 +469,12 @@ impl RxQueue {
         if usize::try_from(first_len).map_or(true, |l| l < hdr_len + ETH_HLEN) {
             // "rx error: len less than header" in the C driver.
             counters.add(Counter::RxErrors, 1);
-            return false;
+            return XdpSent::Nothing;
         }
         let pkt_len = len - hdr_len;
         let Ok(fields) = self.hdr_fields(first) else {
             counters.add(Counter::RxErrors, 1);
-            return false;
+            return XdpSent::Nothing;
         };
         // Flags rvnet does not know are ignored, in what it reads and what the stack gets.
         let fields = net_hdr::known_flags_only(fields);
@@ -474,7 +488,7 @@ impl RxQueue {
                     counters.add(Counter::RxBadHeaders, 1);
                 }
                 counters.add(Counter::RxErrors, 1);
-                return false;
+                return XdpSent::Nothing;
             }
         };
         if let Some(prog) = prog {
@@ -483,7 +497,7 @@ impl RxQueue {
                 // merging off): larger than any frame XDP takes. Dropped, as `virtio_net`
                 // drops them.
                 counters.add(Counter::RxDropped, 1);
-                return false;
+                return XdpSent::Nothing;
             }
             return self.receive_xdp(sink, prog, bufs, pkt_len);
         }
@@ -522,7 +536,7 @@ impl RxQueue {
         if delivered {
             self.count_rx(pkt_len);
         }
-        false
+        XdpSent::Nothing
     }
 
     /// Hands the packet of `pkt_len` bytes in buffer `id` to the stack in a socket buffer
@@ -598,14 +612,14 @@ impl RxQueue {
 
     /// Runs `prog` on the `pkt_len`-byte packet in `bufs` (`receive_small_xdp()`,
     /// `receive_mergeable_xdp()`) and carries out its verdict. Returns whether the frame was
-    /// queued for transmission.
+    /// queued for transmission here or redirected.
     fn receive_xdp(
         &mut self,
         sink: &Sink<'_, '_>,
         prog: &XdpProg,
         bufs: &[(u16, u32)],
         pkt_len: usize,
-    ) -> bool {
+    ) -> XdpSent {
         let counters = sink.counters;
         // XDP is the stack's first layer (the netdev `qstats` rules, which `drivers/net/xdp.py`
         // checks): whatever the program decides, the packet was received. One that it
@@ -621,11 +635,11 @@ impl RxQueue {
             // a peer with a larger one sent it, and the C driver drops it too; or no page for
             // the fragments.
             counters.add(Counter::RxDropped, 1);
-            return false;
+            return XdpSent::Nothing;
         }
-        let Some(act) = self.xdp.run(prog, sink.dev) else {
+        let Some(act) = self.xdp.run(prog, sink.dev, sink.poll) else {
             counters.add(Counter::XdpDrops, 1);
-            return false;
+            return XdpSent::Nothing;
         };
         let xdp = &self.xdp;
         match act {
@@ -634,32 +648,37 @@ impl RxQueue {
                 if len < ETH_HLEN {
                     // The helpers keep a whole Ethernet header; `eth_type_trans()` needs one.
                     counters.add(Counter::XdpDrops, 1);
-                    return false;
+                    return XdpSent::Nothing;
                 }
                 sink.deliver(len, |skb| xdp.for_each_chunk(|chunk| skb.put_slice(chunk)));
-                false
+                XdpSent::Nothing
             }
             XdpAction::Tx => {
                 if sink.tx.lock(sink.dev, sink.poll).is_some_and(|mut tx| {
-                    tx.xdp_xmit(sink.dev, counters, sink.poll, xdp, sink.hdr_len)
+                    tx.xdp_xmit(sink.dev, counters, Some(sink.poll), xdp, sink.hdr_len)
                 }) {
                     counters.add(Counter::XdpTx, 1);
-                    true
+                    XdpSent::Tx
                 } else {
                     // `__virtnet_xdp_xmit_one()` failed: as the C driver, an exception.
                     prog.exception(sink.dev, act);
                     counters.add(Counter::XdpDrops, 1);
-                    false
+                    XdpSent::Nothing
                 }
+            }
+            XdpAction::Redirect => {
+                // The frame left with its pages (`XdpBuf::run`); the poll flushes.
+                counters.add(Counter::XdpRedirects, 1);
+                XdpSent::Redirected
             }
             XdpAction::Drop => {
                 counters.add(Counter::XdpDrops, 1);
-                false
+                XdpSent::Nothing
             }
-            XdpAction::Aborted | XdpAction::Redirect | XdpAction::Invalid(_) => {
+            XdpAction::Aborted | XdpAction::Invalid(_) => {
                 prog.exception(sink.dev, act);
                 counters.add(Counter::XdpDrops, 1);
-                false
+                XdpSent::Nothing
             }
         }
     }
@@ -669,6 +688,17 @@ impl RxQueue {
     pub(crate) fn enable_cb(&mut self) -> bool {
         self.vq.enable_cb()
     }
+}
+
+/// Where the frames of a poll went that the poll must send on after it.
+#[derive(Clone, Copy)]
+enum XdpSent {
+    /// Nowhere.
+    Nothing,
+    /// Into the transmit ring (`XDP_TX`): the device needs a notification.
+    Tx,
+    /// Elsewhere (`XDP_REDIRECT`): redirects need a flush.
+    Redirected,
 }
 
 /// Whether a packet of `len` bytes (its header included) leaves the room a socket buffer built

@@ -69,8 +69,8 @@ counters! {
     XdpPackets => "xdp_packets",
     /// Of those, packets the program sent back out (`XDP_TX`).
     XdpTx => "xdp_tx",
-    /// Of those, packets dropped: by the program (`XDP_DROP`, `XDP_ABORTED`), for a verdict
-    /// rvnet does not support (`XDP_REDIRECT`), or for want of room in the transmit ring.
+    /// Of those, packets dropped: by the program (`XDP_DROP`, `XDP_ABORTED`, an invalid
+    /// verdict), for want of room in the transmit ring, or a redirect the kernel refused.
     XdpDrops => "xdp_drops",
     /// Received packets whose `virtio_net_hdr` was refused (`nic/net_hdr.rs`, or the kernel's
     /// `virtio_net_hdr_to_skb()`); each also counts in `rx_errors`.
@@ -92,6 +92,15 @@ counters! {
     /// (`DEVICE_NEEDS_RESET`), the transmit queue timed out, or the rings were resized
     /// (`ethtool -G`). Each is also logged.
     DeviceResets => "device_resets",
+    /// Received packets an XDP program redirected (`XDP_REDIRECT`) and the kernel took: to
+    /// another device, a CPU map or an AF_XDP socket.
+    XdpRedirects => "xdp_redirects",
+    /// Frames redirected to this device (`ndo_xdp_xmit`, from any device, this one
+    /// included) and queued for transmission; each also counts in `tx_packets`.
+    XdpTxXmit => "xdp_tx_xmit",
+    /// Frames redirected to this device that it refused: the interface down, the device
+    /// being reset, or the transmit ring full.
+    XdpTxXmitDrops => "xdp_tx_xmit_drops",
 }
 
 /// How many counters there are.
@@ -148,7 +157,7 @@ impl Snapshot {
 }
 
 /// First line of the procfs file: names the format, so scripts can check what they parse.
-pub(crate) const HEADER: &str = "# rvnet network statistics, format 2\n";
+pub(crate) const HEADER: &str = "# rvnet network statistics, format 3\n";
 
 /// What the procfs file says about a device besides its counters.
 pub(crate) struct DeviceInfo<'a> {
@@ -228,7 +237,7 @@ mod tests {
         }
         assert_eq!(snap.get(Counter::RxPackets), 100);
         assert_eq!(
-            snap.get(Counter::DeviceResets),
+            snap.get(Counter::XdpTxXmitDrops),
             100 + NR_COUNTERS as u64 - 1
         );
     }
@@ -257,7 +266,8 @@ mod tests {
              napi_polls: 0\ntx_queue_stops: 0\ntx_queue_wakes: 0\nbad_device_entries: 0\n\
              rx_kicks: 0\ntx_kicks: 0\nxdp_packets: 0\nxdp_tx: 0\nxdp_drops: 0\n\
              rx_bad_headers: 0\nrx_gso: 0\ntx_gso: 0\ntx_timeouts: 0\nctrl_commands: 0\n\
-             ctrl_errors: 0\nannouncements: 0\ndevice_resets: 0\n\n"
+             ctrl_errors: 0\nannouncements: 0\ndevice_resets: 0\nxdp_redirects: 0\n\
+             xdp_tx_xmit: 0\nxdp_tx_xmit_drops: 0\n\n"
         );
     }
 

@@ -56,7 +56,7 @@ use crate::{
                 MappedSkb,
                 MAX_SEGMENTS, //
             },
-            xdp::XdpBuf,
+            xdp::XdpData,
         },
     },
     transport::Transport,
@@ -517,20 +517,20 @@ impl TxQueue<'_> {
         Sent::Posted(id)
     }
 
-    /// Queues the frame in `xdp`, which its program sent back (`XDP_TX`) in `poll`, after a
-    /// header of `hdr_len` bytes, without notifying the device: the caller
-    /// [`flush`](Self::flush)es once for all the frames of a poll (`__virtnet_xdp_xmit_one()`).
-    /// Returns `false`, queueing nothing, when the ring has no room. Stops the queue when the
-    /// frame fills the ring, as a packet from the stack does.
+    /// Queues a copy of `xdp`, a frame its program sent back (`XDP_TX`, in `poll`) or one
+    /// redirected here (`ndo_xdp_xmit`), after a header of `hdr_len` bytes, without notifying
+    /// the device: the caller [`flush`](Self::flush)es once for all the frames of a poll or a
+    /// call (`__virtnet_xdp_xmit_one()`). Returns `false`, queueing nothing, when the ring has
+    /// no room. Stops the queue when the frame fills the ring, as a packet from the stack does.
     pub(crate) fn xdp_xmit(
         &mut self,
         dev: &NetDevice,
         counters: &Counters,
-        poll: &NapiPoll<'_>,
-        xdp: &XdpBuf,
+        poll: Option<&NapiPoll<'_>>,
+        xdp: &impl XdpData,
         hdr_len: usize,
     ) -> bool {
-        self.reap(dev, counters, Some(poll));
+        self.reap(dev, counters, poll);
         let len = xdp.len();
         let total = hdr_len + len;
         let descs = self.descs_for(total);
@@ -551,7 +551,7 @@ impl TxQueue<'_> {
         }
         // CAST: `usize` to `u64` is lossless on 64-bit machines.
         self.counts.count(len as u64);
-        if !self.has_room() && !dev.queue_stopped() && !self.reap(dev, counters, Some(poll)) {
+        if !self.has_room() && !dev.queue_stopped() && !self.reap(dev, counters, poll) {
             self.stop(dev, counters);
         }
         true

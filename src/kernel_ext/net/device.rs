@@ -140,6 +140,12 @@ impl NetDevice {
         unsafe { ffi::rvnet_netif_wake_queue(self.as_raw()) };
     }
 
+    /// Whether the interface is up (`netif_running()`).
+    pub(crate) fn is_running(&self) -> bool {
+        // SAFETY: By the type invariant, `self.as_raw()` is a valid `net_device`.
+        unsafe { ffi::rvnet_netif_running(self.as_raw()) }
+    }
+
     /// Whether the transmit queue is stopped (`netif_queue_stopped()`).
     pub(crate) fn queue_stopped(&self) -> bool {
         // SAFETY: By the type invariant, `self.as_raw()` is a valid `net_device`.

@@ -40,8 +40,12 @@ use super::{
         LinkStats,
         QueueStats, //
     },
-    tx_lock::Xmit,
+    tx_lock::{
+        XdpXmit, //
+        Xmit,
+    },
     xdp::{
+        XdpFrames,
         XdpProg,
         XdpRefusal, //
     },
@@ -144,6 +148,18 @@ pub(crate) trait Operations: 'static {
         data: &Self::Data<'_>,
         prog: Option<&XdpProg>,
     ) -> Result<(), XdpRefusal>;
+
+    /// `ndo_xdp_xmit`, with bottom halves off (`ctx`): frames redirected to the device, from
+    /// any device. The driver copies the first ones it has room for into its transmit ring,
+    /// in order, and returns how many; it notifies the device if `flush`. The adapter gives
+    /// the copied frames back to their owner, the core frees the rest. An error sends none.
+    fn xdp_xmit(
+        dev: &NetDevice,
+        data: &Self::Data<'_>,
+        ctx: &XdpXmit,
+        frames: &XdpFrames<'_>,
+        flush: bool,
+    ) -> Result<usize>;
 }
 
 /// The `extern "C"` callbacks of the `net_device_ops` table, for driver `T`.
@@ -343,6 +359,48 @@ impl<T: Operations> Adapter<T> {
             unsafe { ffi::rvnet_bpf_prog_put(old) };
         }
         0
+    }
+
+    /// `ndo_xdp_xmit`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Self::from_raw`]; called by the core with bottom halves off, `frames` pointing
+    /// to `n` valid frames that it hands over for the call.
+    pub(crate) unsafe fn xdp_xmit_callback(
+        dev: *mut ffi::net_device,
+        n: c_int,
+        frames: *mut *mut ffi::xdp_frame,
+        flags: u32,
+    ) -> c_int {
+        // SAFETY: Forwarded from the caller.
+        let (netdev, data) = unsafe { Self::from_raw(dev) };
+        let Ok(n) = usize::try_from(n) else {
+            return EINVAL.to_errno();
+        };
+        if flags & !ffi::XDP_XMIT_FLUSH != 0 {
+            return EINVAL.to_errno();
+        }
+        // SAFETY: `n` valid frames, handed over for this call (safety requirements).
+        let frames = unsafe { XdpFrames::from_raw(frames, n) };
+        // SAFETY: This is `ndo_xdp_xmit`, called with bottom halves off; `ctx` is dropped
+        // before it returns.
+        let ctx = unsafe { XdpXmit::new() };
+        match T::xdp_xmit(
+            netdev,
+            data,
+            &ctx,
+            &frames,
+            flags & ffi::XDP_XMIT_FLUSH != 0,
+        ) {
+            Ok(sent) => {
+                let sent = sent.min(n);
+                frames.release(sent);
+                // CAST: `sent <= n`, which came from a `c_int`.
+                sent as c_int
+            }
+            Err(err) => err.to_errno(),
+        }
     }
 
     /// `ndo_start_xmit`.
@@ -614,6 +672,23 @@ macro_rules! export_ops {
                 unsafe { Adapter::<$t>::xdp_setup_callback(dev, prog, extack) }
             }
 
+            /// `ndo_xdp_xmit` of the `net_device_ops` table in `shim.c`.
+            ///
+            /// # Safety
+            ///
+            /// Called by the networking core only, as `ndo_xdp_xmit`.
+            #[no_mangle]
+            unsafe extern "C" fn rvnet_ndo_xdp_xmit(
+                dev: *mut RawNetDevice,
+                n: ::kernel::ffi::c_int,
+                frames: *mut *mut $crate::kernel_ext::net::ops::RawXdpFrame,
+                flags: u32,
+            ) -> ::kernel::ffi::c_int {
+                // SAFETY: The devmap's flush calls `ndo_xdp_xmit` with bottom halves off, for
+                // a registered device of this driver, with `n` frames it hands over.
+                unsafe { Adapter::<$t>::xdp_xmit_callback(dev, n, frames, flags) }
+            }
+
             /// The per-queue counters behind the `netdev_stat_ops` table in `shim.c`.
             ///
             /// # Safety
@@ -642,5 +717,7 @@ pub(crate) type RawSkBuff = ffi::sk_buff;
 pub(crate) type RawNapi = ffi::napi_struct;
 /// The C `struct bpf_prog`, for [`export_ops!`].
 pub(crate) type RawBpfProg = ffi::bpf_prog;
+/// The C `struct xdp_frame`, for [`export_ops!`].
+pub(crate) type RawXdpFrame = ffi::xdp_frame;
 /// The C `struct netlink_ext_ack`, for [`export_ops!`].
 pub(crate) type RawExtack = ffi::netlink_ext_ack;

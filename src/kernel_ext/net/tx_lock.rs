@@ -89,18 +89,18 @@ impl<T> TxLocked<T> {
         Some(unsafe { &mut *self.data.get() })
     }
 
-    /// Takes `dev`'s transmit lock, spinning, in a NAPI poll (bottom halves off). `None` if
-    /// the data belongs to another device.
+    /// Takes `dev`'s transmit lock, spinning, where bottom halves are off (a NAPI poll,
+    /// `ndo_xdp_xmit`). `None` if the data belongs to another device.
     pub(crate) fn lock<'t>(
         &'t self,
         dev: &'t NetDevice,
-        _poll: &NapiPoll<'_>,
+        _bh: &impl BhOff,
     ) -> Option<TxGuard<'t, T>> {
         if !self.guarded_by(dev) {
             return None;
         }
         // SAFETY: `dev` is a valid device of rvnet's, with one transmit queue (type invariant
-        // of `NetDevice`); a poll runs with bottom halves off, as the lock needs.
+        // of `NetDevice`); bottom halves are off (`BhOff`), as the lock needs.
         unsafe { ffi::rvnet_tx_lock(dev.as_raw()) };
         // INVARIANT: The lock is held.
         Some(TxGuard {
@@ -153,6 +153,49 @@ impl<T> TxLocked<T> {
         })
     }
 }
+
+/// A context in which bottom halves are off on this CPU while the value lives, so that the
+/// transmit lock, which NAPI polls take, may be taken with a plain spin.
+///
+/// # Safety
+///
+/// An implementor is made only where bottom halves are off, and not sent to another CPU.
+pub(crate) unsafe trait BhOff {}
+
+// SAFETY: The core runs a NAPI poll in a softirq (or with bottom halves off, netpoll and busy
+// polling), on one CPU; `NapiPoll` lives only for the poll.
+unsafe impl BhOff for NapiPoll<'_> {}
+
+/// `ndo_xdp_xmit` is running for a device: frames redirected to it, from a NAPI poll of any
+/// device (`xdp_do_flush()`) or `BPF_PROG_RUN`, both with bottom halves off. Made by the
+/// callback's adapter only.
+///
+/// # Invariants
+///
+/// Bottom halves are off on this CPU while the value lives.
+pub(crate) struct XdpXmit {
+    /// Not sent to another CPU.
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl XdpXmit {
+    /// The context of `ndo_xdp_xmit`.
+    ///
+    /// # Safety
+    ///
+    /// The caller is `ndo_xdp_xmit`, called with bottom halves off (every caller in the
+    /// kernel: the devmap's flush, `BPF_PROG_RUN`'s live frames), and the value does not
+    /// outlive the call.
+    pub(super) unsafe fn new() -> Self {
+        // INVARIANT: From the safety requirements.
+        Self {
+            _not_send: PhantomData,
+        }
+    }
+}
+
+// SAFETY: Bottom halves are off while an `XdpXmit` lives (type invariant); it is not `Send`.
+unsafe impl BhOff for XdpXmit {}
 
 /// `ndo_start_xmit` is running for `dev`: the core holds the device's transmit lock. Made by
 /// the callback's adapter only.

@@ -21,7 +21,10 @@ use kernel::{
     sync::rcu, //
 };
 
-use super::device::NetDevice;
+use super::{
+    device::NetDevice,
+    napi::NapiPoll, //
+};
 use crate::{kernel_ext::ffi, span};
 
 pub(crate) use super::xdp_layout::{
@@ -155,19 +158,21 @@ impl NetDevice {
     }
 }
 
-/// Memory an XDP program runs on: a page-sized linear buffer, with the head- and tailroom XDP
+/// Memory an XDP program runs on: a page for the linear part, with the head- and tailroom XDP
 /// expects around the frame, and pages for the rest of a frame too large for it (multi-buffer
 /// XDP, for `xdp.frags` programs). The driver copies a received packet in ([`XdpBuf::load`]),
 /// runs the program ([`XdpBuf::run`]) and copies out what it left ([`XdpBuf::for_each_chunk`]).
+/// A frame the program redirects leaves with its pages, and the buffer takes new ones at the
+/// next [`load`](XdpBuf::load).
 ///
 /// # Invariants
 ///
-/// `head` is `XDP_BUF_SIZE` bytes. Each page of `pages` is owned, allocated without
-/// `__GFP_HIGHMEM` (so `page_address()` maps it for good) and referenced nowhere else outside
-/// [`XdpBuf::run`]. `linear` lies within `head`; each `frags[..nr_frags]` entry is
-/// `(page index, offset, length)` within a page of `pages`.
+/// Each page of `head` and `pages` is owned, allocated without `__GFP_HIGHMEM` (so
+/// `page_address()` maps it for good) and referenced nowhere else outside [`XdpBuf::run`].
+/// `linear` lies within `head`'s page, and is empty without one; each `frags[..nr_frags]`
+/// entry is `(page index, offset, length)` within a page of `pages`.
 pub(crate) struct XdpBuf {
-    head: KVec<u8>,
+    head: Option<Page>,
     pages: KVec<Page>,
     linear: Range<usize>,
     frags: [(usize, usize, usize); XDP_MAX_FRAGS],
@@ -181,9 +186,9 @@ impl XdpBuf {
     ///
     /// `ENOMEM` when the linear buffer cannot be allocated.
     pub(crate) fn new() -> Result<Self> {
-        // INVARIANT: `XDP_BUF_SIZE` bytes, no pages, an empty frame.
+        // INVARIANT: An owned lowmem page, no fragment pages, an empty frame.
         Ok(Self {
-            head: KVec::from_elem(0, XDP_BUF_SIZE, GFP_KERNEL)?,
+            head: Some(Page::alloc_page(GFP_KERNEL)?),
             pages: KVec::new(),
             linear: XDP_HEADROOM..XDP_HEADROOM,
             frags: [(0, 0, 0); XDP_MAX_FRAGS],
@@ -200,25 +205,33 @@ impl XdpBuf {
         }
     }
 
-    /// The bytes of page `index`, mutable.
-    fn page_mut(&mut self, index: usize) -> Option<&mut [u8]> {
-        let page = self.pages.get(index)?;
+    /// The bytes of `page`, one of the buffer's, mutable.
+    fn bytes_mut(page: &mut Page) -> &mut [u8] {
         // SAFETY: The page is valid and owned (type invariant).
         let addr = unsafe { ffi::rvnet_page_address(page.as_ptr().cast()) }.cast::<u8>();
         // SAFETY: By the type invariant, the page is mapped at `addr` for good and is
-        // `XDP_BUF_SIZE` bytes; `&mut self` makes this the only reference to its memory.
-        Some(unsafe { core::slice::from_raw_parts_mut(addr, XDP_BUF_SIZE) })
+        // `XDP_BUF_SIZE` bytes; `&mut Page` makes this the only reference to its memory.
+        unsafe { core::slice::from_raw_parts_mut(addr, XDP_BUF_SIZE) }
     }
 
-    /// The bytes of page `index`.
-    fn page(&self, index: usize) -> Option<&[u8]> {
-        let page = self.pages.get(index)?;
+    /// The bytes of `page`, one of the buffer's.
+    fn bytes(page: &Page) -> &[u8] {
         // SAFETY: The page is valid and owned (type invariant).
         let addr = unsafe { ffi::rvnet_page_address(page.as_ptr().cast()) }
             .cast::<u8>()
             .cast_const();
-        // SAFETY: As in `page_mut`; `&self` allows no writer meanwhile.
-        Some(unsafe { core::slice::from_raw_parts(addr, XDP_BUF_SIZE) })
+        // SAFETY: As in `bytes_mut`; `&Page` allows no writer meanwhile.
+        unsafe { core::slice::from_raw_parts(addr, XDP_BUF_SIZE) }
+    }
+
+    /// The bytes of fragment page `index`, mutable.
+    fn page_mut(&mut self, index: usize) -> Option<&mut [u8]> {
+        self.pages.get_mut(index).map(Self::bytes_mut)
+    }
+
+    /// The bytes of fragment page `index`.
+    fn page(&self, index: usize) -> Option<&[u8]> {
+        self.pages.get(index).map(Self::bytes)
     }
 
     /// Makes the buffer a frame of `len` bytes, which `fill(at, dst)` writes: `dst` is the part
@@ -248,7 +261,17 @@ impl XdpBuf {
             self.pages.push(page, GFP_ATOMIC)?;
         }
         let head = XDP_HEADROOM..XDP_HEADROOM + linear;
-        fill(0, self.head.get_mut(head.clone()).ok_or(EINVAL)?)?;
+        let head_page = match &mut self.head {
+            Some(page) => page,
+            // INVARIANT: An owned lowmem page, as in `new`.
+            none => none.insert(Page::alloc_page(GFP_ATOMIC)?),
+        };
+        fill(
+            0,
+            Self::bytes_mut(head_page)
+                .get_mut(head.clone())
+                .ok_or(EINVAL)?,
+        )?;
         let mut at = linear;
         for i in 0..nr_frags {
             let n = (len - at).min(XDP_BUF_SIZE);
@@ -278,9 +301,20 @@ impl XdpBuf {
     }
 
     /// Runs `prog` on the frame, received by `dev` (whose receive queue is registered for XDP:
-    /// the device is open). The program may change the frame within the buffer; returns its
-    /// verdict, or `None` (no frame left) if the frame it left cannot be accounted for.
-    pub(crate) fn run(&mut self, prog: &XdpProg, dev: &NetDevice) -> Option<XdpAction> {
+    /// the device is open), in its NAPI poll (`_poll`: `xdp_do_redirect()` needs the poll's
+    /// context, and [`flush_redirects`] at its end). The program may change the frame within
+    /// the buffer; returns its verdict, or `None` (no frame left) if the frame it left cannot
+    /// be accounted for.
+    ///
+    /// `XDP_REDIRECT` is carried out here: the frame leaves with its pages (the buffer is
+    /// empty after it). A redirect the kernel refuses (it traces `xdp:xdp_redirect_err`)
+    /// returns `XDP_DROP`, the frame left in the buffer.
+    pub(crate) fn run(
+        &mut self,
+        prog: &XdpProg,
+        dev: &NetDevice,
+        _poll: &NapiPoll<'_>,
+    ) -> Option<XdpAction> {
         let mut pages = [core::ptr::null_mut(); XDP_MAX_FRAGS];
         let mut offs = [0u32; XDP_MAX_FRAGS];
         let mut lens = [0u32; XDP_MAX_FRAGS];
@@ -292,22 +326,26 @@ impl XdpBuf {
         let mut nr_frags = u32::try_from(self.nr_frags).ok()?;
         let mut off = u32::try_from(self.linear.start).ok()?;
         let mut len = u32::try_from(self.linear.len()).ok()?;
-        let frame_sz = u32::try_from(self.head.len()).ok()?;
+        // CAST: `XDP_BUF_SIZE` is a page.
+        let frame_sz = XDP_BUF_SIZE as u32;
+        let head = Self::bytes_mut(self.head.as_mut()?).as_mut_ptr();
+        let mut redirected = false;
         // No frame unless the program leaves one that checks out below.
         let nr = core::mem::replace(&mut self.nr_frags, 0);
         // SAFETY: By the type invariants, the program and `dev` are valid, and the device is
-        // open (the caller's guarantee), so its receive queue is registered. `head` is
-        // `frame_sz` bytes with the frame at `off`, `XDP_HEADROOM` before it and
-        // `XDP_TAILROOM` after it (`load`), for the `skb_shared_info` that XDP keeps at its end;
-        // `pages[..nr]` are owned pages holding `lens[..nr]` bytes each, which the helper
-        // references for the run. `&mut self` keeps everything else away from this memory; the
-        // program and the XDP helpers touch only it, and the arrays have `XDP_MAX_FRAGS`
-        // entries, at least `nr_frags`.
+        // open (the caller's guarantee), so its receive queue is registered; this is its NAPI
+        // poll (`_poll`), as a redirect needs. `head` is the owned head page, `frame_sz` bytes
+        // with the frame at `off`, `XDP_HEADROOM` before it and `XDP_TAILROOM` after it
+        // (`load`), for the `skb_shared_info` that XDP keeps at its end; `pages[..nr]` are
+        // owned pages holding `lens[..nr]` bytes each, which the helper references for the
+        // run. `&mut self` keeps everything else away from this memory; the program and the
+        // XDP helpers touch only it, and the arrays have `XDP_MAX_FRAGS` entries, at least
+        // `nr_frags`.
         let act = unsafe {
             ffi::rvnet_xdp_run(
                 prog.as_raw(),
                 dev.as_raw(),
-                self.head.as_mut_ptr(),
+                head,
                 frame_sz,
                 &mut off,
                 &mut len,
@@ -315,14 +353,29 @@ impl XdpBuf {
                 offs.as_mut_ptr(),
                 lens.as_mut_ptr(),
                 &mut nr_frags,
+                &mut redirected,
             )
         };
+        let nr_frags = usize::try_from(nr_frags).ok()?;
+        if redirected {
+            // The frame took the head page with the buffer's reference, and each fragment it
+            // kept with the run's: the buffer forgets the one and puts its own on the others.
+            // The frame may be gone already (another CPU); its pages are not touched again.
+            if let Some(page) = self.head.take() {
+                core::mem::forget(page);
+            }
+            let kept = pages.get(..nr_frags.min(nr)).unwrap_or_default();
+            self.pages
+                .retain(|p| !kept.contains(&p.as_ptr().cast::<ffi::page>()));
+            // INVARIANT: No head page, so an empty frame.
+            self.linear = XDP_HEADROOM..XDP_HEADROOM;
+            return Some(XdpAction::Redirect);
+        }
         // The helpers keep the frame inside the buffer and fragments inside their pages; do
         // not take that on trust either.
         let start = usize::try_from(off).ok()?;
         let end = start.checked_add(usize::try_from(len).ok()?)?;
-        let nr_frags = usize::try_from(nr_frags).ok()?;
-        if end > self.head.len() || nr_frags > nr {
+        if end > XDP_BUF_SIZE || nr_frags > nr {
             return None;
         }
         let left = pages.iter().zip(&offs).zip(&lens).take(nr_frags);
@@ -337,16 +390,23 @@ impl XdpBuf {
         // INVARIANT: Checked above.
         self.linear = start..end;
         self.nr_frags = nr_frags;
-        Some(XdpAction::from_raw(act))
+        match XdpAction::from_raw(act) {
+            // Refused by the kernel: dropped.
+            XdpAction::Redirect => Some(XdpAction::Drop),
+            act => Some(act),
+        }
+    }
+}
+
+impl XdpData for XdpBuf {
+    fn len(&self) -> usize {
+        XdpBuf::len(self)
     }
 
-    /// Calls `f` on each part of the frame in order: the linear part, then the fragments.
-    ///
-    /// # Errors
-    ///
-    /// The first error of `f`.
-    pub(crate) fn for_each_chunk(&self, mut f: impl FnMut(&[u8]) -> Result) -> Result {
-        f(self.head.get(self.linear.clone()).ok_or(EINVAL)?)?;
+    /// The linear part, then the fragments.
+    fn for_each_chunk(&self, mut f: impl FnMut(&[u8]) -> Result) -> Result {
+        let head = self.head.as_ref().map(Self::bytes).unwrap_or_default();
+        f(head.get(self.linear.clone()).ok_or(EINVAL)?)?;
         for &(page, off, len) in self.frags.iter().take(self.nr_frags) {
             f(self
                 .page(page)
@@ -355,13 +415,26 @@ impl XdpBuf {
         }
         Ok(())
     }
+}
+
+/// A frame in parts, to be copied out: the linear part, then its fragments.
+pub(crate) trait XdpData {
+    /// The length of the frame.
+    fn len(&self) -> usize;
+
+    /// Calls `f` on each part of the frame in order.
+    ///
+    /// # Errors
+    ///
+    /// The first error of `f`.
+    fn for_each_chunk(&self, f: impl FnMut(&[u8]) -> Result) -> Result;
 
     /// Fills `dst` with the frame's bytes from offset `at` on.
     ///
     /// # Errors
     ///
     /// `EMSGSIZE` when the frame has fewer than `dst.len()` bytes past `at`.
-    pub(crate) fn copy_to(&self, at: usize, dst: CoherentView<'_, [u8]>) -> Result {
+    fn copy_to(&self, at: usize, dst: CoherentView<'_, [u8]>) -> Result {
         let want = at..at.checked_add(dst.len()).ok_or(EMSGSIZE)?;
         let (mut pos, mut done) = (0, 0);
         self.for_each_chunk(|chunk| {
@@ -379,6 +452,102 @@ impl XdpBuf {
             Ok(())
         } else {
             Err(EMSGSIZE)
+        }
+    }
+}
+
+/// Sends what `XDP_REDIRECT` queued during a NAPI poll (`xdp_do_flush()`): once, at the end of
+/// a poll that redirected a frame.
+pub(crate) fn flush_redirects(_poll: &NapiPoll<'_>) {
+    // SAFETY: In a NAPI poll (`_poll`), whose redirects this sends.
+    unsafe { ffi::rvnet_xdp_do_flush() };
+}
+
+/// A frame redirected to a device of rvnet's (`struct xdp_frame`), as `ndo_xdp_xmit` gets it.
+///
+/// # Invariants
+///
+/// A `&XdpFrame` points to a valid frame, with its data and fragments, for its lifetime.
+#[repr(transparent)]
+pub(crate) struct XdpFrame(kernel::types::Opaque<ffi::xdp_frame>);
+
+impl XdpFrame {
+    fn as_raw(&self) -> *mut ffi::xdp_frame {
+        self.0.get()
+    }
+
+    /// Part `i` of the frame: 0 is the linear part, then its fragments; `None` past the last.
+    fn part(&self, i: u32) -> Option<&[u8]> {
+        let (mut data, mut len) = (core::ptr::null(), 0);
+        // SAFETY: By the type invariant, the frame is valid; `data` and `len` are writable.
+        if !unsafe { ffi::rvnet_xdp_frame_part(self.as_raw(), i, &mut data, &mut len) } {
+            return None;
+        }
+        let len = usize::try_from(len).ok()?;
+        // SAFETY: The helper returned a mapped part of the frame, `len` bytes at `data`, valid
+        // while the frame is (type invariant); nothing writes a frame handed to a driver.
+        Some(unsafe { core::slice::from_raw_parts(data, len) })
+    }
+}
+
+impl XdpData for XdpFrame {
+    fn len(&self) -> usize {
+        // SAFETY: By the type invariant, the frame is valid.
+        let len = unsafe { ffi::rvnet_xdp_frame_len(self.as_raw()) };
+        usize::try_from(len).unwrap_or(usize::MAX)
+    }
+
+    fn for_each_chunk(&self, mut f: impl FnMut(&[u8]) -> Result) -> Result {
+        let mut i = 0;
+        while let Some(part) = self.part(i) {
+            f(part)?;
+            i += 1;
+        }
+        Ok(())
+    }
+}
+
+/// The frames of one `ndo_xdp_xmit` call, which the driver copies into its transmit ring.
+///
+/// # Invariants
+///
+/// `frames` are valid frames handed over by the core for this call, which no one else reads
+/// or frees meanwhile.
+pub(crate) struct XdpFrames<'a> {
+    frames: &'a [&'a XdpFrame],
+}
+
+impl<'a> XdpFrames<'a> {
+    /// The `n` frames at `frames`.
+    ///
+    /// # Safety
+    ///
+    /// `frames` points to `n` pointers to valid frames that the core hands to `ndo_xdp_xmit`
+    /// for the call, which lasts `'a`.
+    pub(super) unsafe fn from_raw(frames: *mut *mut ffi::xdp_frame, n: usize) -> Self {
+        let frames = if n == 0 || frames.is_null() {
+            &[]
+        } else {
+            // SAFETY: `n` non-null pointers to valid frames (safety requirements), each with
+            // the layout of a `&XdpFrame` (`repr(transparent)`), valid for `'a`.
+            unsafe { core::slice::from_raw_parts(frames.cast::<&XdpFrame>().cast_const(), n) }
+        };
+        // INVARIANT: From the safety requirements.
+        Self { frames }
+    }
+
+    /// The frames, in the order the core gave them.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &'a XdpFrame> + '_ {
+        self.frames.iter().copied()
+    }
+
+    /// Gives the first `sent` frames back to their owner: the driver copied them and keeps
+    /// none. The core frees the rest (the `ndo_xdp_xmit` contract).
+    pub(super) fn release(self, sent: usize) {
+        for frame in self.frames.iter().take(sent) {
+            // SAFETY: A frame of this call (type invariant), which the driver took and copied;
+            // `self` is consumed, so it is not read again here.
+            unsafe { ffi::rvnet_xdp_return_frame(frame.as_raw()) };
         }
     }
 }
