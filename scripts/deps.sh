@@ -3,8 +3,8 @@
 # make deps: install rvnet's pinned toolchain, from package registries only.
 #
 # - Debian bookworm: rustc-web, rust-web-src (+ cargo, clippy, rustfmt of the same release),
-#   clang/lld/llvm 19, kernel build packages, busybox-static, dkms (make test builds rvnet
-#   with it); with the argument "bench",
+#   clang/lld/llvm 19, kernel build packages (pahole from dwarves: the test kernel's BTF),
+#   busybox-static, dkms (make test builds rvnet with it); with the argument "bench",
 #   python3-matplotlib too (make bench draws its chart with it), and libglib2.0-dev with
 #   pkg-config (make bench BACKEND=cost builds its QEMU plugin against them).
 # - bookworm-backports: qemu-system-x86 (microvm with virtio-mmio v2 and ACPI enumeration).
@@ -21,7 +21,7 @@ set -euo pipefail
 BASE_PKGS=(rustc-web rust-web-src cargo-web rust-web-clippy rustfmt-web
 	"clang-$LLVM_VER" "lld-$LLVM_VER" "llvm-$LLVM_VER" "libclang-$LLVM_VER-dev"
 	bc bison flex libelf-dev libssl-dev cpio kmod make gcc libc6-dev python3 xz-utils
-	busybox-static dkms)
+	busybox-static dkms dwarves)
 [ "${1:-}" = bench ] && BASE_PKGS+=(python3-matplotlib libglib2.0-dev pkg-config)
 BPO_PKGS=(qemu-system-x86)
 KSRC_PKGS=("$KSRC_PKG")

@@ -299,7 +299,8 @@ trap 'rm -rf "$WORK"' EXIT
 collect_modules "$WORK/modules.dep" "${MODULES[@]}"
 
 # rvnet_xdp.sh's programs: one object per verdict (qemu/kselftest/rvnet_xdp.bpf.c).
-for prog in drop aborted redirect tx edit tx_frags edit_frags; do
+for prog in drop aborted redirect_none redirect redirect_map tx edit tx_frags edit_frags \
+	redirect_frags; do
 	defs=(-D"RVNET_XDP_$(echo "${prog%_frags}" | tr a-z A-Z)")
 	[ "$prog" = "${prog%_frags}" ] || defs+=(-DRVNET_FRAGS)
 	"clang-$LLVM_VER" --target=bpf -O2 -g -isystem "$(uapi_headers)" "${defs[@]}" \

@@ -10,13 +10,17 @@
 #                        xdp_tx counts them, and so does tx_packets
 #   rvnet_xdp.pass_edit  XDP_PASS after editing: the stack sees the program's byte and its
 #                        shorter tail (bpf_xdp_adjust_tail), and IP traffic still flows
-#   rvnet_xdp.drop       XDP_DROP, XDP_ABORTED, XDP_REDIRECT (unsupported): no test frame
-#                        reaches the stack, xdp_drops counts every one, IP traffic flows
+#   rvnet_xdp.drop       XDP_DROP, XDP_ABORTED, XDP_REDIRECT without a target: no test
+#                        frame reaches the stack, xdp_drops counts every one, IP traffic flows
+#   rvnet_xdp.redirect   XDP_REDIRECT to the device the frame came in on (bpf_redirect(), its
+#                        ndo_xdp_xmit): every test frame B sends comes back, addresses
+#                        swapped; xdp_redirects and xdp_tx_xmit count them
 #   rvnet_xdp.mtu        with a program, the MTU stops at the XDP limit (3438); a program is
 #                        refused at MTU 9000 with the driver's message, a multi-buffer one
 #                        (xdp.frags) is not
 #   rvnet_xdp.frags      multi-buffer XDP at MTU 9000: 8100-byte test frames come back intact
-#                        from XDP_TX; XDP_PASS after an edit that cuts 5000 bytes (releasing
+#                        from XDP_TX and from XDP_REDIRECT (ndo_xdp_xmit of a frame in
+#                        fragments); XDP_PASS after an edit that cuts 5000 bytes (releasing
 #                        fragment pages) gives the stack the edit; 8000-byte pings pass
 #   rvnet_xdp.detach     xdpdrv off removes it: test frames reach the stack again
 #   rvnet_xdp.offloads   a device with receive offloads (GUEST_CSUM: the tap backend) gets one
@@ -24,6 +28,19 @@
 #                        goes (back on), and rx-gro-hw cannot change meanwhile (EBUSY) but
 #                        can after; a device without them gets no command; traffic flows
 #                        after
+#   rvnet_xdp.devmap     redirects through a devmap (bpftool fills it, across the namespaces):
+#                        A's program sends test frames out of B (B's ndo_xdp_xmit; with
+#                        virtio_net on B a pass program there first, which it needs), and
+#                        B's out of A (A's ndo_xdp_xmit, no program on A); they arrive
+#                        intact on the other side
+#   rvnet_xdp.veth       redirects between rvnet and a veth pair: A's program sends B's frames
+#                        into the veth (its peer receives them intact); the veth's program
+#                        sends frames into A's ndo_xdp_xmit (frames of another driver's
+#                        memory), and B receives them intact
+#   rvnet_xdp.xmit_load  ndo_xdp_xmit beside the stack's transmit on the same queue: TCP from
+#                        A while B's test frames are redirected back out of A; every frame
+#                        redirected is sent or counted refused (xdp_tx_xmit_drops), the
+#                        frames come back intact, TCP completes
 #   rvnet_xdp.unbind     a device unbound with a program attached releases it (the kernel
 #                        holds as many BPF programs as before), and binds again without one
 #
@@ -63,8 +80,17 @@ b_to_a() {
 	wait $rpid
 }
 
+# Programs loaded with bpftool, and their maps, are pinned here (not under /sys: `ip -n` and
+# `ip netns exec` mount a sysfs of their own).
+PIN=/run/rvnet-bpf
+mkdir -p $PIN && mount -t bpf bpf $PIN
+# le32 N: N as the four bytes of a little-endian u32, for bpftool.
+le32() { echo $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+# b_driver: the driver of NIC B (in its namespace).
+b_driver() { ip netns exec "$NS" sh -c "basename \$(readlink -f /sys/class/net/$B/device/driver)"; }
+
 echo "TAP version 13"
-echo "1..9"
+echo "1..13"
 
 # native
 why=
@@ -107,7 +133,7 @@ ktap_result $? pass_edit
 
 # drop: three programs that each leave no test frame for the stack
 why=
-for prog in drop aborted redirect; do
+for prog in drop aborted redirect_none; do
 	out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_$prog.bpf.o" sec xdp 2>&1) ||
 		{ fail "attach $prog: $out"; continue; }
 	d0=$(counter xdp_drops)
@@ -123,8 +149,29 @@ done
 [ -z "$why" ]
 ktap_result $? drop
 
+# redirect
+why=
+out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_redirect.bpf.o" sec xdp 2>&1) ||
+	fail "attach: $out"
+r0=$(counter xdp_redirects) x0=$(counter xdp_tx_xmit) p0=$(counter tx_packets)
+out=$(from_b echo "$MAC_A" 88b5 20 100 5)
+echo "B sent 20 frames, got back: $out" | ktap_diag
+[ "$out" = "count 20" ] || fail "$out frames came back, not 20"
+d_r=$(($(counter xdp_redirects) - r0)) d_x=$(($(counter xdp_tx_xmit) - x0))
+d_p=$(($(counter tx_packets) - p0))
+echo "xdp_redirects +$d_r, xdp_tx_xmit +$d_x, tx_packets +$d_p" | ktap_diag
+[ $d_r = 20 ] || fail "xdp_redirects +$d_r, not 20"
+[ $d_x = 20 ] || fail "xdp_tx_xmit +$d_x, not 20"
+[ $d_p -ge 20 ] || fail "tx_packets +$d_p, under 20"
+ping -c 2 -i 0.2 -W 5 $REMOTE_V4 >/dev/null 2>&1 || fail "ping failed with the program attached"
+detach
+[ -n "$why" ] && echo "$why" | ktap_diag
+[ -z "$why" ]
+ktap_result $? redirect
+
 # mtu
 why=
+out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_drop.bpf.o" sec xdp 2>&1) || fail "attach: $out"
 ip link set dev "$A" mtu $XDP_MAX_MTU 2>&1 | ktap_diag
 [ "$(cat /sys/class/net/$A/mtu)" = $XDP_MAX_MTU ] || fail "MTU $XDP_MAX_MTU refused with a program"
 out=$(ip link set dev "$A" mtu $((XDP_MAX_MTU + 1)) 2>&1) &&
@@ -156,6 +203,13 @@ out=$(from_b echo "$MAC_A" 88b5 5 8100 8)
 echo "B sent 5 frames of 8114 bytes, got back intact: $out; xdp_tx +$(($(counter xdp_tx) - tx0))" |
 	ktap_diag
 [ "$out" = "count 5" ] || fail "$out came back intact, not 5"
+out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_redirect_frags.bpf.o" sec xdp.frags 2>&1) ||
+	fail "attach redirect_frags: $out"
+x0=$(counter xdp_tx_xmit)
+out=$(from_b echo "$MAC_A" 88b5 5 8100 8)
+echo "B sent 5 frames of 8114 bytes, redirected back intact: $out; xdp_tx_xmit +$(($(counter xdp_tx_xmit) - x0))" |
+	ktap_diag
+[ "$out" = "count 5" ] || fail "$out came back intact through a redirect, not 5"
 out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_edit_frags.bpf.o" sec xdp.frags 2>&1) ||
 	fail "attach edit_frags: $out"
 b_to_a 88b6 5 8100 12
@@ -228,6 +282,136 @@ ping -c 3 -W 5 $REMOTE_V4 >/dev/null || fail "no ping to B after detaching"
 [ -n "$why" ] && echo "$why" | ktap_diag
 [ -z "$why" ]
 ktap_result $? offloads
+
+# devmap
+why=
+drv_b=$(b_driver)
+# A's program, its devmap holding B (filled from B's namespace).
+bpftool prog load "${OBJ}_redirect_map.bpf.o" $PIN/a type xdp pinmaps $PIN/a_maps ||
+	fail "bpftool could not load the devmap program"
+idx_b=$(ip netns exec "$NS" cat "/sys/class/net/$B/ifindex")
+ip netns exec "$NS" bpftool map update pinned $PIN/a_maps/rvnet_ports key 0 0 0 0 \
+	value $(le32 "$idx_b") || fail "devmap entry for B"
+# virtio_net sends redirected frames only with a program of its own attached.
+[ "$drv_b" = virtio_net ] && { ip -n "$NS" link set dev "$B" xdpdrv \
+	obj /ksrc/tools/testing/selftests/net/lib/xdp_dummy.bpf.o sec xdp || fail "pass program on B"; }
+ip link set dev "$A" xdpdrv pinned $PIN/a || fail "attach the devmap program to A"
+r0=$(counter xdp_redirects)
+b_to_a_done() { # frames B sends A come out of B as 0x88b7, back to A's stack
+	$RAW recv "$A" 88b7 10 >/tmp/rvnet_xdp_recv &
+	local rpid=$!
+	sleep 4
+	from_b send "$MAC_A" 88b5 20 100
+	wait $rpid
+}
+b_to_a_done
+got=$(tail -n1 /tmp/rvnet_xdp_recv)
+good=$(awk -v src="$MAC_B_NOW" '$1 == src && $3 == 114 && $4 == "a"' /tmp/rvnet_xdp_recv | wc -l)
+echo "A -> B ($drv_b): A's stack saw $got, $good intact; xdp_redirects +$(($(counter xdp_redirects) - r0))" |
+	ktap_diag
+[ "$good" = 20 ] || fail "A -> B: $good of 20 frames came back through B"
+detach
+ip -n "$NS" link set dev "$B" xdpdrv off
+# B's program, its devmap holding A; no program on A.
+bpftool prog load "${OBJ}_redirect_map.bpf.o" $PIN/b type xdp pinmaps $PIN/b_maps ||
+	fail "bpftool could not load the devmap program for B"
+bpftool map update pinned $PIN/b_maps/rvnet_ports key 0 0 0 0 \
+	value $(le32 "$(cat /sys/class/net/$A/ifindex)") || fail "devmap entry for A"
+ip -n "$NS" link set dev "$B" xdpdrv pinned $PIN/b || fail "attach the devmap program to B"
+x0=$(counter xdp_tx_xmit)
+ip netns exec "$NS" $RAW recv "$B" 88b7 10 >/tmp/rvnet_xdp_recv_b &
+rpid=$!
+sleep 4
+$RAW send "$A" "$MAC_B_NOW" 88b5 20 100
+wait $rpid
+got=$(tail -n1 /tmp/rvnet_xdp_recv_b)
+good=$(awk -v src="$MAC_A" '$1 == src && $3 == 114 && $4 == "a"' /tmp/rvnet_xdp_recv_b | wc -l)
+d_x=$(($(counter xdp_tx_xmit) - x0))
+echo "B -> A: B's stack saw $got, $good intact; A's xdp_tx_xmit +$d_x" | ktap_diag
+[ "$good" = 20 ] || fail "B -> A: $good of 20 frames came back through A"
+[ "$d_x" = 20 ] || fail "A's xdp_tx_xmit +$d_x, not 20"
+ip -n "$NS" link set dev "$B" xdpdrv off
+rm -rf $PIN/a $PIN/b $PIN/a_maps $PIN/b_maps
+ping -c 2 -i 0.2 -W 5 $REMOTE_V4 >/dev/null 2>&1 || fail "ping failed after the redirects"
+[ -n "$why" ] && echo "$why" | ktap_diag
+[ -z "$why" ]
+ktap_result $? devmap
+
+# veth
+why=
+ip link add rvnet-v0 type veth peer name rvnet-v1 && ip link set rvnet-v0 up &&
+	ip link set rvnet-v1 up || fail "no veth pair"
+# A veth takes redirected frames only with NAPI on its peer: GRO on gives it.
+ethtool -K rvnet-v1 gro on >/dev/null
+bpftool prog load "${OBJ}_redirect_map.bpf.o" $PIN/a type xdp pinmaps $PIN/a_maps ||
+	fail "bpftool could not load the devmap program"
+bpftool map update pinned $PIN/a_maps/rvnet_ports key 0 0 0 0 \
+	value $(le32 "$(cat /sys/class/net/rvnet-v0/ifindex)") || fail "devmap entry for the veth"
+ip link set dev "$A" xdpdrv pinned $PIN/a || fail "attach the devmap program to A"
+$RAW recv rvnet-v1 88b7 10 >/tmp/rvnet_xdp_recv &
+rpid=$!
+sleep 4
+from_b send "$MAC_A" 88b5 20 100
+wait $rpid
+good=$(awk -v src="$MAC_B_NOW" '$1 == src && $3 == 114 && $4 == "a"' /tmp/rvnet_xdp_recv | wc -l)
+echo "A -> veth: the peer received $(tail -n1 /tmp/rvnet_xdp_recv), $good intact" | ktap_diag
+[ "$good" = 20 ] || fail "A -> veth: $good of 20 frames arrived"
+detach
+# The other way: frames sent into rvnet-v1 arrive at rvnet-v0, whose program sends them out
+# of A to B.
+bpftool prog load "${OBJ}_redirect_map.bpf.o" $PIN/v type xdp pinmaps $PIN/v_maps ||
+	fail "bpftool could not load the devmap program for the veth"
+bpftool map update pinned $PIN/v_maps/rvnet_ports key 0 0 0 0 \
+	value $(le32 "$(cat /sys/class/net/$A/ifindex)") || fail "devmap entry for A"
+ip link set dev rvnet-v0 xdpdrv pinned $PIN/v || fail "attach the devmap program to the veth"
+x0=$(counter xdp_tx_xmit)
+ip netns exec "$NS" $RAW recv "$B" 88b7 10 >/tmp/rvnet_xdp_recv_b &
+rpid=$!
+sleep 4
+$RAW send rvnet-v1 "$MAC_B_NOW" 88b5 20 100
+wait $rpid
+good=$(awk -v dst="$MAC_B_NOW" '$2 == dst && $3 == 114 && $4 == "a"' /tmp/rvnet_xdp_recv_b | wc -l)
+d_x=$(($(counter xdp_tx_xmit) - x0))
+echo "veth -> A: B received $(tail -n1 /tmp/rvnet_xdp_recv_b), $good intact; xdp_tx_xmit +$d_x" |
+	ktap_diag
+[ "$good" = 20 ] || fail "veth -> A: $good of 20 frames reached B"
+[ "$d_x" = 20 ] || fail "A's xdp_tx_xmit +$d_x, not 20"
+ip link del rvnet-v0
+rm -rf $PIN/a $PIN/a_maps $PIN/v $PIN/v_maps
+[ -n "$why" ] && echo "$why" | ktap_diag
+[ -z "$why" ]
+ktap_result $? veth
+
+# xmit_load
+why=
+out=$(ip -force link set dev "$A" xdpdrv obj "${OBJ}_redirect.bpf.o" sec xdp 2>&1) ||
+	fail "attach: $out"
+ip netns exec "$NS" iperf3 -s -1 -D -I /tmp/rvnet_iperf3.pid >/dev/null 2>&1
+sleep 1
+iperf3 -c $REMOTE_V4 -t 8 -J >/tmp/rvnet_iperf3.json 2>&1 &
+ipid=$!
+sleep 1
+r0=$(counter xdp_redirects) x0=$(counter xdp_tx_xmit) d0=$(counter xdp_tx_xmit_drops)
+back=0
+for round in 1 2 3 4 5; do
+	out=$(from_b echo "$MAC_A" 88b5 200 100 2)
+	back=$((back + ${out#count }))
+done
+wait $ipid
+ist=$?
+d_r=$(($(counter xdp_redirects) - r0)) d_x=$(($(counter xdp_tx_xmit) - x0))
+d_d=$(($(counter xdp_tx_xmit_drops) - d0))
+bits=$(python3 -c 'import json; print(int(json.load(open("/tmp/rvnet_iperf3.json"))["end"]["sum_received"]["bits_per_second"]))' 2>/dev/null)
+echo "1000 frames under TCP ($bits bit/s): xdp_redirects +$d_r, xdp_tx_xmit +$d_x, xdp_tx_xmit_drops +$d_d, $back came back intact" |
+	ktap_diag
+[ $ist = 0 ] && [ -n "$bits" ] || fail "the TCP transfer failed"
+[ $d_r -ge 990 ] || fail "xdp_redirects +$d_r, under 990 of 1000"
+[ $((d_x + d_d)) = $d_r ] || fail "redirected $d_r, sent $d_x + refused $d_d"
+[ $back -ge 900 ] || fail "$back of 1000 frames came back"
+detach
+[ -n "$why" ] && echo "$why" | ktap_diag
+[ -z "$why" ]
+ktap_result $? xmit_load
 
 # unbind (last: A comes back under a new name, without its addresses)
 why=
