@@ -230,7 +230,7 @@ impl<'bound> RvnetDevice<'bound> {
         )
         .during("setting up the receive queue")?;
         let pool = PagePool::new(dev, rx_vq.num().into()).during("creating the page pool")?;
-        let tx_vq = Virtqueue::new(
+        let mut tx_vq = Virtqueue::new(
             &transport,
             dev,
             TX_QUEUE,
@@ -239,6 +239,11 @@ impl<'bound> RvnetDevice<'bound> {
             event_idx,
         )
         .during("setting up the transmit queue")?;
+        if accepted.has(features::INDIRECT_DESC) {
+            tx_vq
+                .add_indirect_tables(dev)
+                .during("setting up the transmit queue")?;
+        }
         let ctrl = accepted
             .has(features::CTRL_VQ)
             .then(|| CtrlQueue::new(&transport, dev, CTRL_QUEUE, event_idx))

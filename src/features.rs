@@ -89,6 +89,9 @@ pub(crate) const CTRL_VLAN: u32 = 19;
 pub(crate) const GUEST_ANNOUNCE: u32 = 21;
 /// `VIRTIO_NET_F_CTRL_MAC_ADDR`: the control queue sets the device's MAC address.
 pub(crate) const CTRL_MAC_ADDR: u32 = 23;
+/// `VIRTIO_RING_F_INDIRECT_DESC`: a descriptor may point to a table of descriptors; rvnet
+/// sends a mapped packet (a TSO packet: up to 19 parts) as one descriptor of the transmit ring.
+pub(crate) const INDIRECT_DESC: u32 = 28;
 /// `VIRTIO_RING_F_EVENT_IDX`: `used_event`/`avail_event` thresholds suppress interrupts and
 /// notifications (virtio 1.2 §2.7.7, §2.7.10).
 pub(crate) const EVENT_IDX: u32 = 29;
@@ -174,6 +177,10 @@ pub(crate) const SUPPORTED: &[Feature] = &[
     Feature {
         bit: CTRL_MAC_ADDR,
         name: "CTRL_MAC_ADDR",
+    },
+    Feature {
+        bit: INDIRECT_DESC,
+        name: "INDIRECT_DESC",
     },
     Feature {
         bit: EVENT_IDX,
@@ -358,6 +365,19 @@ mod tests {
             panic!("a legacy device needs no VERSION_1");
         };
         assert!(!legacy.has(ACCESS_PLATFORM));
+    }
+
+    #[test]
+    fn ring_features_are_accepted_on_both_layouts() {
+        // Indirect descriptors and event indices are ring features, in feature word 0.
+        let ring = 1 << INDIRECT_DESC | 1 << EVENT_IDX;
+        for version in [Version::Legacy, Version::Modern] {
+            let offered = Features::from_bits(ring | 1 << MAC | 1 << VERSION_1);
+            let Ok(got) = negotiate(offered, version) else {
+                panic!("offered VERSION_1");
+            };
+            assert!(got.has(INDIRECT_DESC) && got.has(EVENT_IDX));
+        }
     }
 
     #[test]

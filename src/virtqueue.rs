@@ -27,7 +27,8 @@ use kernel::{
 use crate::transport::{QueueAddresses, Transport};
 
 use self::ring::{
-    BadDevice, Layout, RingState, Used, LEGACY_ALIGN, VRING_DESC_F_NEXT, VRING_DESC_F_WRITE,
+    BadDevice, Layout, RingState, Used, DESC_SIZE, LEGACY_ALIGN, VRING_DESC_F_INDIRECT,
+    VRING_DESC_F_NEXT, VRING_DESC_F_WRITE,
 };
 
 #[cfg(target_endian = "big")]
@@ -97,7 +98,13 @@ pub(crate) struct Virtqueue {
     kicked_avail: u16,
     /// The entries `ring` and `bufs` have room for ([`Virtqueue::capacity`]).
     capacity: u16,
+    /// With `VIRTIO_RING_F_INDIRECT_DESC`, a table of [`MAX_CHAIN`] descriptors for each head
+    /// id ([`Virtqueue::post_indirect`]): a chain then takes one descriptor of the ring.
+    indirect: Option<Coherent<[u8]>>,
 }
+
+/// Bytes of one indirect table: room for the longest chain.
+const INDIRECT_TABLE_SIZE: usize = MAX_CHAIN * DESC_SIZE;
 
 /// The bytes of a `T` at byte `offset`, or `ERANGE` past the end of the address space. (No
 /// arithmetic on the data path may panic: objtool then finds a function falling through into
@@ -162,6 +169,7 @@ impl Virtqueue {
             event_idx,
             kicked_avail: 0,
             capacity: num,
+            indirect: None,
         };
         vq.activate(transport)?;
         Ok(vq)
@@ -231,6 +239,24 @@ impl Virtqueue {
         *self.state = RingState::new(num);
         self.kicked_avail = 0;
         self.activate(transport)
+    }
+
+    /// Gives the queue a table of indirect descriptors per head id (a queue the driver writes,
+    /// with `VIRTIO_RING_F_INDIRECT_DESC` negotiated): chains posted by
+    /// [`post_indirect`](Self::post_indirect) then take one descriptor of the ring each.
+    ///
+    /// # Errors
+    ///
+    /// `ENOMEM` when the tables cannot be allocated.
+    pub(crate) fn add_indirect_tables(&mut self, dev: &Device<Bound>) -> Result {
+        let size = usize::from(self.capacity) * INDIRECT_TABLE_SIZE;
+        self.indirect = Some(Coherent::<u8>::zeroed_slice(dev, size, GFP_KERNEL)?);
+        Ok(())
+    }
+
+    /// Whether chains go through indirect tables ([`post_indirect`](Self::post_indirect)).
+    pub(crate) fn has_indirect(&self) -> bool {
+        self.indirect.is_some()
     }
 
     /// The most entries the queue's memory holds: the size the device allowed at probe, up to
@@ -409,6 +435,59 @@ impl Virtqueue {
             };
             write_at(&self.ring, self.layout.desc_at(this), desc)?;
         }
+        self.publish(slot, head)
+    }
+
+    /// Hands the device, as the single descriptor `head` (from `alloc_chain(1)`), an indirect
+    /// table (virtio 1.4, 2.7.5.3) of what [`post_segments`](Self::post_segments) would chain:
+    /// the first `hdr_len` bytes of the head's own buffer (none when 0), then each of `segs`.
+    /// A TSO packet of 17 fragments takes one descriptor of the ring, not 18.
+    ///
+    /// # Errors
+    ///
+    /// `EINVAL` without indirect tables, when `head` is out of range, already posted or heads
+    /// a longer chain, or there are more than [`MAX_CHAIN`] parts.
+    pub(crate) fn post_indirect(
+        &mut self,
+        head: u16,
+        hdr_len: usize,
+        segs: impl Iterator<Item = (u64, u32)>,
+    ) -> Result {
+        if head >= self.state.num() || self.state.chain_next(head).is_some() {
+            return Err(EINVAL);
+        }
+        let hdr_len = u32::try_from(hdr_len.min(self.buf_size)).map_err(|_| EINVAL)?;
+        let first = (hdr_len > 0).then_some((self.buf_address(head)?, hdr_len));
+        let mut parts = [(0u64, 0u32); MAX_CHAIN];
+        let mut n = 0;
+        for (addr, len) in Iterator::chain(first.into_iter(), segs) {
+            *parts.get_mut(n).ok_or(EINVAL)? = (addr, len);
+            n += 1;
+        }
+        let tables = self.indirect.as_ref().ok_or(EINVAL)?;
+        let table = usize::from(head) * INDIRECT_TABLE_SIZE;
+        for (i, &(addr, len)) in parts.iter().take(n).enumerate() {
+            let last = i + 1 == n;
+            let desc = Desc {
+                addr,
+                len,
+                // Inside a table only `NEXT` (and `WRITE`, for a device that writes): never
+                // `INDIRECT` (virtio 1.4, 2.7.5.3.1). CAST: `i + 1 < n <= MAX_CHAIN`.
+                flags: self.flags | if last { 0 } else { VRING_DESC_F_NEXT },
+                next: if last { 0 } else { (i + 1) as u16 },
+            };
+            write_at(tables, table + i * DESC_SIZE, desc)?;
+        }
+        // CAST: Table offsets are below `capacity * INDIRECT_TABLE_SIZE`; `n <= MAX_CHAIN`.
+        let desc = Desc {
+            addr: tables.dma_address() + table as u64,
+            len: (n * DESC_SIZE) as u32,
+            // `INDIRECT` without `NEXT`, and not `WRITE` (2.7.5.3.1).
+            flags: VRING_DESC_F_INDIRECT,
+            next: 0,
+        };
+        let slot = self.state.make_available(head).ok_or(EINVAL)?;
+        write_at(&self.ring, self.layout.desc_at(head), desc)?;
         self.publish(slot, head)
     }
 

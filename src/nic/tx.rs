@@ -441,7 +441,13 @@ impl TxQueue<'_> {
             }
         };
         let own_hdr = !packet.hdr_pushed();
-        let descs = u16::try_from(packet.nr_segments() + usize::from(own_hdr)).unwrap_or(u16::MAX);
+        // With indirect descriptors the chain is a table: one descriptor of the ring.
+        let indirect = self.vq.has_indirect();
+        let descs = if indirect {
+            1
+        } else {
+            u16::try_from(packet.nr_segments() + usize::from(own_hdr)).unwrap_or(u16::MAX)
+        };
         let Some(id) = self.vq.alloc_chain(descs) else {
             // The queue is stopped whenever the largest packet no longer fits, so this should
             // not happen; if it does, stop it the same way, with the interrupt that will
@@ -449,12 +455,19 @@ impl TxQueue<'_> {
             self.stop(dev, counters);
             return Sent::Busy(packet.unmap());
         };
-        let posted = if own_hdr {
+        let hdr_in_own_buf = if own_hdr { hdr_len } else { 0 };
+        let posted = (if own_hdr {
             self.write_hdr(id, hdr, hdr_len)
-                .and_then(|()| self.vq.post_segments(id, hdr_len, packet.segments()))
         } else {
-            self.vq.post_segments(id, 0, packet.segments())
-        };
+            Ok(())
+        })
+        .and_then(|()| {
+            if indirect {
+                self.vq.post_indirect(id, hdr_in_own_buf, packet.segments())
+            } else {
+                self.vq.post_segments(id, hdr_in_own_buf, packet.segments())
+            }
+        });
         match (posted, self.inflight.get_mut(usize::from(id))) {
             (Ok(()), Some(slot)) => {
                 // INVARIANT: `id` heads the posted chain that maps `packet`.

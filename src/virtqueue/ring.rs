@@ -26,6 +26,8 @@ pub(crate) const LEGACY_ALIGN: usize = 4096;
 pub(crate) const VRING_DESC_F_NEXT: u16 = 1;
 /// `VRING_DESC_F_WRITE`: the device writes the buffer (receive).
 pub(crate) const VRING_DESC_F_WRITE: u16 = 2;
+/// `VRING_DESC_F_INDIRECT`: the buffer is a table of descriptors (`VIRTIO_RING_F_INDIRECT_DESC`).
+pub(crate) const VRING_DESC_F_INDIRECT: u16 = 4;
 
 /// Where the three parts of a split ring lie in one allocation (the legacy layout, which the
 /// version 2 layout can use as well).
