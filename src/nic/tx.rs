@@ -130,7 +130,11 @@ pub(crate) struct TxQueue<'a> {
     /// The descriptors the largest packet takes: with fewer free, the queue is stopped
     /// (`virtio_net` stops below `MAX_SKB_FRAGS + 2`).
     stop_threshold: u16,
-    /// The same, before it is bounded by the ring size.
+    /// The same, before it is bounded by the ring size: with indirect tables a mapped packet
+    /// takes one descriptor of the ring, and the largest is a copied frame (`XDP_TX`).
+    stop_at: u16,
+    /// The descriptors the largest packet takes without indirect tables, which bound the ring
+    /// sizes (`config::min_tx_ring`): probe sized the MTU and segmentation for them.
     largest: u16,
     /// Whether the header's fields are little-endian (`net_hdr::little_endian`).
     little_endian: bool,
@@ -158,13 +162,17 @@ impl<'a> TxQueue<'a> {
         any_layout: bool,
     ) -> Result<Self> {
         vq.disable_cb();
-        // A frame copied (`XDP_TX`) or a packet mapped, whichever takes more.
-        let descs = (hdr_len + max_frame)
-            .div_ceil(vq.buf_size().max(1))
-            .max(MAX_SEGMENTS + 1);
-        let largest = u16::try_from(descs).unwrap_or(u16::MAX);
+        // A frame copied (`XDP_TX`) or a packet mapped, whichever takes more; a packet mapped
+        // takes one descriptor with indirect tables (`Virtqueue::post_indirect`).
+        let copied = (hdr_len + max_frame).div_ceil(vq.buf_size().max(1));
+        let largest = u16::try_from(copied.max(MAX_SEGMENTS + 1)).unwrap_or(u16::MAX);
+        let stop_at = if vq.has_indirect() {
+            u16::try_from(copied).unwrap_or(u16::MAX)
+        } else {
+            largest
+        };
         // INVARIANT: Clamped to 1..=num; probe limits the MTU so that a frame fits anyway.
-        let stop_threshold = largest.clamp(1, vq.num().max(1));
+        let stop_threshold = stop_at.clamp(1, vq.num().max(1));
         let mut inflight = KVVec::with_capacity(usize::from(vq.num()), GFP_KERNEL)?;
         for _ in 0..vq.num() {
             inflight.push(InFlight::default(), GFP_KERNEL)?;
@@ -178,6 +186,7 @@ impl<'a> TxQueue<'a> {
             nr_mapped: 0,
             dev,
             stop_threshold,
+            stop_at,
             largest,
             little_endian,
             any_layout,
@@ -220,7 +229,7 @@ impl TxQueue<'_> {
         self.vq.restart(transport, num)?;
         self.vq.disable_cb();
         // INVARIANT: Clamped to 1..=num, as in `new`.
-        self.stop_threshold = self.largest.clamp(1, num.max(1));
+        self.stop_threshold = self.stop_at.clamp(1, num.max(1));
         Ok(())
     }
 
@@ -441,13 +450,11 @@ impl TxQueue<'_> {
             }
         };
         let own_hdr = !packet.hdr_pushed();
-        // With indirect descriptors the chain is a table: one descriptor of the ring.
-        let indirect = self.vq.has_indirect();
-        let descs = if indirect {
-            1
-        } else {
-            u16::try_from(packet.nr_segments() + usize::from(own_hdr)).unwrap_or(u16::MAX)
-        };
+        // With indirect descriptors a chain of several parts is a table: one descriptor of the
+        // ring (as `virtqueue_add_split()` does; one part stays a plain descriptor).
+        let parts = u16::try_from(packet.nr_segments() + usize::from(own_hdr)).unwrap_or(u16::MAX);
+        let indirect = parts > 1 && self.vq.has_indirect();
+        let descs = if indirect { 1 } else { parts };
         let Some(id) = self.vq.alloc_chain(descs) else {
             // The queue is stopped whenever the largest packet no longer fits, so this should
             // not happen; if it does, stop it the same way, with the interrupt that will
