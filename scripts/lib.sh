@@ -32,12 +32,13 @@ copy_tracked() {
 }
 
 # kbuild_dir FLAVOUR: the build tree for the fragment qemu/FLAVOUR.config, keyed by the
-# kernel source version and the hash of the fragments that make it.
+# kernel source version and the hash of the options of the fragments that make it (their
+# comments and blank lines left out: a reworded comment rebuilds nothing).
 kbuild_dir() {
 	local flavour=${1:-test} ksrc_ver frag_hash
 	ksrc_ver=$(dpkg-query -W -f '${Version}' "$KSRC_PKG" 2>/dev/null || echo unknown)
 	frag_hash=$(cat "$RVNET_ROOT/qemu/base.config" "$RVNET_ROOT/qemu/$flavour.config" |
-		sha256sum | cut -c1-12)
+		grep -v -e '^#' -e '^[[:space:]]*$' | sha256sum | cut -c1-12)
 	echo "$RVNET_CACHE/kbuild/$KVER_SERIES-$ksrc_ver-$flavour-$frag_hash"
 }
 
