@@ -108,9 +108,11 @@ done < <(sed -n '/^ALLOCATING_STEPS="/,/"$/p' qemu/guest/faults.sh | sed 's/^ALL
 [ $misordered = 0 ] && echo "  in order"
 
 # The bench kernel measures the drivers on the test kernel's networking features, checkers
-# aside: every option of test.config's networking block must be in bench.config too.
+# and test tools aside: every option of test.config's networking block (the paragraph that
+# starts with its heading, up to the first blank line) must be in bench.config too.
 echo "== the bench kernel has the test kernel's networking options"
-net_opts=$(sed -n '/^# The kernel.s own netdev driver selftests/,$p' qemu/test.config | grep '^CONFIG_')
+net_opts=$(sed -n '/^# The kernel.s own netdev driver selftests/,/^$/p' qemu/test.config |
+	grep '^CONFIG_')
 missing_opts=$(echo "$net_opts" | while read -r opt; do grep -qx "$opt" qemu/bench.config || echo "$opt"; done)
 if [ -z "$net_opts" ]; then
 	echo "  no networking block found in qemu/test.config"
