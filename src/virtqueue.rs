@@ -451,7 +451,7 @@ impl Virtqueue {
         &mut self,
         head: u16,
         hdr_len: usize,
-        segs: impl Iterator<Item = (u64, u32)>,
+        mut segs: impl Iterator<Item = (u64, u32)>,
     ) -> Result {
         if head >= self.state.num() || self.state.chain_next(head).is_some() {
             return Err(EINVAL);
@@ -460,28 +460,44 @@ impl Virtqueue {
         let first = (hdr_len > 0).then_some((self.buf_address(head)?, hdr_len));
         let mut parts = [(0u64, 0u32); MAX_CHAIN];
         let mut n = 0;
-        for (addr, len) in Iterator::chain(first.into_iter(), segs) {
-            *parts.get_mut(n).ok_or(EINVAL)? = (addr, len);
+        for (slot, part) in parts
+            .iter_mut()
+            .zip(Iterator::chain(first.into_iter(), segs.by_ref()))
+        {
+            *slot = part;
             n += 1;
         }
+        if segs.next().is_some() {
+            return Err(EINVAL);
+        }
         let tables = self.indirect.as_ref().ok_or(EINVAL)?;
-        let table = usize::from(head) * INDIRECT_TABLE_SIZE;
+        // No arithmetic here may panic (see `span_of`): the table's offset is checked.
+        let table = usize::from(head)
+            .checked_mul(INDIRECT_TABLE_SIZE)
+            .ok_or(ERANGE)?;
+        let mut at = table;
         for (i, &(addr, len)) in parts.iter().take(n).enumerate() {
-            let last = i + 1 == n;
+            let next = i + 1;
+            let last = next == n;
             let desc = Desc {
                 addr,
                 len,
                 // Inside a table only `NEXT` (and `WRITE`, for a device that writes): never
-                // `INDIRECT` (virtio 1.4, 2.7.5.3.1). CAST: `i + 1 < n <= MAX_CHAIN`.
+                // `INDIRECT` (virtio 1.4, 2.7.5.3.1). CAST: `next < n <= MAX_CHAIN`.
                 flags: self.flags | if last { 0 } else { VRING_DESC_F_NEXT },
-                next: if last { 0 } else { (i + 1) as u16 },
+                next: if last { 0 } else { next as u16 },
             };
-            write_at(tables, table + i * DESC_SIZE, desc)?;
+            write_at(tables, at, desc)?;
+            at = at.checked_add(DESC_SIZE).ok_or(ERANGE)?;
         }
-        // CAST: Table offsets are below `capacity * INDIRECT_TABLE_SIZE`; `n <= MAX_CHAIN`.
+        // CAST: `usize` to `u64` is lossless on 64-bit machines; `at - table` is `n` entries,
+        // `n <= MAX_CHAIN`.
         let desc = Desc {
-            addr: tables.dma_address() + table as u64,
-            len: (n * DESC_SIZE) as u32,
+            addr: tables
+                .dma_address()
+                .checked_add(table as u64)
+                .ok_or(ERANGE)?,
+            len: at.wrapping_sub(table) as u32,
             // `INDIRECT` without `NEXT`, and not `WRITE` (2.7.5.3.1).
             flags: VRING_DESC_F_INDIRECT,
             next: 0,

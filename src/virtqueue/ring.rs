@@ -358,9 +358,11 @@ impl RingState {
         if *held {
             return None;
         }
+        // No arithmetic that may panic (objtool, `Virtqueue`): `num > id` is not 0, and at
+        // most `num` ids are outstanding.
+        let slot = self.next_avail.checked_rem(self.num)?;
         *held = true;
-        self.nr_outstanding += 1;
-        let slot = self.next_avail % self.num;
+        self.nr_outstanding = self.nr_outstanding.saturating_add(1);
         self.next_avail = self.next_avail.wrapping_add(1);
         Some(slot)
     }
