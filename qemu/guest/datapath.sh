@@ -56,8 +56,29 @@ nothing_in_flight() {
 		[ "$(bql inflight)" = 0 ] && return 0
 		sleep 0.1
 	done
-	echo "A's byte_queue_limits/inflight is still $(bql inflight) bytes, 2 s after its last packet"
+	echo "A's byte_queue_limits/inflight is still $(bql inflight) bytes (limit $(bql limit)), 2 s after its last packet"
 	return 1
+}
+# Small (copied) packets that nothing answers: pktgen from A, 10 packets a millisecond apart,
+# to an address no interface has, so no reply comes back to make A's poll run, and (after
+# the transfers above raised the byte queue limit) too few bytes for the limits to stop the
+# queue. Their completions ask for no interrupt, yet they must not stay in flight either.
+PG=/proc/net/pktgen
+unanswered_burst() {
+	load_module pktgen || return
+	echo rem_device_all >$PG/kpktgend_0
+	echo "add_device $A" >$PG/kpktgend_0
+	for cmd in "count 10" "pkt_size 60" "delay 1000000" "dst 10.0.0.99" \
+		"dst_mac 02:00:00:00:00:99"; do
+		echo "$cmd" >$PG/"$A"
+	done
+	echo start >$PG/pgctrl
+	local result
+	result=$(grep '^Result' $PG/"$A")
+	echo rem_device_all >$PG/kpktgend_0
+	echo "pktgen: $result"
+	case $result in "Result: OK"*) ;; *) return 1 ;; esac
+	nothing_in_flight
 }
 
 kmemleak_baseline
@@ -127,6 +148,7 @@ check "interrupts and NAPI polls counted" \
 	test "$(stat_of $MAC_A interrupts)" -gt 0 -a "$(stat_of $MAC_A napi_polls)" -gt 0
 check "no bad device entries" no_bad_entries
 check "completions: nothing left in flight after the transfers" nothing_in_flight
+check "completions: nothing left in flight after 10 unanswered small packets" unanswered_burst
 check "completions: byte queue limits in use (limit > 0)" test "$(bql limit)" -gt 0
 
 # Checksums: every one the receiving stacks checked was right (on the hub, all of them: no

@@ -276,6 +276,8 @@ extern "C" {
     pub(crate) fn rvnet_netdev_napi(dev: *mut net_device) -> *mut napi_struct;
     pub(crate) fn rvnet_napi_dev(napi: *mut napi_struct) -> *mut net_device;
     pub(crate) fn rvnet_napi_schedule(napi: *mut napi_struct);
+    pub(crate) fn rvnet_napi_schedule_soon(napi: *mut napi_struct);
+    pub(crate) fn rvnet_napi_disable(napi: *mut napi_struct);
     pub(crate) fn rvnet_napi_receive(napi: *mut napi_struct, skb: *mut sk_buff);
     pub(crate) fn rvnet_skb_len(skb: *mut sk_buff) -> c_uint;
     pub(crate) fn rvnet_kfree_skb_any(skb: *mut sk_buff);
@@ -313,7 +315,6 @@ extern "C" {
     pub(crate) fn netif_carrier_off(dev: *mut net_device);
     pub(crate) fn __netdev_notify_peers(dev: *mut net_device);
     pub(crate) fn napi_enable(napi: *mut napi_struct);
-    pub(crate) fn napi_disable(napi: *mut napi_struct);
     pub(crate) fn napi_complete_done(napi: *mut napi_struct, work_done: c_int) -> bool;
     pub(crate) fn napi_alloc_skb(napi: *mut napi_struct, length: c_uint) -> *mut sk_buff;
     pub(crate) fn napi_consume_skb(skb: *mut sk_buff, budget: c_int);

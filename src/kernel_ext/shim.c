@@ -46,6 +46,11 @@ struct rvnet_netdev_priv {
 	 */
 	struct net_device *dev;
 	struct work_struct work;
+	/*
+	 * A poll a little later (rvnet_napi_schedule_soon()): for transmit completions no
+	 * interrupt was asked for. Stopped with NAPI (rvnet_napi_disable()).
+	 */
+	struct timer_list napi_timer;
 };
 
 static struct rvnet_netdev_priv *rvnet_priv(struct net_device *dev)
@@ -254,6 +259,13 @@ static_assert(sizeof(struct rvnet_queue_stats) == 6 * 8);
 static_assert(sizeof(struct rvnet_rx_lists) == 12 + 2 * RVNET_RX_LIST_MAX * ETH_ALEN);
 static_assert(offsetof(struct rvnet_rx_lists, mc) == 12 + RVNET_RX_LIST_MAX * ETH_ALEN);
 
+static void rvnet_napi_timer_fn(struct timer_list *timer)
+{
+	struct rvnet_netdev_priv *priv = timer_container_of(priv, timer, napi_timer);
+
+	napi_schedule(&priv->napi);
+}
+
 struct net_device *rvnet_alloc_netdev(struct device *parent,
 				      const struct ethtool_ops *ethtool_ops)
 {
@@ -284,6 +296,7 @@ struct net_device *rvnet_alloc_netdev(struct device *parent,
 			      rvnet_napi_poll, 0);
 	rvnet_priv(dev)->dev = dev;
 	INIT_WORK(&rvnet_priv(dev)->work, rvnet_netdev_work_fn);
+	timer_setup(&rvnet_priv(dev)->napi_timer, rvnet_napi_timer_fn, 0);
 	return dev;
 }
 
@@ -871,6 +884,28 @@ struct net_device *rvnet_napi_dev(struct napi_struct *napi)
 void rvnet_napi_schedule(struct napi_struct *napi)
 {
 	napi_schedule(napi);
+}
+
+/*
+ * A poll of the device's NAPI context within a millisecond or so (at the next timer tick at
+ * the latest), unless one is on its way already: the tail of a burst whose completions raise
+ * no interrupt. One test of the timer per call; the timer is set at most once per period.
+ */
+void rvnet_napi_schedule_soon(struct napi_struct *napi)
+{
+	struct rvnet_netdev_priv *priv = container_of(napi, struct rvnet_netdev_priv, napi);
+
+	if (!timer_pending(&priv->napi_timer))
+		mod_timer(&priv->napi_timer, jiffies + msecs_to_jiffies(1));
+}
+
+/* NAPI disabled, then the timer that schedules it, which cannot run after this returns. */
+void rvnet_napi_disable(struct napi_struct *napi)
+{
+	struct rvnet_netdev_priv *priv = container_of(napi, struct rvnet_netdev_priv, napi);
+
+	napi_disable(napi);
+	timer_delete_sync(&priv->napi_timer);
 }
 
 void rvnet_napi_receive(struct napi_struct *napi, struct sk_buff *skb)

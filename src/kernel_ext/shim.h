@@ -140,6 +140,8 @@ bool rvnet_netdev_xmit_more(void);
 struct napi_struct *rvnet_netdev_napi(struct net_device *dev);
 struct net_device *rvnet_napi_dev(struct napi_struct *napi);
 void rvnet_napi_schedule(struct napi_struct *napi);
+void rvnet_napi_schedule_soon(struct napi_struct *napi);
+void rvnet_napi_disable(struct napi_struct *napi);
 void rvnet_napi_receive(struct napi_struct *napi, struct sk_buff *skb);
 unsigned int rvnet_skb_len(struct sk_buff *skb);
 void rvnet_kfree_skb_any(struct sk_buff *skb);

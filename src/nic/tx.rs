@@ -27,7 +27,11 @@
 //! copied runs without transmit interrupts while the ring has room. (virtio_net with
 //! `napi_tx` asks at every notification: measured on the hub with 64-byte pktgen, that gave
 //! rvnet 39 transmit interrupts per 1,000 packets against virtio_net's 2.2, and 0.60x its
-//! rate.)
+//! rate.) Copied packets still count in the limits until the device completes them: when
+//! nothing else will reap them (no interrupt armed), a poll within a millisecond does
+//! (`Napi::schedule_soon`, a timer set at most once per tick, as stmmac's transmit
+//! coalescing timer), so the limits see every completion once the stack stops sending. A
+//! reply, the next packet or the full ring reap them earlier, as before.
 
 use kernel::{
     alloc::KVVec,
@@ -316,6 +320,17 @@ impl TxQueue<'_> {
         self.nr_mapped > 0 || dev.xmit_stopped()
     }
 
+    /// Arms what frees the packets in flight: the completion interrupt if something waits for
+    /// one ([`needs_interrupt`](Self::needs_interrupt)), otherwise, for copied packets the
+    /// byte queue limits still count, a poll within a millisecond.
+    fn arm_completions(&mut self, dev: &NetDevice) {
+        if self.needs_interrupt(dev) {
+            self.arm(dev);
+        } else if self.bql.in_flight() {
+            dev.napi().schedule_soon();
+        }
+    }
+
     /// The completions of a NAPI `poll` (`virtnet_poll_cleantx()`): frees what the device has
     /// finished, asks for an interrupt for the rest and wakes a queue that the full ring
     /// stopped once the largest packet fits again.
@@ -328,7 +343,14 @@ impl TxQueue<'_> {
                 dev.wake_queue();
                 counters.add(Counter::TxQueueWakes, 1);
             }
-            if !self.needs_interrupt(dev) || !self.vq.enable_cb_delayed() {
+            if !self.needs_interrupt(dev) {
+                // Copied packets the device has not completed yet: a later poll frees them.
+                if self.bql.in_flight() {
+                    poll.napi().schedule_soon();
+                }
+                break;
+            }
+            if !self.vq.enable_cb_delayed() {
                 break;
             }
             rounds += 1;
@@ -408,8 +430,8 @@ impl TxQueue<'_> {
         TxOutcome::Consumed
     }
 
-    /// If `now`, notifies the device of the packets queued, and arms the completion interrupt
-    /// if anything waits for one.
+    /// If `now`, notifies the device of the packets queued, and arms what frees them
+    /// ([`arm_completions`](Self::arm_completions)).
     fn flush_if(
         &mut self,
         dev: &NetDevice,
@@ -421,9 +443,7 @@ impl TxQueue<'_> {
             if self.vq.kick(transport) {
                 counters.add(Counter::TxKicks, 1);
             }
-            if self.needs_interrupt(dev) {
-                self.arm(dev);
-            }
+            self.arm_completions(dev);
         }
     }
 

@@ -27,7 +27,8 @@ use crate::kernel_ext::ffi;
 /// # Invariants
 ///
 /// A `&Napi` points to a valid, initialised `struct napi_struct` (added to its device with
-/// `netif_napi_add()`) for its lifetime.
+/// `netif_napi_add()`) for its lifetime: the one in the private area of an rvnet
+/// `net_device`, beside the timer of [`Napi::schedule_soon`].
 #[repr(transparent)]
 pub(crate) struct Napi(Opaque<ffi::napi_struct>);
 
@@ -36,7 +37,8 @@ impl Napi {
     ///
     /// # Safety
     ///
-    /// `ptr` must point to a NAPI context added to a device, valid for `'a`.
+    /// `ptr` must point to the NAPI context of an rvnet `net_device` (`rvnet_netdev_napi()`, or
+    /// the one its poll is called with), valid for `'a`.
     pub(super) unsafe fn from_raw<'a>(ptr: *mut ffi::napi_struct) -> &'a Self {
         // SAFETY: Transparent wrapper; validity from the caller.
         unsafe { &*ptr.cast() }
@@ -53,6 +55,16 @@ impl Napi {
         unsafe { ffi::rvnet_napi_schedule(self.as_raw()) };
     }
 
+    /// Schedules a poll within about a millisecond (at the next timer tick at the latest),
+    /// unless such a poll is on its way already: for work no interrupt will announce, such as
+    /// transmit completions of a burst's tail. May be called from any context; cheap when the
+    /// timer is set (one test).
+    pub(crate) fn schedule_soon(&self) {
+        // SAFETY: By the type invariant, the NAPI context is valid and in an rvnet
+        // `net_device`'s private area, with its timer.
+        unsafe { ffi::rvnet_napi_schedule_soon(self.as_raw()) };
+    }
+
     /// Enables polling (`napi_enable()`). Only the `ndo_open` adapter calls it.
     ///
     /// # Safety
@@ -64,7 +76,8 @@ impl Napi {
         unsafe { ffi::napi_enable(self.as_raw()) };
     }
 
-    /// Disables polling and waits for a running poll to finish (`napi_disable()`). May
+    /// Disables polling and waits for a running poll to finish (`napi_disable()`), then stops
+    /// the timer of [`schedule_soon`](Self::schedule_soon): no poll starts after this. May
     /// sleep. Only the `ndo_stop` adapter (and a failing `ndo_open`) calls it.
     ///
     /// # Safety
@@ -73,7 +86,7 @@ impl Napi {
     pub(super) unsafe fn disable(&self) {
         // SAFETY: By the type invariant, the NAPI context is valid; enabled by the safety
         // requirements.
-        unsafe { ffi::napi_disable(self.as_raw()) };
+        unsafe { ffi::rvnet_napi_disable(self.as_raw()) };
     }
 }
 

@@ -459,7 +459,8 @@ impl<T: Operations> Adapter<T> {
         // SAFETY: `napi->dev` of a valid context is its device, a live registration's
         // (safety requirements).
         let (netdev, data) = unsafe { Self::from_raw(ffi::rvnet_napi_dev(napi)) };
-        // SAFETY: `napi` is valid for the call (safety requirements).
+        // SAFETY: `napi` is valid for the call, the NAPI context of a registration's device,
+        // an rvnet `net_device` (safety requirements).
         let napi = unsafe { Napi::from_raw(napi) };
         let budget = u32::try_from(budget).unwrap_or(0);
         // SAFETY: This is the context's poll function, with this budget, running for the rest
