@@ -276,7 +276,8 @@ extern "C" {
     pub(crate) fn rvnet_netdev_napi(dev: *mut net_device) -> *mut napi_struct;
     pub(crate) fn rvnet_napi_dev(napi: *mut napi_struct) -> *mut net_device;
     pub(crate) fn rvnet_napi_schedule(napi: *mut napi_struct);
-    pub(crate) fn rvnet_napi_schedule_soon(napi: *mut napi_struct);
+    pub(crate) fn rvnet_napi_poll_later(napi: *mut napi_struct);
+    pub(crate) fn rvnet_napi_poll_later_done(napi: *mut napi_struct);
     pub(crate) fn rvnet_napi_disable(napi: *mut napi_struct);
     pub(crate) fn rvnet_napi_receive(napi: *mut napi_struct, skb: *mut sk_buff);
     pub(crate) fn rvnet_skb_len(skb: *mut sk_buff) -> c_uint;

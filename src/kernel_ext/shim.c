@@ -47,10 +47,19 @@ struct rvnet_netdev_priv {
 	struct net_device *dev;
 	struct work_struct work;
 	/*
-	 * A poll a little later (rvnet_napi_schedule_soon()): for transmit completions no
-	 * interrupt was asked for. Stopped with NAPI (rvnet_napi_disable()).
+	 * A poll for work no interrupt announces (transmit completions no interrupt was asked
+	 * for) when no other poll has done it for a timer tick or two: rvnet_napi_poll_later().
+	 * Stopped with NAPI (rvnet_napi_disable()).
 	 */
 	struct timer_list napi_timer;
+	int napi_later;
+};
+
+/* priv->napi_later: no poll wanted; wanted; wanted and no poll done it for a whole tick. */
+enum {
+	RVNET_LATER_IDLE,
+	RVNET_LATER_WANTED,
+	RVNET_LATER_OVERDUE,
 };
 
 static struct rvnet_netdev_priv *rvnet_priv(struct net_device *dev)
@@ -263,7 +272,24 @@ static void rvnet_napi_timer_fn(struct timer_list *timer)
 {
 	struct rvnet_netdev_priv *priv = timer_container_of(priv, timer, napi_timer);
 
-	napi_schedule(&priv->napi);
+	/*
+	 * The timer is no longer pending: order that before the test of napi_later. Pairs with
+	 * rvnet_napi_poll_later(): either it finds the timer not pending and sets it again, or
+	 * this finds the request.
+	 */
+	smp_mb();
+	switch (cmpxchg(&priv->napi_later, RVNET_LATER_WANTED, RVNET_LATER_OVERDUE)) {
+	case RVNET_LATER_WANTED:
+		/* Wanted since the last tick at most: another poll may still do it. */
+		mod_timer(&priv->napi_timer, jiffies + 1);
+		break;
+	case RVNET_LATER_OVERDUE:
+		/* A whole tick, and no poll did it: one now, and a tick for what it leaves. */
+		WRITE_ONCE(priv->napi_later, RVNET_LATER_WANTED);
+		napi_schedule(&priv->napi);
+		mod_timer(&priv->napi_timer, jiffies + 1);
+		break;
+	}
 }
 
 struct net_device *rvnet_alloc_netdev(struct device *parent,
@@ -887,25 +913,45 @@ void rvnet_napi_schedule(struct napi_struct *napi)
 }
 
 /*
- * A poll of the device's NAPI context within a millisecond or so (at the next timer tick at
- * the latest), unless one is on its way already: the tail of a burst whose completions raise
- * no interrupt. One test of the timer per call; the timer is set at most once per period.
+ * A poll of the device's NAPI context for work no interrupt announces, unless another poll
+ * withdraws the request first (rvnet_napi_poll_later_done()): the timer checks once per tick,
+ * and a request that no poll withdrew for a whole tick gets a poll of its own, within one to
+ * two ticks. Traffic that polls anyway (replies, interrupts) costs a test of the request per
+ * call, a barrier and a test of the timer when it is new, and a timer expiring per tick.
+ * Callers serialise the two calls (rvnet: its transmit lock).
  */
-void rvnet_napi_schedule_soon(struct napi_struct *napi)
+void rvnet_napi_poll_later(struct napi_struct *napi)
 {
 	struct rvnet_netdev_priv *priv = container_of(napi, struct rvnet_netdev_priv, napi);
 
+	if (READ_ONCE(priv->napi_later) != RVNET_LATER_IDLE)
+		return;
+	WRITE_ONCE(priv->napi_later, RVNET_LATER_WANTED);
+	/* The request before the test of the timer: pairs with rvnet_napi_timer_fn(). */
+	smp_mb();
 	if (!timer_pending(&priv->napi_timer))
-		mod_timer(&priv->napi_timer, jiffies + msecs_to_jiffies(1));
+		mod_timer(&priv->napi_timer, jiffies + 1);
 }
 
-/* NAPI disabled, then the timer that schedules it, which cannot run after this returns. */
+void rvnet_napi_poll_later_done(struct napi_struct *napi)
+{
+	struct rvnet_netdev_priv *priv = container_of(napi, struct rvnet_netdev_priv, napi);
+
+	WRITE_ONCE(priv->napi_later, RVNET_LATER_IDLE);
+}
+
+/*
+ * NAPI disabled, then the timer that schedules it, which cannot run after this returns (it
+ * sets itself again only while it runs, and nothing else does once NAPI and transmission stop).
+ */
 void rvnet_napi_disable(struct napi_struct *napi)
 {
 	struct rvnet_netdev_priv *priv = container_of(napi, struct rvnet_netdev_priv, napi);
 
 	napi_disable(napi);
 	timer_delete_sync(&priv->napi_timer);
+	/* No request stands without its timer: the next one sets the timer again. */
+	WRITE_ONCE(priv->napi_later, RVNET_LATER_IDLE);
 }
 
 void rvnet_napi_receive(struct napi_struct *napi, struct sk_buff *skb)

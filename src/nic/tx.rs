@@ -28,10 +28,11 @@
 //! `napi_tx` asks at every notification: measured on the hub with 64-byte pktgen, that gave
 //! rvnet 39 transmit interrupts per 1,000 packets against virtio_net's 2.2, and 0.60x its
 //! rate.) Copied packets still count in the limits until the device completes them: when
-//! nothing else will reap them (no interrupt armed), a poll within a millisecond does
-//! (`Napi::schedule_soon`, a timer set at most once per tick, as stmmac's transmit
-//! coalescing timer), so the limits see every completion once the stack stops sending. A
-//! reply, the next packet or the full ring reap them earlier, as before.
+//! nothing else reaps them (no interrupt armed, no reply's poll, the ring not full), a poll
+//! of their own does, one to two timer ticks later (`Napi::poll_later`, a timer that checks
+//! once per tick whether a poll withdrew the request, in the spirit of stmmac's transmit
+//! coalescing timer). So the limits see every completion once the stack stops sending, and
+//! traffic that polls anyway (request/response) pays a test per packet, not a poll.
 
 use kernel::{
     alloc::KVVec,
@@ -322,12 +323,13 @@ impl TxQueue<'_> {
 
     /// Arms what frees the packets in flight: the completion interrupt if something waits for
     /// one ([`needs_interrupt`](Self::needs_interrupt)), otherwise, for copied packets the
-    /// byte queue limits still count, a poll within a millisecond.
+    /// byte queue limits still count, a poll one to two ticks later unless another poll
+    /// frees them first.
     fn arm_completions(&mut self, dev: &NetDevice) {
         if self.needs_interrupt(dev) {
             self.arm(dev);
         } else if self.bql.in_flight() {
-            dev.napi().schedule_soon();
+            dev.napi().poll_later();
         }
     }
 
@@ -345,8 +347,11 @@ impl TxQueue<'_> {
             }
             if !self.needs_interrupt(dev) {
                 // Copied packets the device has not completed yet: a later poll frees them.
+                // Nothing left: the poll asked for, if any, has nothing to do.
                 if self.bql.in_flight() {
-                    poll.napi().schedule_soon();
+                    poll.napi().poll_later();
+                } else {
+                    poll.napi().poll_later_done();
                 }
                 break;
             }

@@ -28,7 +28,7 @@ use crate::kernel_ext::ffi;
 ///
 /// A `&Napi` points to a valid, initialised `struct napi_struct` (added to its device with
 /// `netif_napi_add()`) for its lifetime: the one in the private area of an rvnet
-/// `net_device`, beside the timer of [`Napi::schedule_soon`].
+/// `net_device`, beside the timer of [`Napi::poll_later`].
 #[repr(transparent)]
 pub(crate) struct Napi(Opaque<ffi::napi_struct>);
 
@@ -55,14 +55,27 @@ impl Napi {
         unsafe { ffi::rvnet_napi_schedule(self.as_raw()) };
     }
 
-    /// Schedules a poll within about a millisecond (at the next timer tick at the latest),
-    /// unless such a poll is on its way already: for work no interrupt will announce, such as
-    /// transmit completions of a burst's tail. May be called from any context; cheap when the
-    /// timer is set (one test).
-    pub(crate) fn schedule_soon(&self) {
+    /// Asks for a poll for work no interrupt will announce (transmit completions of a
+    /// burst's tail), unless another poll does it first and says so
+    /// ([`poll_later_done`](Self::poll_later_done)): a timer checks once per tick, and a
+    /// request no poll withdrew for a whole tick gets a poll of its own, one to two ticks after
+    /// it was made. Asking again while a request stands costs one test. May be called from
+    /// any context.
+    ///
+    /// Calls of this and [`poll_later_done`](Self::poll_later_done) must be serialised (a lock
+    /// of the caller's).
+    pub(crate) fn poll_later(&self) {
         // SAFETY: By the type invariant, the NAPI context is valid and in an rvnet
         // `net_device`'s private area, with its timer.
-        unsafe { ffi::rvnet_napi_schedule_soon(self.as_raw()) };
+        unsafe { ffi::rvnet_napi_poll_later(self.as_raw()) };
+    }
+
+    /// Withdraws the request of [`poll_later`](Self::poll_later): a poll did the work. One
+    /// store.
+    pub(crate) fn poll_later_done(&self) {
+        // SAFETY: By the type invariant, the NAPI context is valid and in an rvnet
+        // `net_device`'s private area.
+        unsafe { ffi::rvnet_napi_poll_later_done(self.as_raw()) };
     }
 
     /// Enables polling (`napi_enable()`). Only the `ndo_open` adapter calls it.
@@ -77,7 +90,7 @@ impl Napi {
     }
 
     /// Disables polling and waits for a running poll to finish (`napi_disable()`), then stops
-    /// the timer of [`schedule_soon`](Self::schedule_soon): no poll starts after this. May
+    /// the timer of [`poll_later`](Self::poll_later): no poll starts after this. May
     /// sleep. Only the `ndo_stop` adapter (and a failing `ndo_open`) calls it.
     ///
     /// # Safety
