@@ -97,6 +97,14 @@ pub(crate) const INDIRECT_DESC: u32 = 28;
 pub(crate) const EVENT_IDX: u32 = 29;
 /// `VIRTIO_F_VERSION_1`: the device complies with virtio 1.0+ (mandatory on MMIO version 2).
 pub(crate) const VERSION_1: u32 = 32;
+/// `VIRTIO_NET_F_GUEST_USO4`: the device may send UDP/IPv4 packets larger than the MTU, to be
+/// segmented into datagrams of `gso_size` (`SKB_GSO_UDP_L4`).
+pub(crate) const GUEST_USO4: u32 = 54;
+/// `VIRTIO_NET_F_GUEST_USO6`: the same for UDP/IPv6.
+pub(crate) const GUEST_USO6: u32 = 55;
+/// `VIRTIO_NET_F_HOST_USO`: the device segments UDP packets the driver sends
+/// (`VIRTIO_NET_HDR_GSO_UDP_L4`, IPv4 and IPv6).
+pub(crate) const HOST_USO: u32 = 56;
 /// `VIRTIO_F_ACCESS_PLATFORM`: the device reaches memory through the platform's DMA
 /// translation (an IOMMU, or a confidential VM's shared bounce buffers), so every address the
 /// driver gives it must come from the DMA API. rvnet's always do: the rings are coherent
@@ -193,6 +201,18 @@ pub(crate) const SUPPORTED: &[Feature] = &[
     Feature {
         bit: ACCESS_PLATFORM,
         name: "ACCESS_PLATFORM",
+    },
+    Feature {
+        bit: GUEST_USO4,
+        name: "GUEST_USO4",
+    },
+    Feature {
+        bit: GUEST_USO6,
+        name: "GUEST_USO6",
+    },
+    Feature {
+        bit: HOST_USO,
+        name: "HOST_USO",
     },
 ];
 
@@ -299,15 +319,15 @@ pub(crate) fn negotiate(offered: Features, version: Version) -> Result<Features,
 
 /// Each feature that needs another, with what it needs: one of the bits in the mask.
 ///
-/// The specification's dependencies (virtio 1.2 §5.1.3.1: TSO needs the checksum offload in
-/// the same direction, ECN needs TSO, each kind of control command needs the control queue),
-/// one the specification states elsewhere (§5.1.6.5.2: without `CTRL_RX` the driver MUST NOT
-/// issue commands of the `VIRTIO_NET_CTRL_MAC` class, which `MAC_ADDR_SET` is one of, so
-/// `CTRL_MAC_ADDR` needs `CTRL_RX`; `virtio_net` sends it anyway), and two of rvnet's own: it
-/// receives packets larger than a buffer only as mergeable buffers (it has no "big packets"
-/// mode), so large receive offload needs `MRG_RXBUF`; and the request to announce is a bit of
-/// `status`, so `GUEST_ANNOUNCE` needs `STATUS`. Listed so that one pass settles everything: a
-/// feature is checked only after those it depends on.
+/// The specification's dependencies (virtio 1.2 §5.1.3.1: TSO and USO need the checksum offload in
+/// the same direction, ECN needs TSO, each kind of control command needs the control queue), one
+/// the specification states elsewhere (§5.1.6.5.2: without `CTRL_RX` the driver MUST NOT issue
+/// commands of the `VIRTIO_NET_CTRL_MAC` class, which `MAC_ADDR_SET` is one of, so `CTRL_MAC_ADDR`
+/// needs `CTRL_RX`; `virtio_net` sends it anyway), and two of rvnet's own: it receives packets
+/// larger than a buffer only as mergeable buffers (it has no "big packets" mode), so large receive
+/// offload needs `MRG_RXBUF`; and the request to announce is a bit of `status`, so `GUEST_ANNOUNCE`
+/// needs `STATUS`. Listed so that one pass settles everything: a feature is checked only after
+/// those it depends on.
 const DEPENDS: &[(u32, u64)] = &[
     (HOST_TSO4, 1 << CSUM),
     (HOST_TSO6, 1 << CSUM),
@@ -317,6 +337,11 @@ const DEPENDS: &[(u32, u64)] = &[
     (GUEST_TSO6, 1 << GUEST_CSUM),
     (GUEST_TSO6, 1 << MRG_RXBUF),
     (GUEST_ECN, 1 << GUEST_TSO4 | 1 << GUEST_TSO6),
+    (HOST_USO, 1 << CSUM),
+    (GUEST_USO4, 1 << GUEST_CSUM),
+    (GUEST_USO4, 1 << MRG_RXBUF),
+    (GUEST_USO6, 1 << GUEST_CSUM),
+    (GUEST_USO6, 1 << MRG_RXBUF),
     (CTRL_RX, 1 << CTRL_VQ),
     (CTRL_VLAN, 1 << CTRL_VQ),
     (GUEST_ANNOUNCE, 1 << CTRL_VQ),
@@ -407,7 +432,7 @@ mod tests {
         // Everything with its dependencies: kept.
         let full = [
             CSUM, GUEST_CSUM, GUEST_TSO4, GUEST_TSO6, GUEST_ECN, HOST_TSO4, HOST_TSO6, HOST_ECN,
-            MRG_RXBUF, VERSION_1,
+            MRG_RXBUF, VERSION_1, GUEST_USO4, GUEST_USO6, HOST_USO,
         ];
         assert_eq!(get(&full), Ok(all(&full).bits()));
         // TSO without the checksum offload of its direction, ECN without TSO: dropped.
@@ -418,6 +443,16 @@ mod tests {
         assert_eq!(
             get(&[CSUM, HOST_ECN, GUEST_CSUM, GUEST_ECN, MRG_RXBUF, VERSION_1]),
             Ok(all(&[CSUM, GUEST_CSUM, MRG_RXBUF, VERSION_1]).bits())
+        );
+        // USO without the checksum offload of its direction, or (receive) without mergeable
+        // buffers: dropped.
+        assert_eq!(
+            get(&[HOST_USO, GUEST_USO4, MRG_RXBUF, VERSION_1]),
+            Ok(all(&[MRG_RXBUF, VERSION_1]).bits())
+        );
+        assert_eq!(
+            get(&[CSUM, HOST_USO, GUEST_CSUM, GUEST_USO6, VERSION_1]),
+            Ok(all(&[CSUM, HOST_USO, GUEST_CSUM, VERSION_1]).bits())
         );
         // Large receive offload without mergeable buffers (and so its ECN): dropped.
         assert_eq!(

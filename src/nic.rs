@@ -1004,6 +1004,8 @@ impl Operations for RvnetNetdev {
             tx_bytes: s.get(Counter::TxBytes),
             tx_stop: s.get(Counter::TxQueueStops),
             tx_wake: s.get(Counter::TxQueueWakes),
+            tx_hw_gso_packets: s.get(Counter::TxGso),
+            rx_hw_gro_packets: s.get(Counter::RxGso),
         }
     }
 

@@ -13,7 +13,7 @@ use crate::nic::{
     config::ETH_HLEN,
     net_hdr::{
         RxCsum, RxHdr, RxOffloads, F_DATA_VALID, F_NEEDS_CSUM, GSO_ECN, GSO_NONE, GSO_TCPV4,
-        GSO_TCPV6, HDR_FIELDS_LEN, MAX_GSO_FRAME,
+        GSO_TCPV6, GSO_UDP_L4, HDR_FIELDS_LEN, MAX_GSO_FRAME,
     },
 };
 
@@ -36,6 +36,7 @@ pub fn run(data: &[u8]) -> bool {
         tso4: bits & 2 != 0,
         tso6: bits & 4 != 0,
         ecn: bits & 8 != 0,
+        uso: bits & 32 != 0,
     };
     let little_endian = bits & 16 == 0;
     let hdr = RxHdr::parse(&fields, little_endian);
@@ -50,10 +51,13 @@ pub fn run(data: &[u8]) -> bool {
         assert!(len <= MAX_FRAME, "{hdr:?} {len}");
     } else {
         assert!(
-            (tso == GSO_TCPV4 && offloads.tso4) || (tso == GSO_TCPV6 && offloads.tso6),
+            (tso == GSO_TCPV4 && offloads.tso4)
+                || (tso == GSO_TCPV6 && offloads.tso6)
+                || (hdr.gso_type == GSO_UDP_L4 && offloads.uso),
             "{hdr:?} {offloads:?}"
         );
         assert!(hdr.gso_type & GSO_ECN == 0 || offloads.ecn, "{hdr:?}");
+        assert!(tso != GSO_UDP_L4 || hdr.gso_type & GSO_ECN == 0, "{hdr:?}");
         assert!(hdr.gso_size > 0 && len <= MAX_GSO_FRAME, "{hdr:?} {len}");
     }
     match csum {

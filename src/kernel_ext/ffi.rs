@@ -98,10 +98,14 @@ pub(crate) struct rvnet_queue_stats {
     pub(crate) tx_stop: u64,
     /// Times it was woken.
     pub(crate) tx_wake: u64,
+    /// Packets handed to the device to segment.
+    pub(crate) tx_hw_gso_packets: u64,
+    /// Received packets the device merged.
+    pub(crate) rx_hw_gro_packets: u64,
 }
 
 // `shim.c` asserts the same size for its definition.
-const _: () = assert!(size_of::<rvnet_queue_stats>() == 6 * 8);
+const _: () = assert!(size_of::<rvnet_queue_stats>() == 8 * 8);
 
 /// `RVNET_RX_LIST_MAX` of `shim.h`: the most addresses of each kind in [`rvnet_rx_lists`].
 pub(crate) const RVNET_RX_LIST_MAX: usize = 64;

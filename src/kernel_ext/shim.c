@@ -219,6 +219,7 @@ static void rvnet_get_queue_stats_rx(struct net_device *dev, int idx,
 	rvnet_queue_stats(dev, idx, &s);
 	rx->packets = s.rx_packets;
 	rx->bytes = s.rx_bytes;
+	rx->hw_gro_packets = s.rx_hw_gro_packets;
 }
 
 static void rvnet_get_queue_stats_tx(struct net_device *dev, int idx,
@@ -231,6 +232,7 @@ static void rvnet_get_queue_stats_tx(struct net_device *dev, int idx,
 	tx->bytes = s.tx_bytes;
 	tx->stop = s.tx_stop;
 	tx->wake = s.tx_wake;
+	tx->hw_gso_packets = s.tx_hw_gso_packets;
 }
 
 static void rvnet_get_base_stats(struct net_device *dev, struct netdev_queue_stats_rx *rx,
@@ -238,10 +240,12 @@ static void rvnet_get_base_stats(struct net_device *dev, struct netdev_queue_sta
 {
 	rx->packets = 0;
 	rx->bytes = 0;
+	rx->hw_gro_packets = 0;
 	tx->packets = 0;
 	tx->bytes = 0;
 	tx->stop = 0;
 	tx->wake = 0;
+	tx->hw_gso_packets = 0;
 }
 
 static const struct netdev_stat_ops rvnet_stat_ops = {
@@ -263,7 +267,7 @@ static_assert(NETDEV_TX_OK == 0);
 static_assert(XDP_XMIT_FLUSH == 1);
 static_assert(NETDEV_TX_BUSY == 0x10);
 /* The layout Rust shares with this file (kernel_ext::ffi::rvnet_queue_stats). */
-static_assert(sizeof(struct rvnet_queue_stats) == 6 * 8);
+static_assert(sizeof(struct rvnet_queue_stats) == 8 * 8);
 /* kernel_ext::ffi::rvnet_rx_lists. */
 static_assert(sizeof(struct rvnet_rx_lists) == 12 + 2 * RVNET_RX_LIST_MAX * ETH_ALEN);
 static_assert(offsetof(struct rvnet_rx_lists, mc) == 12 + RVNET_RX_LIST_MAX * ETH_ALEN);

@@ -17,6 +17,10 @@ struct rvnet_queue_stats {
 	u64 tx_bytes;
 	u64 tx_stop;
 	u64 tx_wake;
+	/* Packets handed to the device to segment (TSO, USO). */
+	u64 tx_hw_gso_packets;
+	/* Received packets the device merged (GRO_HW: GUEST_TSO4/6, GUEST_USO4/6). */
+	u64 rx_hw_gro_packets;
 };
 
 /* Size of struct virtio_net_hdr, without num_buffers (kernel_ext::net::skb::VNET_HDR_LEN). */

@@ -15,14 +15,21 @@ use crate::features::{self, Features};
 /// VLAN tag fit in one; larger frames take several ([`max_frame`]).
 pub(crate) const BUF_SIZE: usize = 2048;
 
-/// Size of a receive buffer when the device merges received segments (`GUEST_TSO4/6`): a
+/// Size of a receive buffer when the device merges received segments (`GUEST_TSO4/6`,
+/// `GUEST_USO4/6`): a
 /// page, so that 64 KiB of segments take no more than `MAX_SKB_FRAGS` (17) buffers.
 pub(crate) const BIG_RX_BUF_SIZE: usize = 4096;
 
 /// The size of the receive buffers: a page with merged segments, else [`BUF_SIZE`], which a
 /// standard frame fits.
 pub(crate) fn rx_buf_size(negotiated: Features) -> usize {
-    if negotiated.has(features::GUEST_TSO4) || negotiated.has(features::GUEST_TSO6) {
+    let merges = [
+        features::GUEST_TSO4,
+        features::GUEST_TSO6,
+        features::GUEST_USO4,
+        features::GUEST_USO6,
+    ];
+    if merges.into_iter().any(|bit| negotiated.has(bit)) {
         BIG_RX_BUF_SIZE
     } else {
         BUF_SIZE
@@ -414,10 +421,17 @@ mod tests {
         assert_eq!(tso_max_size(BUF_SIZE, 12, 1), 0);
         // The largest merged packet a device may send, after its header, fits in the buffers
         // a packet may take, and in the 17 fragments of a socket buffer.
-        let gso = feats(&[crate::features::GUEST_TSO4]);
         let frame = crate::nic::net_hdr::MAX_GSO_FRAME + 12;
-        assert!(frame <= MAX_BUFS_PER_PACKET * rx_buf_size(gso));
-        assert!(frame <= 17 * rx_buf_size(gso));
+        for merging in [
+            crate::features::GUEST_TSO4,
+            crate::features::GUEST_TSO6,
+            crate::features::GUEST_USO4,
+            crate::features::GUEST_USO6,
+        ] {
+            let gso = feats(&[merging]);
+            assert!(frame <= MAX_BUFS_PER_PACKET * rx_buf_size(gso));
+            assert!(frame <= 17 * rx_buf_size(gso));
+        }
         assert_eq!(rx_buf_size(feats(&[])), BUF_SIZE);
     }
 

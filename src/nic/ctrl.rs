@@ -137,13 +137,17 @@ impl Writer<'_> {
 
 /// The receive offloads of `GUEST_OFFLOADS_SET` (`virtnet_set_features()`,
 /// `virtnet_xdp_set()`): those `negotiated` grants the device (`GUEST_CSUM`, `GUEST_TSO4/6`,
-/// `GUEST_ECN`), without the merging of segments (TSO and its ECN) when `gro_hw` is off
+/// `GUEST_ECN`, `GUEST_USO4/6`), without the merging of segments (TSO and its ECN, USO) when
+/// `gro_hw` is off
 /// (`ethtool -K ... rx-gro-hw off`), and none at all while an XDP program is attached (`xdp`):
 /// it sees neither partial checksums nor merged segments.
 pub(crate) fn guest_offloads(negotiated: Features, gro_hw: bool, xdp: bool) -> Features {
     const CSUM: u64 = 1 << features::GUEST_CSUM;
-    const GRO_HW: u64 =
-        1 << features::GUEST_TSO4 | 1 << features::GUEST_TSO6 | 1 << features::GUEST_ECN;
+    const GRO_HW: u64 = 1 << features::GUEST_TSO4
+        | 1 << features::GUEST_TSO6
+        | 1 << features::GUEST_ECN
+        | 1 << features::GUEST_USO4
+        | 1 << features::GUEST_USO6;
     let wanted = match (xdp, gro_hw) {
         (true, _) => 0,
         (false, true) => CSUM | GRO_HW,

@@ -41,6 +41,8 @@ pub(crate) const GSO_NONE: u8 = 0;
 pub(crate) const GSO_TCPV4: u8 = 1;
 /// `VIRTIO_NET_HDR_GSO_TCPV6`.
 pub(crate) const GSO_TCPV6: u8 = 4;
+/// `VIRTIO_NET_HDR_GSO_UDP_L4`: UDP segmentation, IPv4 or IPv6.
+pub(crate) const GSO_UDP_L4: u8 = 5;
 /// `VIRTIO_NET_HDR_GSO_ECN`: a flag on the segmentation type.
 pub(crate) const GSO_ECN: u8 = 0x80;
 
@@ -68,6 +70,8 @@ pub(crate) struct RxOffloads {
     pub(crate) tso6: bool,
     /// `GUEST_ECN`.
     pub(crate) ecn: bool,
+    /// `GUEST_USO4` or `GUEST_USO6` (one segmentation type serves both).
+    pub(crate) uso: bool,
 }
 
 impl RxOffloads {
@@ -78,12 +82,13 @@ impl RxOffloads {
             tso4: negotiated.has(features::GUEST_TSO4),
             tso6: negotiated.has(features::GUEST_TSO6),
             ecn: negotiated.has(features::GUEST_ECN),
+            uso: negotiated.has(features::GUEST_USO4) || negotiated.has(features::GUEST_USO6),
         }
     }
 
     /// Whether the device may merge segments into packets larger than the MTU.
     pub(crate) fn gso(self) -> bool {
-        self.tso4 || self.tso6
+        self.tso4 || self.tso6 || self.uso
     }
 
     /// Whether any offload is on: the device may write headers that are not all zeroes.
@@ -178,6 +183,8 @@ impl RxHdr {
             GSO_NONE if !ecn => false,
             GSO_TCPV4 if offloads.tso4 && (!ecn || offloads.ecn) => true,
             GSO_TCPV6 if offloads.tso6 && (!ecn || offloads.ecn) => true,
+            // ECN is TCP's flag: never on a UDP packet.
+            GSO_UDP_L4 if offloads.uso && !ecn => true,
             _ => return Err(HdrError::GsoNotNegotiated),
         };
         if gso && self.gso_size == 0 {
@@ -213,12 +220,14 @@ mod tests {
         tso4: true,
         tso6: true,
         ecn: true,
+        uso: true,
     };
     const NONE: RxOffloads = RxOffloads {
         csum: false,
         tso4: false,
         tso6: false,
         ecn: false,
+        uso: false,
     };
     const FRAME: usize = 1518;
 
@@ -263,6 +272,9 @@ mod tests {
         // The checksum field's last byte is the packet's last byte.
         let edge = hdr(F_NEEDS_CSUM, GSO_NONE, 0, 34, 6);
         assert_eq!(edge.check(ALL, 42, FRAME), Ok(RxCsum::Partial));
+        // A UDP/IPv4 datagram train (USO): checksum at 14 + 20 + 6.
+        let uso = hdr(F_NEEDS_CSUM, GSO_UDP_L4, 1472, 34, 6);
+        assert_eq!(uso.check(ALL, 60000, FRAME), Ok(RxCsum::Partial));
     }
 
     #[test]
@@ -282,6 +294,18 @@ mod tests {
         let no_ecn = RxOffloads { ecn: false, ..ALL };
         assert_eq!(
             ecn.check(no_ecn, 3000, FRAME),
+            Err(HdrError::GsoNotNegotiated)
+        );
+        let uso = hdr(F_NEEDS_CSUM, GSO_UDP_L4, 1472, 34, 6);
+        let no_uso = RxOffloads { uso: false, ..ALL };
+        assert_eq!(
+            uso.check(no_uso, 3000, FRAME),
+            Err(HdrError::GsoNotNegotiated)
+        );
+        // ECN is TCP's: a UDP train with the flag is refused even with GUEST_ECN.
+        let uso_ecn = hdr(F_NEEDS_CSUM, GSO_UDP_L4 | GSO_ECN, 1472, 34, 6);
+        assert_eq!(
+            uso_ecn.check(ALL, 3000, FRAME),
             Err(HdrError::GsoNotNegotiated)
         );
         // DATA_VALID without GUEST_CSUM is not believed, and not an error.
@@ -318,8 +342,8 @@ mod tests {
 
     #[test]
     fn malformed_headers_are_refused() {
-        // UDP (3), UDP_L4 (5), unknown types, and ECN on nothing.
-        for gso_type in [3, 5, 2, 6, 0x7f, GSO_ECN] {
+        // UDP (UFO, 3, never negotiated), unknown types, and ECN on nothing.
+        for gso_type in [3, 2, 6, 0x7f, GSO_ECN] {
             let h = hdr(F_NEEDS_CSUM, gso_type, 1448, 34, 6);
             assert_eq!(h.check(ALL, 3000, FRAME), Err(HdrError::GsoNotNegotiated));
         }

@@ -19,7 +19,9 @@ pub(crate) struct Offloads {
     tso6: bool,
     /// `HOST_ECN`.
     tso_ecn: bool,
-    /// `GUEST_TSO4` or `GUEST_TSO6`: the device merges received segments.
+    /// `HOST_USO`.
+    uso: bool,
+    /// `GUEST_TSO4/6` or `GUEST_USO4/6`: the device merges received segments.
     rx_gso: bool,
     /// `CTRL_GUEST_OFFLOADS`: the control queue turns the merging off and on.
     rx_gso_toggle: bool,
@@ -35,7 +37,15 @@ impl Offloads {
             tso4: negotiated.has(features::HOST_TSO4),
             tso6: negotiated.has(features::HOST_TSO6),
             tso_ecn: negotiated.has(features::HOST_ECN),
-            rx_gso: negotiated.has(features::GUEST_TSO4) || negotiated.has(features::GUEST_TSO6),
+            uso: negotiated.has(features::HOST_USO),
+            rx_gso: [
+                features::GUEST_TSO4,
+                features::GUEST_TSO6,
+                features::GUEST_USO4,
+                features::GUEST_USO6,
+            ]
+            .into_iter()
+            .any(|bit| negotiated.has(bit)),
             rx_gso_toggle: negotiated.has(features::CTRL_GUEST_OFFLOADS),
             tso_max_size,
         }
@@ -51,6 +61,7 @@ impl Offloads {
             .with_if(self.tso4, NetdevFeatures::TSO)
             .with_if(self.tso6, NetdevFeatures::TSO6)
             .with_if(self.tso_ecn, NetdevFeatures::TSO_ECN)
+            .with_if(self.uso, NetdevFeatures::GSO_UDP_L4)
             .with_if(self.rx_gso && self.rx_gso_toggle, NetdevFeatures::GRO_HW)
     }
 

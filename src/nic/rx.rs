@@ -18,10 +18,10 @@
 //! and leaves the old buffers posted: a slot is never empty. A device that lies about a
 //! length can make the stack see only bytes of the buffers it owned.
 //!
-//! The header says what the device did for the packet (`GUEST_CSUM`, `GUEST_TSO4/6`): it is
-//! checked against what was negotiated (`net_hdr`) before anything in it is used, and the
-//! kernel's `virtio_net_hdr_to_skb()` then checks it against the packet; a refused header
-//! drops the packet, counted. Merged segments (up to 64 KiB) arrive as mergeable buffers.
+//! The header says what the device did for the packet (`GUEST_CSUM`, `GUEST_TSO4/6`,
+//! `GUEST_USO4/6`): it is checked against what was negotiated (`net_hdr`) before anything in it is
+//! used, and the kernel's `virtio_net_hdr_to_skb()` then checks it against the packet; a refused
+//! header drops the packet, counted. Merged segments (up to 64 KiB) arrive as mergeable buffers.
 //!
 //! With an XDP program attached, the packet is copied instead into the queue's XDP buffer
 //! (`kernel_ext::net::xdp::XdpBuf`): a page with the head- and tailroom XDP expects (as

@@ -75,9 +75,10 @@ counters! {
     /// Received packets whose `virtio_net_hdr` was refused (`nic/net_hdr.rs`, or the kernel's
     /// `virtio_net_hdr_to_skb()`); each also counts in `rx_errors`.
     RxBadHeaders => "rx_bad_headers",
-    /// Received packets of merged segments (`GUEST_TSO4/6`).
+    /// Received packets of merged segments (`GUEST_TSO4/6`, `GUEST_USO4/6`).
     RxGso => "rx_gso",
-    /// Packets handed to the device to segment (`HOST_TSO4/6`).
+    /// Packets handed to the device to segment (`HOST_TSO4/6`, `HOST_USO`): the netdev
+    /// `qstats` `tx-hw-gso-packets`, as `rx_gso` is `rx-hw-gro-packets`.
     TxGso => "tx_gso",
     /// Times the watchdog found the transmit queue stopped for too long (`ndo_tx_timeout`).
     TxTimeouts => "tx_timeouts",

@@ -39,8 +39,10 @@ netdev_features! {
     GSO_ROBUST = NETIF_F_GSO_ROBUST_BIT;
     /// `NETIF_F_RXCSUM`: received checksums are validated or left partial.
     RXCSUM = NETIF_F_RXCSUM_BIT;
-    /// `NETIF_F_GRO_HW`: the device merges received TCP segments.
+    /// `NETIF_F_GRO_HW`: the device merges received TCP (and UDP) segments.
     GRO_HW = NETIF_F_GRO_HW_BIT;
+    /// `NETIF_F_GSO_UDP_L4`: UDP segmentation (`UDP_SEGMENT`), IPv4 and IPv6.
+    GSO_UDP_L4 = NETIF_F_GSO_UDP_L4_BIT;
 }
 
 impl NetdevFeatures {
