@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * udpsink PORT IDLE_MS
+ * udpsink PORT IDLE_MS [print]
  *
  * Counts the UDP datagrams that arrive on PORT (IPv4, any address) until none has come for
- * IDLE_MS milliseconds after the first one, then prints "datagrams=<n> bytes=<b>". With a large
+ * IDLE_MS milliseconds after the first one, then prints "datagrams=<n> bytes=<b>". With
+ * "print", each datagram's payload is written to stdout as it comes (netconsole's messages). With a large
  * receive buffer asked for, so that the socket drops only what a flood really overruns;
  * what it drops the kernel counts (Udp RcvbufErrors in /proc/net/snmp). Exits 0 after at
  * least one datagram, 1 on a socket error or when nothing came within 30 s, 2 on a usage
@@ -28,7 +29,7 @@ int main(int argc, char **argv)
 	long port, idle;
 	char *end1, *end2;
 
-	if (argc != 3)
+	if (argc != 3 && !(argc == 4 && !strcmp(argv[3], "print")))
 		goto usage;
 	port = strtol(argv[1], &end1, 10);
 	idle = strtol(argv[2], &end2, 10);
@@ -69,10 +70,14 @@ int main(int argc, char **argv)
 		}
 		datagrams++;
 		bytes += n;
+		if (argc == 4) {
+			fwrite(buf, 1, (size_t)n, stdout);
+			fflush(stdout);
+		}
 	}
 	printf("datagrams=%llu bytes=%llu\n", datagrams, bytes);
 	return datagrams ? 0 : 1;
 usage:
-	fprintf(stderr, "usage: %s PORT IDLE_MS\n", argv[0]);
+	fprintf(stderr, "usage: %s PORT IDLE_MS [print]\n", argv[0]);
 	return 2;
 }
