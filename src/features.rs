@@ -112,6 +112,11 @@ pub(crate) const HOST_USO: u32 = 56;
 /// mappings, synced before the CPU reads what the device wrote.
 pub(crate) const ACCESS_PLATFORM: u32 = 33;
 
+/// The receive offloads by which the device merges segments (large receive offload, `GRO_HW`):
+/// `GUEST_TSO4/6` and `GUEST_USO4/6`.
+pub(crate) const GUEST_MERGING: u64 =
+    1 << GUEST_TSO4 | 1 << GUEST_TSO6 | 1 << GUEST_USO4 | 1 << GUEST_USO6;
+
 /// Every feature rvnet drives. Adding a feature is adding a line here (and the code using it).
 pub(crate) const SUPPORTED: &[Feature] = &[
     Feature {
@@ -249,6 +254,12 @@ impl Features {
     /// Whether `bit` is in the set. Bits beyond 63 are never set.
     pub(crate) const fn has(self, bit: u32) -> bool {
         bit < 64 && self.0 & (1 << bit) != 0
+    }
+
+    /// Whether the set lets the device merge received segments into packets larger than the
+    /// MTU (one of [`GUEST_MERGING`]).
+    pub(crate) const fn merges_received_segments(self) -> bool {
+        self.0 & GUEST_MERGING != 0
     }
 
     /// The set of every bit in `SUPPORTED`.

@@ -23,13 +23,7 @@ pub(crate) const BIG_RX_BUF_SIZE: usize = 4096;
 /// The size of the receive buffers: a page with merged segments, else [`BUF_SIZE`], which a
 /// standard frame fits.
 pub(crate) fn rx_buf_size(negotiated: Features) -> usize {
-    let merges = [
-        features::GUEST_TSO4,
-        features::GUEST_TSO6,
-        features::GUEST_USO4,
-        features::GUEST_USO6,
-    ];
-    if merges.into_iter().any(|bit| negotiated.has(bit)) {
+    if negotiated.merges_received_segments() {
         BIG_RX_BUF_SIZE
     } else {
         BUF_SIZE

@@ -143,11 +143,7 @@ impl Writer<'_> {
 /// it sees neither partial checksums nor merged segments.
 pub(crate) fn guest_offloads(negotiated: Features, gro_hw: bool, xdp: bool) -> Features {
     const CSUM: u64 = 1 << features::GUEST_CSUM;
-    const GRO_HW: u64 = 1 << features::GUEST_TSO4
-        | 1 << features::GUEST_TSO6
-        | 1 << features::GUEST_ECN
-        | 1 << features::GUEST_USO4
-        | 1 << features::GUEST_USO6;
+    const GRO_HW: u64 = features::GUEST_MERGING | 1 << features::GUEST_ECN;
     let wanted = match (xdp, gro_hw) {
         (true, _) => 0,
         (false, true) => CSUM | GRO_HW,

@@ -38,14 +38,7 @@ impl Offloads {
             tso6: negotiated.has(features::HOST_TSO6),
             tso_ecn: negotiated.has(features::HOST_ECN),
             uso: negotiated.has(features::HOST_USO),
-            rx_gso: [
-                features::GUEST_TSO4,
-                features::GUEST_TSO6,
-                features::GUEST_USO4,
-                features::GUEST_USO6,
-            ]
-            .into_iter()
-            .any(|bit| negotiated.has(bit)),
+            rx_gso: negotiated.merges_received_segments(),
             rx_gso_toggle: negotiated.has(features::CTRL_GUEST_OFFLOADS),
             tso_max_size,
         }
