@@ -211,6 +211,16 @@ impl RxHdr {
     }
 }
 
+impl RxHdr {
+    /// May an XDP program run on this accepted packet? Not on segments the device merged,
+    /// larger than any frame XDP takes, nor on a partial checksum, which nothing after the
+    /// program would complete: such packets come only from before the program was attached
+    /// (which turns the receive offloads off), and `virtio_net` drops both.
+    pub(crate) fn fits_xdp(&self, csum: RxCsum) -> bool {
+        self.gso_type == GSO_NONE && csum != RxCsum::Partial
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -394,5 +404,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn xdp_takes_neither_merged_segments_nor_partial_checksums() {
+        let plain = hdr(0, GSO_NONE, 0, 0, 0);
+        let valid = hdr(F_DATA_VALID, GSO_NONE, 0, 0, 0);
+        let partial = hdr(F_NEEDS_CSUM, GSO_NONE, 0, 34, 16);
+        let tso = hdr(F_NEEDS_CSUM, GSO_TCPV4, 1448, 34, 16);
+        let check = |h: RxHdr| h.check(ALL, 1514, FRAME).map(|csum| h.fits_xdp(csum));
+        assert_eq!(check(plain), Ok(true));
+        assert_eq!(check(valid), Ok(true));
+        assert_eq!(check(partial), Ok(false));
+        assert_eq!(check(tso), Ok(false));
     }
 }

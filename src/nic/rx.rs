@@ -492,10 +492,9 @@ impl RxQueue {
             }
         };
         if let Some(prog) = prog {
-            if hdr.gso_type != net_hdr::GSO_NONE {
-                // Segments the device merged before the program was attached (which turned
-                // merging off): larger than any frame XDP takes. Dropped, as `virtio_net`
-                // drops them.
+            if !hdr.fits_xdp(csum) {
+                // From before the program was attached: merged, or with a partial checksum
+                // the stack would find wrong after an `XDP_PASS`.
                 counters.add(Counter::RxDropped, 1);
                 return XdpSent::Nothing;
             }
