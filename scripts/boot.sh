@@ -24,8 +24,9 @@
 #                   private network namespace on the host (scripts/tapns.sh; root,
 #                   /dev/net/tun and iproute2 needed), with the host side at 10.0.0.254.
 #                   QEMU runs in that namespace, and it goes when QEMU ends. The devices
-#                   offer QEMU's default features, offloads included. $TAPNS_HOST_CMD, if
-#                   set, runs in the namespace beside QEMU (a host-side endpoint).
+#                   offer QEMU's default features, offloads included. $TAPNS_HOST_CMD runs
+#                   in the namespace beside QEMU (a host-side endpoint; unset: a UDP echo at
+#                   10.0.0.254:6666; empty: none).
 #   --plugin   a TCG plugin for QEMU, "FILE[,ARG=VALUE...]" (QEMU's -plugin), e.g. rvnet's
 #              counting plugin (scripts/cost-plugin.sh)
 #   --mmio-trace FILE   QEMU's virtio_mmio_read and virtio_mmio_write_offset trace events into

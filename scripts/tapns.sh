@@ -12,8 +12,9 @@
 # cross, and the namespace has no IPv6: the host side sends nothing of its own (no router
 # or neighbour solicitations), and the guests' counters add up as on the hub.
 #
-# then runs $TAPNS_HOST_CMD in the background there (a host-side endpoint, if set; it is ended
-# when CMD ends) and execs CMD (QEMU, with -netdev tap,ifname=rvtapN,vnet_hdr=on,script=no).
+# then runs $TAPNS_HOST_CMD in the background there (a host-side endpoint; it is ended when CMD
+# ends; by default a UDP echo: each datagram sent to 10.0.0.254:6666 goes back to its sender,
+# for datapath.sh's netconsole check to the host side) and execs CMD (QEMU, with -netdev tap,ifname=rvtapN,vnet_hdr=on,script=no).
 # Nothing outside the namespace is touched, and the namespace, with everything in it, goes
 # away when the last process in it ends.
 set -euo pipefail
@@ -44,6 +45,14 @@ for tap in rvtap0 rvtap1; do
 	ip link set "$tap" mtu 65521 master rvbr0
 	ip link set "$tap" up
 done
+ECHO_PY='import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.0.0.254", 6666))
+while True:
+    data, peer = s.recvfrom(65536)
+    s.sendto(data, peer)
+'
+TAPNS_HOST_CMD=${TAPNS_HOST_CMD-"exec python3 -c $(printf %q "$ECHO_PY")"}
 if [ -n "${TAPNS_HOST_CMD:-}" ]; then
 	# This shell becomes CMD (exec below): the host-side command ends when it does, so that
 	# the namespace, whose last process it would otherwise be, goes too.
