@@ -23,9 +23,9 @@
 #   tcp irq   interrupts of both lines per 1,000 packets B received, during tcp
 #   xsk_tx    AF_XDP in copy mode (qemu/tools/afxdp): 64-byte frames sent from a socket's
 #             transmit ring on A for SECONDS, as fast as they complete: frames/s
-#   xsk_rx    64-byte frames received by a socket on A (an XDP program redirects them to it
-#             through an XSKMAP; the kernel copies each into the socket's UMEM) for SECONDS,
-#             while a socket on B sends as fast as it can: frames/s
+#   xsk_rx    pktgen's 64-byte frames from A received by a socket on B for SECONDS (an XDP
+#             program redirects every frame to it through an XSKMAP; the kernel copies each
+#             into the socket's UMEM): frames/s
 #   cpu       guest CPU time (both vCPUs, all but idle) per packet B received, during pps64
 #   mem       memory the driver took for both NICs, bound, up and filled with receive
 #             buffers: MemAvailable before loading it less after (page cache dropped both
@@ -165,19 +165,24 @@ tcp_host_run() { # tcp_host_run DRIVER ROUND: A sends to the host's receiver (ta
 	echo "BENCH $1 $2 tcp_host_Bps $(echo "$out" | sed -n 's/.*bytes_per_second=\([0-9]*\).*/\1/p')"
 }
 
-xsk_run() { # xsk_run DRIVER ROUND: AF_XDP copy mode, A's socket sending, then receiving
-	local out pid
+xsk_run() { # xsk_run DRIVER ROUND: AF_XDP copy mode, A's socket sending, then B's receiving
+	local out pg_pid st
 	mark "$1" "$2" xsk_tx begin
 	out=$(afxdp send "$A" 100000000 $MAC_B 0 copy 64 "$SECS") || { echo "xsk_tx: $out"; return 1; }
 	mark "$1" "$2" xsk_tx end
 	echo "BENCH $1 $2 xsk_tx_pps $(echo "$out" | sed -n 's/.* rate=\([0-9]*\).*/\1/p')"
-	in_ns afxdp send "$B" 100000000 $MAC_A 0 copy 64 $((SECS + 3)) >/dev/null &
-	pid=$!
+	pktgen_setup 64 || return 1
+	echo start >$PG/pgctrl &
+	pg_pid=$!
 	sleep 1
 	mark "$1" "$2" xsk_rx begin
-	out=$(afxdp recv "$A" 0 "$SECS" copy) || { echo "xsk_rx: $out"; kill $pid; return 1; }
+	out=$(in_ns afxdp recv "$B" 0 "$SECS" copy)
+	st=$?
 	mark "$1" "$2" xsk_rx end
-	wait $pid
+	echo stop >$PG/pgctrl
+	wait $pg_pid
+	pg kpktgend_0 rem_device_all
+	[ $st = 0 ] || { echo "xsk_rx: $out"; return 1; }
 	echo "BENCH $1 $2 xsk_rx_pps $(echo "$out" | sed -n 's/.* rate=\([0-9]*\).*/\1/p')"
 }
 
