@@ -14,7 +14,8 @@
 #
 # then runs $TAPNS_HOST_CMD in the background there (a host-side endpoint; it is ended when CMD
 # ends; by default a UDP echo: each datagram sent to 10.0.0.254:6666 goes back to its sender,
-# for datapath.sh's netconsole check to the host side) and execs CMD (QEMU, with -netdev tap,ifname=rvtapN,vnet_hdr=on,script=no).
+# for datapath.sh's netconsole check to the host side) and execs CMD (QEMU, with -netdev
+# tap,ifname=rvtapN,vnet_hdr=on,script=no).
 # Nothing outside the namespace is touched, and the namespace, with everything in it, goes
 # away when the last process in it ends.
 set -euo pipefail

@@ -55,14 +55,9 @@ HOST_IP=${5:-}
 # profile DRIVER: where the time goes, pktgen 64-byte and TCP, outside the measurements.
 profile() {
 	local pid
-	pktgen_setup 64 || return 1
-	echo start >$PG/pgctrl &
-	pid=$!
-	sleep 1
+	pktgen_start 64 || return 1
 	kprof 3 30 | sed "s/^kprof:/kprof: $1 pps64:/"
-	echo stop >$PG/pgctrl
-	wait $pid
-	pg kpktgend_0 rem_device_all
+	pktgen_stop
 	in_ns tcpbench -s 5201 >/dev/null &
 	pid=$!
 	sleep 1
@@ -77,11 +72,8 @@ mark() { echo "RVNET-HOST mark $1 $2 $3 $4"; }
 
 # pktgen_run DRIVER ROUND NAME SIZE: SIZE-byte frames from A to B, as fast as A takes them.
 pktgen_run() {
-	local drv=$1 round=$2 name=$3 size=$4 a0 a1 b0 b1 t0 t1 i0 i1 j0 j1 c0 c1 s0 s1 k0 k1 l0 l1 pid
-	pktgen_setup "$size" || return 1
-	echo start >$PG/pgctrl &
-	pid=$!
-	sleep 1
+	local drv=$1 round=$2 name=$3 size=$4 a0 a1 b0 b1 t0 t1 i0 i1 j0 j1 c0 c1 s0 s1 k0 k1 l0 l1
+	pktgen_start "$size" || return 1
 	mark "$drv" "$round" "$name" begin
 	t0=$(now_cs); a0=$(net_dev "$A"); b0=$(in_ns cat /proc/net/dev | net_dev_in "$B")
 	i0=$(irq_count "$IRQ_B"); j0=$(irq_count "$IRQ_A"); c0=$(cpu_busy); s0=$(tx_stops "$A")
@@ -91,9 +83,7 @@ pktgen_run() {
 	i1=$(irq_count "$IRQ_B"); j1=$(irq_count "$IRQ_A"); c1=$(cpu_busy); s1=$(tx_stops "$A")
 	k1=$(kicks "$A" tx); l1=$(in_ns ethstats "$B" 2>/dev/null | kicks_in rx)
 	mark "$drv" "$round" "$name" end
-	echo stop >$PG/pgctrl
-	wait $pid
-	pg kpktgend_0 rem_device_all
+	pktgen_stop
 	set -- $a0 $a1 $b0 $b1
 	local tx=$(($4 - $2)) rx=$(($7 - $5)) dt=$((t1 - t0))
 	[ "$rx" -gt 0 ] && [ "$dt" -gt 0 ] || { echo "$name: nothing received"; return 1; }
@@ -166,22 +156,17 @@ tcp_host_run() { # tcp_host_run DRIVER ROUND: A sends to the host's receiver (ta
 }
 
 xsk_run() { # xsk_run DRIVER ROUND: AF_XDP copy mode, A's socket sending, then B's receiving
-	local out pg_pid st
+	local out st
 	mark "$1" "$2" xsk_tx begin
 	out=$(afxdp send "$A" 100000000 $MAC_B 0 copy 64 "$SECS") || { echo "xsk_tx: $out"; return 1; }
 	mark "$1" "$2" xsk_tx end
 	echo "BENCH $1 $2 xsk_tx_pps $(echo "$out" | sed -n 's/.* rate=\([0-9]*\).*/\1/p')"
-	pktgen_setup 64 || return 1
-	echo start >$PG/pgctrl &
-	pg_pid=$!
-	sleep 1
+	pktgen_start 64 || return 1
 	mark "$1" "$2" xsk_rx begin
 	out=$(in_ns afxdp recv "$B" 0 "$SECS" copy)
 	st=$?
 	mark "$1" "$2" xsk_rx end
-	echo stop >$PG/pgctrl
-	wait $pg_pid
-	pg kpktgend_0 rem_device_all
+	pktgen_stop
 	[ $st = 0 ] || { echo "xsk_rx: $out"; return 1; }
 	echo "BENCH $1 $2 xsk_rx_pps $(echo "$out" | sed -n 's/.* rate=\([0-9]*\).*/\1/p')"
 }

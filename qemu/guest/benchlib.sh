@@ -78,6 +78,20 @@ pktgen_setup() {
 		pg "$A" "udp_dst_max 9"
 }
 
+# pktgen_start SIZE: A sends SIZE-byte frames to B endlessly, in the background, under way
+# when it returns (a second after the start); pktgen_stop ends it.
+pktgen_start() {
+	pktgen_setup "$1" || return 1
+	echo start >$PG/pgctrl &
+	PKTGEN_PID=$!
+	sleep 1
+}
+pktgen_stop() {
+	echo stop >$PG/pgctrl
+	wait $PKTGEN_PID
+	pg kpktgend_0 rem_device_all
+}
+
 # bench_setup: pktgen loaded, and the NICs' interrupt lines in IRQ_A and IRQ_B (virtio_mmio
 # names each after its virtio device; rvnet gets the same lines), with a message on failure.
 bench_setup() {

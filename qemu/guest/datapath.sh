@@ -163,12 +163,12 @@ check "completions: byte queue limits in use (limit > 0)" test "$(bql limit)" -g
 # kernel warn that it "failed to disable GRO_HW" (the device keeps merging segments), with
 # either driver (seen in a run of both).
 xsk_transfer() { # xsk_transfer ab|ba [rvnet]: 2000 frames, socket to socket
-	local tx=$A rx=$B run_tx= run_rx=in_ns dst=$MAC_B pid st i r0 r1
+	local tx=$A rx=$B run_tx= run_rx=in_ns dst=$MAC_B pid st r0 r1
 	if [ "$1" = ba ]; then tx=$B rx=$A run_tx=in_ns run_rx= dst=$MAC_A; fi
 	r0=$(stat_of "$dst" xdp_redirects)
 	$run_rx afxdp recv "$rx" 2000 60 copy >/tmp/xsk.out 2>&1 &
 	pid=$!
-	for i in $(seq 100); do grep -q listening /tmp/xsk.out && break; sleep 0.1; done
+	wait_listening /tmp/xsk.out 100
 	$run_tx afxdp send "$tx" 2000 "$dst" 64 copy
 	st=$?
 	[ $st = 0 ] || kill $pid
@@ -213,7 +213,7 @@ netconsole_delivers() { # netconsole_delivers TAG: 20 kernel messages from A rea
 	local pid i n
 	in_ns udpsink 6666 3000 print >/tmp/netconsole.out 2>&1 &
 	pid=$!
-	for i in $(seq 50); do grep -q listening /tmp/netconsole.out && break; sleep 0.1; done
+	wait_listening /tmp/netconsole.out 50
 	for i in $(seq 20); do echo "rvnet-netconsole $1 $i" >/dev/kmsg; done
 	wait $pid
 	n=$(grep -c "rvnet-netconsole $1 " /tmp/netconsole.out)
@@ -239,17 +239,16 @@ netconsole_under_traffic() {
 # With an XDP program on A (native, rvnet's receive), redirecting frames that a socket on B
 # sends to a socket on A while netconsole sends: the messages and the 2000 frames all arrive.
 netconsole_beside_xdp() {
-	local rx tx i st
-	afxdp recv "$A" 2000 60 copy >/tmp/xsk-nc.out 2>&1 &
-	rx=$!
-	for i in $(seq 100); do grep -q listening /tmp/xsk-nc.out && break; sleep 0.1; done
-	in_ns afxdp send "$B" 2000 $MAC_A 64 copy >/dev/null &
-	tx=$!
+	local xsk st
+	rm -f /tmp/xsk.out
+	xsk_transfer ba rvnet >/tmp/xsk-nc.out 2>&1 &
+	xsk=$!
+	# The program is attached once A's receiver listens; the frames follow.
+	wait_listening /tmp/xsk.out 100
 	netconsole_delivers xdp
 	st=$?
-	wait $tx || st=1
-	wait $rx || st=1
-	echo "A's socket: $(tail -n1 /tmp/xsk-nc.out)"
+	wait $xsk || st=1
+	cat /tmp/xsk-nc.out
 	return $st
 }
 # On the tap backend, to the host side too (below, after the last check that A's and B's
@@ -269,7 +268,7 @@ netconsole_to_host() {
 		echo 1 >$NC_HOST/enabled || return 1
 	udpsink 6665 3000 print >/tmp/netconsole-host.out 2>&1 &
 	pid=$!
-	for i in $(seq 50); do grep -q listening /tmp/netconsole-host.out && break; sleep 0.1; done
+	wait_listening /tmp/netconsole-host.out 50
 	for i in $(seq 20); do echo "rvnet-netconsole host $i" >/dev/kmsg; done
 	wait $pid
 	echo 0 >$NC_HOST/enabled && rmdir $NC_HOST
@@ -427,12 +426,12 @@ uso_negotiated() {
 	[ "$n" = 2 ] && [ "$(uso)" = tx-udp-segmentation=1 ]
 }
 uso_transfer() { # uso_transfer on|off: the datagrams cross; A's device segmented them (on) or not
-	local pid tx0 rx0 tx1 rx1 i
+	local pid tx0 rx0 tx1 rx1
 	uso "$1" || return 1
 	tx0=$(stat_of $MAC_A tx_gso) rx0=$(stat_of $MAC_B rx_gso)
 	in_ns udpgso recv 5003 1400 2000 >/tmp/uso.out 2>&1 &
 	pid=$!
-	for i in $(seq 50); do grep -q listening /tmp/uso.out && break; sleep 0.1; done
+	wait_listening /tmp/uso.out 50
 	udpgso send $IP_B 5003 1400 10 200 || { kill $pid; return 1; }
 	wait $pid || { cat /tmp/uso.out; return 1; }
 	tx1=$(stat_of $MAC_A tx_gso) rx1=$(stat_of $MAC_B rx_gso)

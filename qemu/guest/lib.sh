@@ -283,6 +283,13 @@ setup_pair() { # setup_pair [promisc]
 		in_ns ip addr add $IP_B/24 dev "$B" && in_ns ip link set "$B" up
 }
 
+# wait_listening FILE TRIES: until a receiver started in the background has written
+# "listening" to FILE (bound, ready for what comes), looking TRIES times, 0.1 s apart.
+wait_listening() {
+	local i
+	for i in $(seq "$2"); do grep -q listening "$1" && return 0; sleep 0.1; done
+}
+
 # Sends MIB MiB of random data over TCP from A to B ("ab") or back ("ba"), and checks the
 # checksum on both ends.
 tcp_copy() { # tcp_copy ab|ba MIB [DELAY]: the receiver starts reading DELAY seconds late

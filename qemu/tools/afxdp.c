@@ -18,8 +18,9 @@
  *     receiver (0: no pause, a rate measurement). Prints "sent=<n> completed=<c>
  *     seconds=<s> rate=<frames/s>" and exits 0 when every frame it sent completed.
  * afxdp bind IFNAME ROUNDS [copy|zc|skb]
- *     ROUNDS times: attach the program, bind a socket to queue 0 with a filled fill ring,
- *     wait 100 ms, close both. Exits 0 if every bind succeeded.
+ *     ROUNDS times: attach the program (loaded once), bind a socket to queue 0 with a
+ *     filled fill ring, wait 100 ms, close the socket and detach the program. Exits 0 if
+ *     every bind succeeded.
  *
  * copy (XDP_COPY) and zc (XDP_ZEROCOPY) ask the kernel for that mode, skb a copy-mode socket
  * behind a generic (XDP_FLAGS_SKB_MODE) program; a bind the kernel refuses is an error with
@@ -486,10 +487,9 @@ static int do_send(const char *ifname, uint32_t count, const char *dstmac, uint3
 
 static int do_bind(const char *ifname, int rounds, const char *mode)
 {
-	int ifindex = ifindex_of(ifname), i;
+	int ifindex = ifindex_of(ifname), map = xsk_map(), prog = xdp_prog(map, 0), i;
 
 	for (i = 0; i < rounds; i++) {
-		int map = xsk_map(), prog = xdp_prog(map, 0);
 		int link = attach(prog, ifindex, mode && !strcmp(mode, "skb"));
 		struct xsk x;
 
@@ -498,8 +498,6 @@ static int do_bind(const char *ifname, int rounds, const char *mode)
 		usleep(100000);
 		xsk_close(&x);
 		close(link);
-		close(prog);
-		close(map);
 	}
 	printf("bound and unbound %d times\n", rounds);
 	return 0;

@@ -209,9 +209,7 @@ impl RxHdr {
         }
         Ok(RxCsum::None)
     }
-}
 
-impl RxHdr {
     /// May an XDP program run on this accepted packet? Not on segments the device merged,
     /// larger than any frame XDP takes, nor on a partial checksum, which nothing after the
     /// program would complete: such packets come only from before the program was attached
