@@ -779,7 +779,7 @@ impl<'a> Nic<'a> {
         let _bh = BhDisabled::new(rtnl);
         let mut rx_queue = self.rx.lock();
         rx_queue
-            .restart(transport, rx)
+            .restart(transport, rx, &self.counters, self.hdr_len)
             .during("setting up the receive queue")?;
         self.tx
             .lock_bh(dev, rtnl)

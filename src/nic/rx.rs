@@ -255,19 +255,56 @@ impl RxQueue {
 
     /// Gives the queue again to a device that was reset, with `num` entries: every buffer the
     /// old device held goes back to the pool, and fresh ones are posted, for the device to
-    /// hear of at the next [`kick`](Self::kick), after `DRIVER_OK`.
+    /// hear of at the next [`kick`](Self::kick), after `DRIVER_OK`. The packets the device
+    /// had delivered that no poll took (headers of `hdr_len` bytes) are lost with them: they
+    /// are counted in `rx_dropped`.
     ///
     /// # Errors
     ///
     /// The errors of [`Virtqueue::restart`], and `ENOMEM` when the pool has too few buffers:
     /// the queue is then only in part filled.
-    pub(crate) fn restart(&mut self, transport: &Transport<'_>, num: u16) -> Result {
+    pub(crate) fn restart(
+        &mut self,
+        transport: &Transport<'_>,
+        num: u16,
+        counters: &Counters,
+        hdr_len: usize,
+    ) -> Result {
+        counters.add(Counter::RxDropped, self.undelivered(hdr_len));
         for slot in self.bufs.iter_mut() {
             // The device was reset: it writes into none of them any more.
             *slot = None;
         }
         self.vq.restart(transport, num)?;
         self.fill()
+    }
+
+    /// How many packets the used ring holds that no poll took, after a reset: one per entry,
+    /// or, with mergeable buffers, per packet (its header's `num_buffers`). A bad entry ends
+    /// the count; nothing else is counted for it, the device being reset anyway.
+    fn undelivered(&mut self, hdr_len: usize) -> u64 {
+        let Ok(mut pending) = self.vq.used_pending() else {
+            return 0;
+        };
+        let mut lost = 0;
+        while pending > 0 {
+            let Ok(Used { id, len }) = self.vq.pop_used() else {
+                break;
+            };
+            pending -= 1;
+            lost += 1;
+            if self.mergeable {
+                self.sync(id, len);
+                let num = self.num_buffers(id, hdr_len).unwrap_or(1).max(1);
+                for _ in 1..num.min(pending + 1) {
+                    if self.vq.pop_used().is_err() {
+                        return lost;
+                    }
+                    pending -= 1;
+                }
+            }
+        }
+        lost
     }
 
     /// The entries in use, and the most the queue's memory holds.
