@@ -60,7 +60,7 @@ KSRC_FILES=(tools/testing/selftests/drivers/net tools/testing/selftests/net/lib
 # The directories of drivers/net the tests do not use (other drivers' tests, hw-only).
 DRV_NET_SKIP=(bonding dsa microchip mlxsw netconsole netdevsim ocelot team virtio_net)
 # Of drivers/net/hw (tests for real NICs), what make kselftest runs; the rest is not copied.
-DRV_NET_HW_KEEP=(irq.py csum.py lib)
+DRV_NET_HW_KEEP=(irq.py csum.py xsk_reconfig.py lib)
 # The helper programs the tests run, relative to tools/testing/selftests (built from NAME.c).
 HELPERS=(drivers/net/napi_id_helper drivers/net/so_txtime net/lib/xdp_helper net/lib/gro
 	net/lib/csum)

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # make kselftest: the kernel's own netdev driver selftests (tools/testing/selftests/
 # drivers/net: ping, stats, queues, napi_id, so_txtime, macsec, hds, shaper, xdp,
-# ring_reconfig, gro, hw/irq, hw/csum) in a QEMU microvm, against the two virtio-net NICs of
+# ring_reconfig, gro, hw/irq, hw/csum, hw/xsk_reconfig) in a QEMU microvm, against the two virtio-net NICs of
 # scripts/boot.sh, with a chosen driver on each. NIC A is the device under test; NIC B, in a
 # network namespace, is the netdev CI's "remote".
 #
@@ -26,7 +26,7 @@
 # driver run fails a case, or does not pass a case its self-check passes, that
 # qemu/kselftest/expected-failures does not list (see scripts/kselftest-report.py).
 #
-# Environment: TESTS="ping stats ..." (the hub runs; default: the thirteen tests, rvnet_ethtool
+# Environment: TESTS="ping stats ..." (the hub runs; default: the fourteen tests, rvnet_ethtool
 # and rvnet_xdp; TESTS=quick: all but so_txtime, ring_reconfig, gro, xdp, hw/irq and hw/csum,
 # what make test runs, since gro alone takes 5 minutes a run and so_txtime 3), TAP_TESTS (the tap runs; default: ping
 # xdp gro hw/csum rvnet_xdp, the tests whose cases depend on the offloads), IOMMU_TESTS (the
@@ -41,7 +41,7 @@ set -euo pipefail
 # The tests make test runs (its hour has no room for gro), and those only make kselftest runs.
 # so_txtime (3 minutes a run) checks the fq and etf qdiscs' release times above a driver that
 # offloads no launch time: nothing of it is rvnet's but passing packets, which every test does.
-KSFT_QUICK_TESTS="ping stats queues napi_id macsec hds shaper rvnet_ethtool rvnet_xdp"
+KSFT_QUICK_TESTS="ping stats queues napi_id macsec hds shaper hw/xsk_reconfig rvnet_ethtool rvnet_xdp"
 TESTS=${TESTS:-$KSFT_QUICK_TESTS so_txtime xdp ring_reconfig gro hw/irq hw/csum}
 [ "$TESTS" = quick ] && TESTS=$KSFT_QUICK_TESTS
 TAP_TESTS=${TAP_TESTS:-ping xdp gro hw/csum rvnet_xdp}

@@ -121,6 +121,12 @@ use crate::{
                 XdpProg,
                 XdpRefusal, //
             },
+            xsk::{
+                XskBinding,
+                XskPool,
+                XDP_WAKEUP_RX,
+                XDP_WAKEUP_TX, //
+            },
         },
     },
     regs::{
@@ -152,7 +158,8 @@ use self::{
     net_hdr::RxOffloads,
     rx::{
         RxQueue,
-        Sink, //
+        Sink,
+        XskRx, //
     },
     stats::{
         Counter,
@@ -373,6 +380,8 @@ pub(crate) struct Nic<'a> {
     counters: Arc<Counters>,
     /// The device asked to be announced (`VIRTIO_NET_S_ANNOUNCE`): the work item does it.
     announce: Atomic<bool>,
+    /// An AF_XDP pool is bound: written under RTNL, with the queues' locks held.
+    xsk_bound: Atomic<bool>,
     /// Attaches the NAPI context to the receive queue's page pool, outside the queue's lock
     /// (attaching sleeps).
     pool_attach: NapiAttach,
@@ -425,6 +434,7 @@ impl<'a> Nic<'a> {
             features,
             counters,
             announce: Atomic::new(false),
+            xsk_bound: Atomic::new(false),
             pool_attach,
         })
     }
@@ -562,7 +572,7 @@ impl<'a> Nic<'a> {
         if !dev.features().xor(wanted).contains(NetdevFeatures::GRO_HW) {
             return Ok(());
         }
-        if xdp_attached(dev) {
+        if self.raw_buffers(dev) {
             return Err(EBUSY);
         }
         let gro_hw = wanted.contains(NetdevFeatures::GRO_HW);
@@ -583,7 +593,9 @@ impl<'a> Nic<'a> {
     ///
     /// The errors of [`CtrlQueue::send`]: the device's offloads stay as they were.
     fn set_xdp_offloads(&self, dev: &NetDevice, attach: bool) -> Result {
-        if !RxOffloads::negotiated(self.features).any() || xdp_attached(dev) == attach {
+        // A bound AF_XDP pool keeps them off.
+        let bound = self.xsk_bound.load(Relaxed);
+        if !RxOffloads::negotiated(self.features).any() || xdp_attached(dev) == attach || bound {
             return Ok(());
         }
         let gro_hw = dev.features().contains(NetdevFeatures::GRO_HW);
@@ -594,9 +606,99 @@ impl<'a> Nic<'a> {
         )))
     }
 
+    /// Whether packets must come without receive offloads: an XDP program is attached or an
+    /// AF_XDP pool bound. Called under RTNL.
+    fn raw_buffers(&self, dev: &NetDevice) -> bool {
+        xdp_attached(dev) || self.xsk_bound.load(Relaxed)
+    }
+
+    /// Binds the AF_XDP pool of `binding` to the queue pair, or unbinds the bound one
+    /// (`None`): the device is reset and set up again with the pool's buffers in its receive
+    /// ring, or the page pool's, the interface restored ([`Nic::reset_and_restore`]), the
+    /// receive offloads off while a pool is bound. `virtio_net` resets one queue pair with
+    /// `VIRTIO_F_RING_RESET`, which virtio-mmio does not have; rvnet owns the whole device.
+    ///
+    /// # Errors
+    ///
+    /// `EOPNOTSUPP` for a device whose receive offloads cannot be turned off (no control
+    /// queue), as for XDP programs; `ENOMEM`; the errors of the reset. Unbinding never fails:
+    /// whatever happens to the device, the pool is the driver's no longer.
+    fn xsk_setup(&self, dev: &NetDevice, rtnl: &Rtnl, binding: Option<XskBinding>) -> Result {
+        let bind = binding.is_some();
+        if bind
+            && RxOffloads::negotiated(self.features).any()
+            && !self.features.has(features::CTRL_GUEST_OFFLOADS)
+        {
+            return Err(EOPNOTSUPP);
+        }
+        let mut swap = match binding {
+            Some(binding) => {
+                let rx = XskRx::new(binding, self.ring_limits.rx_max, self.hdr_len)?;
+                // SAFETY: The transmit queue drops this handle before the receive queue's side
+                // of the pool is dropped: both change together under the queues' locks
+                // (`Nic::swap_xsk`), and the side given back is dropped only after that.
+                let tx = unsafe { rx.binding().share() };
+                XskSwap {
+                    rx: Some(rx),
+                    tx: Some(tx),
+                }
+            }
+            None => XskSwap { rx: None, tx: None },
+        };
+        let (rx, tx) = self.ring_sizes();
+        let reset = self.reset_and_restore(dev, rtnl, ResetCause::Xsk, rx, tx, Some(&mut swap));
+        if reset.is_err() {
+            // The device failed or was given up on: the queues let go of any pool.
+            let mut none = XskSwap { rx: None, tx: None };
+            self.swap_xsk(dev, rtnl, &mut none);
+            drop(none);
+        }
+        // The old pool's side unbinds it now, after the queues let go of it.
+        drop(swap);
+        if bind {
+            reset
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Gives the queues the AF_XDP pool of `swap` (none, with `None`) and `swap` the old one's,
+    /// under both queues' locks, for the caller to drop. Only with the device reset (or
+    /// given up on): it holds none of the buffers.
+    fn swap_xsk(&self, dev: &NetDevice, rtnl: &Rtnl, swap: &mut XskSwap) {
+        let _bh = BhDisabled::new(rtnl);
+        let mut rx_queue = self.rx.lock();
+        if let Some(mut tx_queue) = self.tx.lock_bh(dev, rtnl) {
+            Self::swap_locked(&mut rx_queue, &mut tx_queue, swap);
+        }
+        self.xsk_bound.store(rx_queue.xsk().is_some(), Relaxed);
+    }
+
+    /// [`swap_xsk`](Self::swap_xsk) with the queues locked.
+    fn swap_locked(rx: &mut RxQueue, tx: &mut TxQueue<'_>, swap: &mut XskSwap) {
+        tx.set_xsk(swap.tx.take());
+        rx.swap_xsk(&mut swap.rx);
+    }
+
+    /// `ndo_xsk_wakeup`: a poll, which fills the receive ring from the fill ring and sends
+    /// from the transmit ring.
+    fn xsk_wakeup(&self, dev: &NetDevice, flags: u32) -> Result {
+        if !dev.is_running() {
+            return Err(ENETDOWN);
+        }
+        if !self.xsk_bound.load(Relaxed) {
+            return Err(ENXIO);
+        }
+        if flags & (XDP_WAKEUP_RX | XDP_WAKEUP_TX) != 0 {
+            dev.napi().schedule_from_process();
+        }
+        Ok(())
+    }
+
     /// Frees transmit completions in `poll` and restarts a queue that the full ring or the
-    /// byte queue limits stopped.
-    fn tx_complete(&self, dev: &NetDevice, poll: &NapiPoll<'_>) {
+    /// byte queue limits stopped; then sends up to `budget` frames of a bound AF_XDP socket.
+    /// Returns whether the budget ran out on those: more may wait.
+    fn tx_complete(&self, dev: &NetDevice, poll: &NapiPoll<'_>, budget: u32) -> bool {
         // As `virtnet_poll_cleantx()`: while `ndo_start_xmit` holds the queue it recycles
         // completions itself and arms the interrupt when it is done, so a running queue is not
         // worth spinning for (the profile of a TCP run showed 10% of guest time in the
@@ -604,15 +706,17 @@ impl<'a> Nic<'a> {
         // the only one that will restart it. Stopped by the byte queue limits too: xmit stops
         // it so while holding the lock, arms the interrupt and, if the device is already done,
         // schedules this poll, which must not give up on the lock then.
+        // Nor is a bound socket's transmit ring, which only polls send from.
         let tx = match self.tx.try_lock(dev, poll) {
             Some(tx) => Some(tx),
-            None if dev.xmit_stopped() => self.tx.lock(dev, poll),
+            None if dev.xmit_stopped() || self.xsk_bound.load(Relaxed) => self.tx.lock(dev, poll),
             None => None,
         };
         let Some(mut tx) = tx else {
-            return;
+            return false;
         };
         tx.poll(dev, &self.counters, poll);
+        budget > 0 && tx.xsk_xmit(dev, &self.transport, &self.counters, self.hdr_len, budget)
     }
 
     /// The interrupt (`vm_interrupt()`): acknowledge, then NAPI for used buffers and the
@@ -688,7 +792,7 @@ impl<'a> Nic<'a> {
                 !self.transport.status().driver_ok()
             }
             ResetCause::TxTimeout => dev.xmit_stopped(),
-            ResetCause::Rings => true,
+            ResetCause::Rings | ResetCause::Xsk => true,
         }
     }
 
@@ -715,12 +819,13 @@ impl<'a> Nic<'a> {
         cause: ResetCause,
         rx: u16,
         tx: u16,
+        xsk: Option<&mut XskSwap>,
     ) -> Result {
         if self.failed.load(Relaxed) {
             return Err(EIO);
         }
         let quiesced = Quiesced::new(dev, rtnl);
-        match self.reinit(dev, rtnl, rx, tx) {
+        match self.reinit(dev, rtnl, rx, tx, xsk) {
             Ok(()) => {
                 self.ring_sizes.store(pack_sizes(rx, tx), Relaxed);
                 self.restore(dev);
@@ -752,8 +857,16 @@ impl<'a> Nic<'a> {
     }
 
     /// Resets the device and takes it through initialisation again, as probe did (virtio
-    /// 1.4, 3.1.1), with the features negotiated then and the queues given again, empty.
-    fn reinit(&self, dev: &NetDevice, rtnl: &Rtnl, rx: u16, tx: u16) -> Result<(), Failed> {
+    /// 1.4, 3.1.1), with the features negotiated then and the queues given again, empty; with
+    /// `xsk`, the queues take its AF_XDP pool (or none) and it gets the old one.
+    fn reinit(
+        &self,
+        dev: &NetDevice,
+        rtnl: &Rtnl,
+        rx: u16,
+        tx: u16,
+        xsk: Option<&mut XskSwap>,
+    ) -> Result<(), Failed> {
         let transport = &self.transport;
         fault::reset()
             .and_then(|()| transport.reset())
@@ -778,14 +891,23 @@ impl<'a> Nic<'a> {
         // The poll takes `rx`, then the transmit lock: so here, with bottom halves off.
         let _bh = BhDisabled::new(rtnl);
         let mut rx_queue = self.rx.lock();
+        let mut tx_queue = self
+            .tx
+            .lock_bh(dev, rtnl)
+            .ok_or(EINVAL)
+            .during("setting up the transmit queue")?;
+        if let Some(swap) = xsk {
+            // First, so that a failure below leaves the queues agreeing on the pool.
+            Self::swap_locked(&mut rx_queue, &mut tx_queue, swap);
+            self.xsk_bound.store(rx_queue.xsk().is_some(), Relaxed);
+        }
         rx_queue
             .restart(transport, rx, &self.counters, self.hdr_len)
             .during("setting up the receive queue")?;
-        self.tx
-            .lock_bh(dev, rtnl)
-            .ok_or(EINVAL)
-            .and_then(|mut tx_queue| tx_queue.restart(dev, transport, tx))
+        tx_queue
+            .restart(dev, transport, tx)
             .during("setting up the transmit queue")?;
+        drop(tx_queue);
         transport.add_status(|s| s.with_driver_ok(true));
         rx_queue.kick(transport);
         Ok(())
@@ -810,7 +932,7 @@ impl<'a> Nic<'a> {
             && RxOffloads::negotiated(self.features).any()
         {
             let gro_hw = dev.features().contains(NetdevFeatures::GRO_HW);
-            let xdp = xdp_attached(dev);
+            let xdp = self.raw_buffers(dev);
             if xdp || !gro_hw {
                 let _ = self.command(&Command::GuestOffloads(guest_offloads(
                     self.features,
@@ -834,6 +956,8 @@ enum ResetCause {
     Rings = 4,
     /// The interrupt fired [`STUCK_LINE`] times in a row with nothing to do.
     StuckInterrupt = 8,
+    /// An AF_XDP pool was bound or unbound.
+    Xsk = 16,
 }
 
 /// Interrupts in a row with nothing to do after which the device's line is taken for stuck
@@ -848,6 +972,7 @@ impl ResetCause {
             Self::StuckInterrupt,
             Self::TxTimeout,
             Self::Rings,
+            Self::Xsk,
         ]
         .into_iter()
         .find(|&cause| bits & cause as u32 != 0)
@@ -860,6 +985,7 @@ impl ResetCause {
             Self::TxTimeout => "transmit timeout",
             Self::Rings => "new ring sizes",
             Self::StuckInterrupt => "its interrupt stuck",
+            Self::Xsk => "AF_XDP pool bound or unbound",
         }
     }
 }
@@ -946,7 +1072,7 @@ impl Operations for RvnetNetdev {
     /// needs), then up to `budget` packets, then interrupts back on without losing a wake-up.
     fn poll(dev: &NetDevice, nic: &Nic<'_>, poll: &NapiPoll<'_>, budget: u32) -> u32 {
         nic.counters.add(Counter::NapiPolls, 1);
-        nic.tx_complete(dev, poll);
+        let xsk_more = nic.tx_complete(dev, poll, budget);
         if budget == 0 {
             return 0;
         }
@@ -959,6 +1085,10 @@ impl Operations for RvnetNetdev {
         };
         let mut rx = nic.rx.lock();
         let done = rx.receive(&sink, &nic.transport, budget);
+        if xsk_more {
+            // A bound socket has more to send: the poll goes on.
+            return budget;
+        }
         // Packets that arrive between the last look and re-enabling interrupts would wait for
         // the next interrupt, which does not come: look again after enabling them.
         if done < budget && poll.complete_done(done) && rx.enable_cb() {
@@ -1015,6 +1145,10 @@ impl Operations for RvnetNetdev {
         if dev.xdp_needs_linear() && mtu > nic.xdp_max_mtu {
             return Err(EINVAL);
         }
+        // A bound AF_XDP pool's buffers were sized for the MTU at binding (`xp_assign_dev()`).
+        if nic.xsk_bound.load(Relaxed) && mtu > dev.mtu() {
+            return Err(EBUSY);
+        }
         Ok(())
     }
 
@@ -1037,7 +1171,7 @@ impl Operations for RvnetNetdev {
         {
             let (rx, tx) = nic.ring_sizes();
             // A failure is logged, and leaves the interface down.
-            let _ = nic.reset_and_restore(dev, rtnl, cause, rx, tx);
+            let _ = nic.reset_and_restore(dev, rtnl, cause, rx, tx, None);
         }
         if nic.failed.load(Relaxed) {
             return;
@@ -1092,6 +1226,19 @@ impl Operations for RvnetNetdev {
                 Ok(())
             }
         }
+    }
+
+    fn xsk_setup(
+        dev: &NetDevice,
+        nic: &Nic<'_>,
+        rtnl: &Rtnl,
+        binding: Option<XskBinding>,
+    ) -> Result {
+        nic.xsk_setup(dev, rtnl, binding)
+    }
+
+    fn xsk_wakeup(dev: &NetDevice, nic: &Nic<'_>, flags: u32) -> Result {
+        nic.xsk_wakeup(dev, flags)
     }
 
     /// `virtnet_xdp_xmit()`: each frame copied into the transmit ring, as `XDP_TX` frames are,
@@ -1187,7 +1334,7 @@ impl EthtoolOps for RvnetNetdev {
         if (rx, tx) == nic.ring_sizes() {
             return Ok(());
         }
-        nic.reset_and_restore(dev, rtnl, ResetCause::Rings, rx, tx)
+        nic.reset_and_restore(dev, rtnl, ResetCause::Rings, rx, tx, None)
     }
 
     fn stats(nic: &Nic<'_>, values: &mut [u64]) {
@@ -1199,6 +1346,15 @@ impl EthtoolOps for RvnetNetdev {
 }
 
 export_ops!(RvnetNetdev);
+
+/// An AF_XDP pool for the queues to take at a reset: its receive side and the transmit
+/// queue's handle; the old pool's after the swap.
+///
+/// Field order is teardown order, if it was never swapped: nothing uses a handle once dropped.
+struct XskSwap {
+    rx: Option<XskRx>,
+    tx: Option<XskPool>,
+}
 
 /// Whether an XDP program is attached to `dev`.
 fn xdp_attached(dev: &NetDevice) -> bool {

@@ -47,6 +47,10 @@ opaque_types! {
     bpf_prog;
     /// `struct xdp_frame`.
     xdp_frame;
+    /// `struct xdp_buff`.
+    xdp_buff;
+    /// `struct xsk_buff_pool`.
+    xsk_buff_pool;
     /// `struct netlink_ext_ack`.
     netlink_ext_ack;
     /// `struct page` (`kernel::bindings::page`, whose bindgen layout is not FFI-safe).
@@ -245,6 +249,38 @@ extern "C" {
         redirected: *mut bool,
     ) -> u32;
     pub(crate) fn rvnet_xdp_do_flush();
+    pub(crate) fn rvnet_xsk_bind(
+        dev: *mut net_device,
+        pool: *mut xsk_buff_pool,
+        dma_dev: *mut c_void,
+    ) -> c_int;
+    pub(crate) fn rvnet_xsk_unbind(dev: *mut net_device, pool: *mut xsk_buff_pool);
+    pub(crate) fn rvnet_xsk_rx_frame_size(pool: *mut xsk_buff_pool) -> u32;
+    pub(crate) fn rvnet_xsk_alloc(pool: *mut xsk_buff_pool) -> *mut xdp_buff;
+    pub(crate) fn rvnet_xsk_free(xdp: *mut xdp_buff);
+    pub(crate) fn rvnet_xsk_dma(xdp: *mut xdp_buff, hdr_len: u32) -> u64;
+    pub(crate) fn rvnet_xsk_received(
+        xdp: *mut xdp_buff,
+        len: u32,
+        hdr_len: u32,
+        hdr: *mut u8,
+        n: u32,
+    );
+    pub(crate) fn rvnet_xsk_run(
+        prog: *mut bpf_prog,
+        dev: *mut net_device,
+        xdp: *mut xdp_buff,
+        redirected: *mut bool,
+    ) -> u32;
+    pub(crate) fn rvnet_xsk_to_frame(xdp: *mut xdp_buff) -> *mut xdp_frame;
+    pub(crate) fn rvnet_xsk_to_skb(napi: *mut napi_struct, xdp: *mut xdp_buff) -> *mut sk_buff;
+    pub(crate) fn rvnet_xsk_tx_peek(pool: *mut xsk_buff_pool, dma: *mut u64, len: *mut u32)
+        -> bool;
+    pub(crate) fn rvnet_xsk_tx_release(pool: *mut xsk_buff_pool);
+    pub(crate) fn rvnet_xsk_tx_completed(pool: *mut xsk_buff_pool, n: u32);
+    pub(crate) fn rvnet_xsk_need_wakeup(pool: *mut xsk_buff_pool, rx: bool, need: bool);
+    pub(crate) fn rvnet_xsk_uses_need_wakeup(pool: *mut xsk_buff_pool) -> bool;
+    pub(crate) fn rvnet_napi_schedule_bh(napi: *mut napi_struct);
     pub(crate) fn rvnet_xdp_frame_part(
         frame: *mut xdp_frame,
         i: u32,

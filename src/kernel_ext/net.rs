@@ -31,3 +31,4 @@ pub(crate) mod stats;
 pub(crate) mod tx_lock;
 pub(crate) mod xdp;
 pub(crate) mod xdp_layout;
+pub(crate) mod xsk;

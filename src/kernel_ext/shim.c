@@ -27,6 +27,7 @@
 #include <net/netdev_queues.h>
 #include <net/page_pool/helpers.h>
 #include <net/xdp.h>
+#include <net/xdp_sock_drv.h>
 #include <trace/events/xdp.h>
 
 #include "shim.h"
@@ -40,6 +41,8 @@ struct rvnet_netdev_priv {
 	struct napi_struct napi;
 	struct bpf_prog __rcu *xdp_prog;
 	struct xdp_rxq_info xdp_rxq;
+	/* The receive queue's XDP info for an AF_XDP pool's buffers, while one is bound. */
+	struct xdp_rxq_info xsk_rxq;
 	/*
 	 * The driver's work item (rvnet_netdev_work()): what the control queue is asked for in
 	 * atomic context (the receive mode, an announcement) is sent from here.
@@ -69,7 +72,7 @@ static struct rvnet_netdev_priv *rvnet_priv(struct net_device *dev)
 
 #ifdef CONFIG_BPF_SYSCALL
 /*
- * ndo_bpf: native XDP programs only (no offload, no AF_XDP pools). Without the bpf() system
+ * ndo_bpf: native XDP programs and AF_XDP buffer pools (no offload). Without the bpf() system
  * call no program can be loaded, so a kernel without it gets no ndo_bpf and no XDP features,
  * as in-tree drivers end up with; the rest of the XDP path is then never reached.
  */
@@ -78,6 +81,8 @@ static int rvnet_ndo_bpf(struct net_device *dev, struct netdev_bpf *bpf)
 	switch (bpf->command) {
 	case XDP_SETUP_PROG:
 		return rvnet_ndo_xdp_setup(dev, bpf->prog, bpf->extack);
+	case XDP_SETUP_XSK_POOL:
+		return rvnet_ndo_xsk_setup(dev, bpf->xsk.pool, bpf->xsk.queue_id);
 	default:
 		return -EINVAL;
 	}
@@ -204,6 +209,7 @@ static const struct net_device_ops rvnet_netdev_ops = {
 #ifdef CONFIG_BPF_SYSCALL
 	.ndo_bpf = rvnet_ndo_bpf,
 	.ndo_xdp_xmit = rvnet_ndo_xdp_xmit,
+	.ndo_xsk_wakeup = rvnet_ndo_xsk_wakeup,
 #endif
 };
 
@@ -312,11 +318,12 @@ struct net_device *rvnet_alloc_netdev(struct device *parent,
 #ifdef CONFIG_BPF_SYSCALL
 	/*
 	 * XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_TX and XDP_REDIRECT; frames in fragments for
-	 * xdp.frags; ndo_xdp_xmit for frames redirected here, in fragments too.
+	 * xdp.frags; ndo_xdp_xmit for frames redirected here, in fragments too; AF_XDP
+	 * zero-copy, a frame in one buffer (xdp_zc_max_segs stays 1).
 	 */
 	dev->xdp_features = NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT |
 			    NETDEV_XDP_ACT_RX_SG | NETDEV_XDP_ACT_NDO_XMIT |
-			    NETDEV_XDP_ACT_NDO_XMIT_SG;
+			    NETDEV_XDP_ACT_NDO_XMIT_SG | NETDEV_XDP_ACT_XSK_ZEROCOPY;
 #endif
 	/*
 	 * With a persistent configuration (index 0: the one queue pair), the NAPI ID and its
@@ -451,6 +458,172 @@ u32 rvnet_xdp_run(struct bpf_prog *prog, struct net_device *dev, u8 *buf, u32 fr
 	for (i = 0; i < n; i++)
 		put_page(pages[i]);
 	return act;
+}
+
+/*
+ * AF_XDP zero-copy (kernel_ext::net::xsk). Binding a pool: the receive queue's second XDP
+ * info, of the pool's memory model, goes to the pool's buffers, and the pool is mapped for
+ * the device that does DMA (virtnet_xsk_pool_enable()). Unbinding undoes both, in reverse.
+ */
+int rvnet_xsk_bind(struct net_device *dev, struct xsk_buff_pool *pool, struct device *dma_dev)
+{
+	struct rvnet_netdev_priv *priv = rvnet_priv(dev);
+	int err;
+
+	err = xdp_rxq_info_reg(&priv->xsk_rxq, dev, 0, priv->napi.napi_id);
+	if (err)
+		return err;
+	err = xdp_rxq_info_reg_mem_model(&priv->xsk_rxq, MEM_TYPE_XSK_BUFF_POOL, NULL);
+	if (err)
+		goto unreg;
+	xsk_pool_set_rxq_info(pool, &priv->xsk_rxq);
+	err = xsk_pool_dma_map(pool, dma_dev, 0);
+	if (err)
+		goto unreg;
+	return 0;
+unreg:
+	xdp_rxq_info_unreg(&priv->xsk_rxq);
+	return err;
+}
+
+void rvnet_xsk_unbind(struct net_device *dev, struct xsk_buff_pool *pool)
+{
+	xsk_pool_dma_unmap(pool, 0);
+	xdp_rxq_info_unreg(&rvnet_priv(dev)->xsk_rxq);
+}
+
+u32 rvnet_xsk_rx_frame_size(struct xsk_buff_pool *pool)
+{
+	return xsk_pool_get_rx_frame_size(pool);
+}
+
+struct xdp_buff *rvnet_xsk_alloc(struct xsk_buff_pool *pool)
+{
+	return xsk_buff_alloc(pool);
+}
+
+void rvnet_xsk_free(struct xdp_buff *xdp)
+{
+	xsk_buff_free(xdp);
+}
+
+/* Where the device writes: the virtio_net_hdr in the last hdr_len bytes of the headroom. */
+u64 rvnet_xsk_dma(struct xdp_buff *xdp, u32 hdr_len)
+{
+	return xsk_buff_xdp_get_dma(xdp) - hdr_len;
+}
+
+/*
+ * The device wrote a frame of len bytes after a header of hdr_len: made visible to the CPU,
+ * the buffer holds the frame, and the header's first n bytes are copied to hdr.
+ */
+void rvnet_xsk_received(struct xdp_buff *xdp, u32 len, u32 hdr_len, u8 *hdr, u32 n)
+{
+	struct xdp_buff_xsk *xskb = container_of(xdp, struct xdp_buff_xsk, xdp);
+
+	xsk_buff_set_size(xdp, len);
+	/* The pool syncs the frame; the header in the headroom before it is the driver's. */
+	dma_sync_single_for_cpu(xskb->pool->dev, xskb->dma - hdr_len, hdr_len,
+				DMA_BIDIRECTIONAL);
+	xsk_buff_dma_sync_for_cpu(xdp);
+	memcpy(hdr, xdp->data - hdr_len, min(n, hdr_len));
+}
+
+/*
+ * Runs prog on a pool's buffer and carries out XDP_REDIRECT: *redirected when the buffer
+ * left (to an AF_XDP socket, without a copy, or copied into a frame for another target).
+ */
+u32 rvnet_xsk_run(struct bpf_prog *prog, struct net_device *dev, struct xdp_buff *xdp,
+		  bool *redirected)
+{
+	u32 act = bpf_prog_run_xdp(prog, xdp);
+
+	*redirected = act == XDP_REDIRECT && !xdp_do_redirect(dev, xdp, prog);
+	return act;
+}
+
+/* A copy of the frame a pool's buffer holds as a frame of its own (XDP_TX), or NULL. */
+struct xdp_frame *rvnet_xsk_to_frame(struct xdp_buff *xdp)
+{
+	return xdp_convert_buff_to_frame(xdp);
+}
+
+/*
+ * The frame a pool's buffer holds (and its metadata), copied into a socket buffer from the
+ * NAPI cache (xsk_construct_skb()), or NULL. The buffer stays the caller's.
+ */
+struct sk_buff *rvnet_xsk_to_skb(struct napi_struct *napi, struct xdp_buff *xdp)
+{
+	unsigned int metasize = xdp->data - xdp->data_meta;
+	unsigned int size = xdp->data_end - xdp->data_meta;
+	struct sk_buff *skb;
+
+	skb = napi_alloc_skb(napi, xdp->data_end - xdp->data_hard_start);
+	if (unlikely(!skb))
+		return NULL;
+	skb_reserve(skb, xdp->data_meta - xdp->data_hard_start);
+	memcpy(__skb_put(skb, size), xdp->data_meta, size);
+	if (metasize) {
+		__skb_pull(skb, metasize);
+		skb_metadata_set(skb, metasize);
+	}
+	return skb;
+}
+
+/*
+ * The next frame the socket asks to send: its DMA address, synced for the device, and
+ * length. False when there is none.
+ */
+bool rvnet_xsk_tx_peek(struct xsk_buff_pool *pool, u64 *dma, u32 *len)
+{
+	struct xdp_desc desc;
+
+	if (!xsk_tx_peek_desc(pool, &desc))
+		return false;
+	*dma = xsk_buff_raw_get_dma(pool, desc.addr);
+	*len = desc.len;
+	xsk_buff_raw_dma_sync_for_device(pool, *dma, desc.len);
+	return true;
+}
+
+void rvnet_xsk_tx_release(struct xsk_buff_pool *pool)
+{
+	xsk_tx_release(pool);
+}
+
+void rvnet_xsk_tx_completed(struct xsk_buff_pool *pool, u32 n)
+{
+	xsk_tx_completed(pool, n);
+}
+
+/* Tells the socket whether it must wake the driver (sendto(), poll()) for rx or tx. */
+void rvnet_xsk_need_wakeup(struct xsk_buff_pool *pool, bool rx, bool need)
+{
+	if (!xsk_uses_need_wakeup(pool))
+		return;
+	if (rx && need)
+		xsk_set_rx_need_wakeup(pool);
+	else if (rx)
+		xsk_clear_rx_need_wakeup(pool);
+	else if (need)
+		xsk_set_tx_need_wakeup(pool);
+	else
+		xsk_clear_tx_need_wakeup(pool);
+}
+
+bool rvnet_xsk_uses_need_wakeup(struct xsk_buff_pool *pool)
+{
+	return xsk_uses_need_wakeup(pool);
+}
+
+/* napi_schedule() from process context: the softirq runs at the bh enable (xsk_wakeup()). */
+void rvnet_napi_schedule_bh(struct napi_struct *napi)
+{
+	if (napi_if_scheduled_mark_missed(napi))
+		return;
+	local_bh_disable();
+	napi_schedule(napi);
+	local_bh_enable();
 }
 
 /* Sends what XDP_REDIRECT queued in this NAPI poll (devmap, cpumap, AF_XDP sockets). */

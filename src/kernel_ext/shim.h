@@ -53,6 +53,8 @@ struct rvnet_rx_lists {
 
 struct bpf_prog;
 struct xdp_frame;
+struct xdp_buff;
+struct xsk_buff_pool;
 struct platform_device;
 struct page_pool;
 struct netlink_ext_ack;
@@ -114,6 +116,23 @@ u32 rvnet_xdp_run(struct bpf_prog *prog, struct net_device *dev, u8 *buf, u32 fr
 		  u32 *off, u32 *len, struct page **pages, u32 *offs, u32 *lens, u32 *nr_frags,
 		  bool *redirected);
 void rvnet_xdp_do_flush(void);
+int rvnet_xsk_bind(struct net_device *dev, struct xsk_buff_pool *pool, struct device *dma_dev);
+void rvnet_xsk_unbind(struct net_device *dev, struct xsk_buff_pool *pool);
+u32 rvnet_xsk_rx_frame_size(struct xsk_buff_pool *pool);
+struct xdp_buff *rvnet_xsk_alloc(struct xsk_buff_pool *pool);
+void rvnet_xsk_free(struct xdp_buff *xdp);
+u64 rvnet_xsk_dma(struct xdp_buff *xdp, u32 hdr_len);
+void rvnet_xsk_received(struct xdp_buff *xdp, u32 len, u32 hdr_len, u8 *hdr, u32 n);
+u32 rvnet_xsk_run(struct bpf_prog *prog, struct net_device *dev, struct xdp_buff *xdp,
+		  bool *redirected);
+struct xdp_frame *rvnet_xsk_to_frame(struct xdp_buff *xdp);
+struct sk_buff *rvnet_xsk_to_skb(struct napi_struct *napi, struct xdp_buff *xdp);
+bool rvnet_xsk_tx_peek(struct xsk_buff_pool *pool, u64 *dma, u32 *len);
+void rvnet_xsk_tx_release(struct xsk_buff_pool *pool);
+void rvnet_xsk_tx_completed(struct xsk_buff_pool *pool, u32 n);
+void rvnet_xsk_need_wakeup(struct xsk_buff_pool *pool, bool rx, bool need);
+bool rvnet_xsk_uses_need_wakeup(struct xsk_buff_pool *pool);
+void rvnet_napi_schedule_bh(struct napi_struct *napi);
 bool rvnet_xdp_frame_part(struct xdp_frame *frame, u32 i, const u8 **data, u32 *len);
 u32 rvnet_xdp_frame_len(struct xdp_frame *frame);
 void rvnet_xdp_return_frame(struct xdp_frame *frame);
@@ -178,6 +197,8 @@ void rvnet_ndo_tx_timeout(struct net_device *dev, unsigned int txqueue);
 int rvnet_ndo_xdp_setup(struct net_device *dev, struct bpf_prog *prog,
 			struct netlink_ext_ack *extack);
 int rvnet_ndo_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames, u32 flags);
+int rvnet_ndo_xsk_setup(struct net_device *dev, struct xsk_buff_pool *pool, u16 queue_id);
+int rvnet_ndo_xsk_wakeup(struct net_device *dev, u32 queue_id, u32 flags);
 void rvnet_queue_stats(struct net_device *dev, int idx, struct rvnet_queue_stats *stats);
 void rvnet_netdev_work(struct net_device *dev);
 int rvnet_ndo_vlan_filter(struct net_device *dev, u16 vid, bool add);

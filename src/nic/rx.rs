@@ -65,6 +65,11 @@ use crate::{
             XdpData,
             XdpProg, //
         },
+        xsk::{
+            XskBinding,
+            XskBuf,
+            XskRun, //
+        },
     },
     span,
     transport::Transport,
@@ -73,6 +78,9 @@ use crate::{
         Virtqueue,
     },
 };
+
+/// `XDP_PACKET_HEADROOM`: the headroom before a frame in an AF_XDP pool's buffer.
+const XDP_PACKET_HEADROOM: usize = kernel::bindings::XDP_PACKET_HEADROOM as usize;
 
 // A page-sized receive buffer is a page.
 const _: () = assert!(BIG_RX_BUF_SIZE <= kernel::page::PAGE_SIZE);
@@ -169,8 +177,11 @@ impl Sink<'_, '_> {
 /// device was reset before, by the transport dropped ahead of this queue).
 pub(crate) struct RxQueue {
     vq: Virtqueue,
-    /// The buffer posted in each descriptor, by id; `None` only before [`fill`](Self::fill).
+    /// The buffer posted in each descriptor, by id; `None` only before [`fill`](Self::fill),
+    /// and with an AF_XDP pool bound.
     bufs: KVec<Option<PoolBuf>>,
+    /// The bound AF_XDP pool, whose buffers the descriptors hold instead.
+    xsk: Option<XskRx>,
     /// Where the buffers come from.
     pool: PagePool,
     /// The queue's packets and bytes, which only it counts.
@@ -213,6 +224,7 @@ impl RxQueue {
         Ok(Self {
             vq,
             bufs,
+            xsk: None,
             pool,
             counts,
             buf_len,
@@ -243,6 +255,10 @@ impl RxQueue {
     ///
     /// `ENOMEM` when the pool has no memory, `EINVAL` if a buffer was posted already.
     pub(crate) fn fill(&mut self) -> Result {
+        if let Some(xsk) = &mut self.xsk {
+            xsk.fill(&mut self.vq);
+            return Ok(());
+        }
         for id in 0..self.vq.num() {
             let buf = self.pool.alloc(self.buf_len).ok_or(ENOMEM)?;
             self.vq.post_at(id, buf.dma_address(), buf.len())?;
@@ -254,7 +270,7 @@ impl RxQueue {
     }
 
     /// Gives the queue again to a device that was reset, with `num` entries: every buffer the
-    /// old device held goes back to the pool, and fresh ones are posted, for the device to
+    /// old device held goes back to its pool, and fresh ones are posted, for the device to
     /// hear of at the next [`kick`](Self::kick), after `DRIVER_OK`. The packets the device
     /// had delivered that no poll took (headers of `hdr_len` bytes) are lost with them: they
     /// are counted in `rx_dropped`.
@@ -275,6 +291,9 @@ impl RxQueue {
             // The device was reset: it writes into none of them any more.
             *slot = None;
         }
+        if let Some(xsk) = &mut self.xsk {
+            xsk.clear();
+        }
         self.vq.restart(transport, num)?;
         self.fill()
     }
@@ -293,7 +312,7 @@ impl RxQueue {
             };
             pending -= 1;
             lost += 1;
-            if self.mergeable {
+            if self.mergeable && self.xsk.is_none() {
                 self.sync(id, len);
                 let num = self.num_buffers(id, hdr_len).unwrap_or(1).max(1);
                 for _ in 1..num.min(pending + 1) {
@@ -305,6 +324,22 @@ impl RxQueue {
             }
         }
         lost
+    }
+
+    /// Takes the buffers of the AF_XDP pool in `xsk` (none, for `None`) from the next
+    /// [`restart`](Self::restart) on, and gives `xsk` the old pool's side, its buffers back in
+    /// that pool: the caller drops it once nothing else uses the pool. Only after a reset:
+    /// the device holds none of the buffers.
+    pub(crate) fn swap_xsk(&mut self, xsk: &mut Option<XskRx>) {
+        if let Some(old) = &mut self.xsk {
+            old.clear();
+        }
+        core::mem::swap(&mut self.xsk, xsk);
+    }
+
+    /// The AF_XDP pool bound, if any.
+    pub(crate) fn xsk(&self) -> Option<&XskRx> {
+        self.xsk.as_ref()
     }
 
     /// The entries in use, and the most the queue's memory holds.
@@ -335,6 +370,9 @@ impl RxQueue {
         transport: &Transport<'_>,
         budget: u32,
     ) -> u32 {
+        if self.xsk.is_some() {
+            return self.receive_xsk(sink, transport, budget);
+        }
         let (counters, hdr_len) = (sink.counters, sink.hdr_len);
         self.vq.disable_cb();
         let mut pending = match self.vq.used_pending() {
@@ -513,20 +551,8 @@ impl RxQueue {
             counters.add(Counter::RxErrors, 1);
             return XdpSent::Nothing;
         };
-        // Flags rvnet does not know are ignored, in what it reads and what the stack gets.
-        let fields = net_hdr::known_flags_only(fields);
-        let hdr = RxHdr::parse(&fields, self.little_endian);
-        let csum = match hdr.check(self.offloads, pkt_len, self.max_frame) {
-            Ok(csum) => csum,
-            Err(err) => {
-                // A frame the MTU forbids is a length error, as before offloads; anything
-                // else is a header the device had no right to write.
-                if err != HdrError::TooLong {
-                    counters.add(Counter::RxBadHeaders, 1);
-                }
-                counters.add(Counter::RxErrors, 1);
-                return XdpSent::Nothing;
-            }
+        let Some((fields, hdr, csum)) = self.check_hdr(counters, fields, pkt_len) else {
+            return XdpSent::Nothing;
         };
         if let Some(prog) = prog {
             if !hdr.fits_xdp(csum) {
@@ -573,6 +599,32 @@ impl RxQueue {
             self.count_rx(pkt_len);
         }
         XdpSent::Nothing
+    }
+
+    /// The header `fields` of a packet of `pkt_len` bytes, its flags reduced to those rvnet
+    /// knows, parsed and checked against what was negotiated (`net_hdr`). `None` for a header
+    /// the device had no right to write, or a frame longer than the MTU allows, counted.
+    fn check_hdr(
+        &self,
+        counters: &Counters,
+        fields: [u8; VNET_HDR_LEN],
+        pkt_len: usize,
+    ) -> Option<([u8; VNET_HDR_LEN], RxHdr, RxCsum)> {
+        // Flags rvnet does not know are ignored, in what it reads and what the stack gets.
+        let fields = net_hdr::known_flags_only(fields);
+        let hdr = RxHdr::parse(&fields, self.little_endian);
+        match hdr.check(self.offloads, pkt_len, self.max_frame) {
+            Ok(csum) => Some((fields, hdr, csum)),
+            Err(err) => {
+                // A frame the MTU forbids is a length error, as before offloads; anything
+                // else is a header the device had no right to write.
+                if err != HdrError::TooLong {
+                    counters.add(Counter::RxBadHeaders, 1);
+                }
+                counters.add(Counter::RxErrors, 1);
+                None
+            }
+        }
     }
 
     /// Hands the packet of `pkt_len` bytes in buffer `id` to the stack in a socket buffer
@@ -719,10 +771,290 @@ impl RxQueue {
         }
     }
 
+    /// [`receive`](Self::receive) with an AF_XDP pool bound (`virtnet_receive_xsk_bufs()`):
+    /// each packet is in one of the pool's buffers, the header in its headroom. The program
+    /// runs on that buffer: redirected to the socket, the frame goes without a copy; passed,
+    /// it is copied into a socket buffer; sent back (`XDP_TX`), copied into a frame of the
+    /// kernel's, then into the transmit ring. Without a program every packet is passed. The
+    /// descriptors get fresh buffers from the socket's fill ring at the end of the poll; one
+    /// the ring has none for stays empty until a later poll.
+    fn receive_xsk(&mut self, sink: &Sink<'_, '_>, transport: &Transport<'_>, budget: u32) -> u32 {
+        let counters = sink.counters;
+        self.vq.disable_cb();
+        let (mut done, mut xdp_tx, mut redirected) = (0, false, false);
+        let guard = rcu::read_lock();
+        let prog = sink.dev.xdp_prog(&guard);
+        while done < budget {
+            let pending = match self.vq.used_pending() {
+                Ok(0) => break,
+                Ok(pending) => pending,
+                Err(_) => {
+                    counters.add(Counter::BadDeviceEntries, 1);
+                    counters.add(Counter::RxErrors, 1);
+                    break;
+                }
+            };
+            for _ in 0..pending {
+                if done == budget {
+                    break;
+                }
+                done += 1;
+                let Some((buf, len)) = self.take_xsk(counters) else {
+                    continue;
+                };
+                match self.receive_xsk_buf(sink, prog, buf, len) {
+                    XdpSent::Tx => xdp_tx = true,
+                    XdpSent::Redirected => redirected = true,
+                    XdpSent::Nothing => {}
+                }
+            }
+        }
+        drop(guard);
+        if let Some(xsk) = &mut self.xsk {
+            let (posted, full) = xsk.refill(&mut self.vq);
+            if posted && self.vq.kick(transport) {
+                counters.add(Counter::RxKicks, 1);
+            }
+            if !full && !xsk.binding.pool().uses_need_wakeup() {
+                // Nobody tells the driver when the socket fills its ring: a poll in a tick or
+                // two looks again (the transmit lock serialises these requests).
+                if let Some(_tx) = sink.tx.lock(sink.dev, sink.poll) {
+                    sink.poll.napi().poll_later();
+                }
+            }
+        }
+        if redirected {
+            xdp::flush_redirects(sink.poll);
+        }
+        if xdp_tx {
+            if let Some(mut tx) = sink.tx.lock(sink.dev, sink.poll) {
+                tx.flush(sink.dev, transport, counters);
+            }
+        }
+        done
+    }
+
+    /// Takes the next used entry, with an AF_XDP pool bound: its buffer and the length the
+    /// device wrote. A bad entry, or one for a descriptor that has no buffer, is counted, and
+    /// so is a packet spread over several buffers (a frame larger than the MTU allows, which
+    /// the socket's frames cannot hold), whose buffers all go back to the pool.
+    fn take_xsk(&mut self, counters: &Counters) -> Option<(XskBuf, u32)> {
+        let xsk = self.xsk.as_mut()?;
+        let bad = || {
+            counters.add(Counter::BadDeviceEntries, 1);
+            counters.add(Counter::RxErrors, 1);
+        };
+        let (id, len) = match self.vq.pop_used() {
+            Ok(Used { id, len }) => (id, len),
+            Err(BadDevice::LengthTooLong { id, .. }) => {
+                drop(xsk.take(id));
+                bad();
+                return None;
+            }
+            Err(_) => {
+                bad();
+                return None;
+            }
+        };
+        let Some(buf) = xsk.take(id) else {
+            bad();
+            return None;
+        };
+        Some((buf, len))
+    }
+
+    /// Receives the packet of `len` bytes (header included) in `buf`, a buffer of the bound
+    /// pool. Returns where a program sent it.
+    fn receive_xsk_buf(
+        &mut self,
+        sink: &Sink<'_, '_>,
+        prog: Option<&XdpProg>,
+        mut buf: XskBuf,
+        len: u32,
+    ) -> XdpSent {
+        let counters = sink.counters;
+        let hdr_len = u32::try_from(sink.hdr_len).unwrap_or(u32::MAX);
+        let Some(pkt_len) = len
+            .checked_sub(hdr_len)
+            .filter(|&l| usize::try_from(l).is_ok_and(|l| l >= ETH_HLEN))
+        else {
+            // "rx error: len less than header" in the C driver.
+            counters.add(Counter::RxErrors, 1);
+            return XdpSent::Nothing;
+        };
+        let mut raw = [0; NUM_BUFFERS_OFFSET + 2];
+        buf.received(pkt_len, hdr_len, &mut raw);
+        if self.mergeable && raw.get(NUM_BUFFERS_OFFSET..) != Some(&[1, 0][..]) {
+            // Only a frame longer than the MTU takes several buffers; the socket's frames
+            // are sized for the MTU (`xp_assign_dev()`): the rest of it comes as packets of
+            // their own, which fail their own checks, as in the C driver.
+            counters.add(Counter::RxErrors, 1);
+            return XdpSent::Nothing;
+        }
+        let mut fields = [0; VNET_HDR_LEN];
+        fields.copy_from_slice(raw.get(..VNET_HDR_LEN).unwrap_or(&[0; VNET_HDR_LEN]));
+        // CAST: `u32` to `usize` is lossless on 64-bit machines.
+        let pkt_len = pkt_len as usize;
+        let Some((_, hdr, csum)) = self.check_hdr(counters, fields, pkt_len) else {
+            return XdpSent::Nothing;
+        };
+        if !hdr.fits_xdp(csum) {
+            // From before the receive offloads went off with the binding.
+            counters.add(Counter::RxDropped, 1);
+            return XdpSent::Nothing;
+        }
+        let Some(prog) = prog else {
+            if sink.deliver_skb(buf.into_skb(sink.poll), |_| Ok(())) {
+                self.count_rx(pkt_len);
+            }
+            return XdpSent::Nothing;
+        };
+        // Received, whatever the program decides (as `receive_xdp`).
+        self.count_rx(pkt_len);
+        counters.add(Counter::XdpPackets, 1);
+        let (act, buf) = match buf.run(prog, sink.dev, sink.poll) {
+            XskRun::Redirected => {
+                counters.add(Counter::XdpRedirects, 1);
+                return XdpSent::Redirected;
+            }
+            XskRun::Verdict(act, buf) => (act, buf),
+        };
+        match act {
+            XdpAction::Pass => {
+                sink.deliver_skb(buf.into_skb(sink.poll), |_| Ok(()));
+                XdpSent::Nothing
+            }
+            XdpAction::Tx => {
+                let sent = buf.into_frame().is_some_and(|frame| {
+                    sink.tx.lock(sink.dev, sink.poll).is_some_and(|mut tx| {
+                        tx.xdp_xmit(sink.dev, counters, Some(sink.poll), &frame, sink.hdr_len)
+                    })
+                });
+                if sent {
+                    counters.add(Counter::XdpTx, 1);
+                    XdpSent::Tx
+                } else {
+                    prog.exception(sink.dev, act);
+                    counters.add(Counter::XdpDrops, 1);
+                    XdpSent::Nothing
+                }
+            }
+            XdpAction::Drop => {
+                counters.add(Counter::XdpDrops, 1);
+                XdpSent::Nothing
+            }
+            XdpAction::Redirect | XdpAction::Aborted | XdpAction::Invalid(_) => {
+                prog.exception(sink.dev, act);
+                counters.add(Counter::XdpDrops, 1);
+                XdpSent::Nothing
+            }
+        }
+    }
+
     /// Asks for an interrupt at the next packet; returns `true` when packets arrived
     /// meanwhile, which nobody will announce.
     pub(crate) fn enable_cb(&mut self) -> bool {
         self.vq.enable_cb()
+    }
+}
+
+/// The receive side of a bound AF_XDP pool: the pool's buffers take the descriptors instead of
+/// the page pool's.
+///
+/// Field order is teardown order: the buffers go back to the pool before it is unbound.
+pub(crate) struct XskRx {
+    /// The buffer posted in each descriptor, by id; `None` for one not posted.
+    bufs: KVec<Option<XskBuf>>,
+    /// The descriptors without a buffer, to post when the fill ring has buffers.
+    empty: KVec<u16>,
+    /// Size of the `virtio_net_hdr` the device writes into each buffer's headroom.
+    hdr_len: u32,
+    /// The binding, which unbinds the pool when dropped.
+    binding: XskBinding,
+}
+
+impl XskRx {
+    /// The receive side of `binding`, for a queue of up to `capacity` descriptors and headers
+    /// of `hdr_len` bytes; nothing posted yet.
+    ///
+    /// # Errors
+    ///
+    /// `ENOMEM` when the tables cannot be allocated, `EINVAL` for a header longer than the
+    /// headroom XDP leaves before a frame.
+    pub(crate) fn new(binding: XskBinding, capacity: u16, hdr_len: usize) -> Result<Self> {
+        if hdr_len > XDP_PACKET_HEADROOM {
+            return Err(EINVAL);
+        }
+        let n = usize::from(capacity);
+        let mut bufs = KVec::with_capacity(n, GFP_KERNEL)?;
+        for _ in 0..n {
+            bufs.push(None, GFP_KERNEL)?;
+        }
+        Ok(Self {
+            bufs,
+            empty: KVec::with_capacity(n, GFP_KERNEL)?,
+            hdr_len: u32::try_from(hdr_len)?,
+            binding,
+        })
+    }
+
+    /// The binding.
+    pub(crate) fn binding(&self) -> &XskBinding {
+        &self.binding
+    }
+
+    /// Gives every buffer back to the pool: the device was reset.
+    fn clear(&mut self) {
+        for slot in self.bufs.iter_mut() {
+            *slot = None;
+        }
+        self.empty.clear();
+    }
+
+    /// Takes the buffer of descriptor `id`, which the device returned: the descriptor is
+    /// empty until [`refill`](Self::refill) posts it again.
+    fn take(&mut self, id: u16) -> Option<XskBuf> {
+        let buf = self.bufs.get_mut(usize::from(id))?.take()?;
+        // Room for every descriptor was reserved (`new`); an id is taken once per posting.
+        let _ = self.empty.push(id, GFP_ATOMIC);
+        Some(buf)
+    }
+
+    /// Makes every descriptor of `vq` empty and posts what the fill ring has buffers for.
+    fn fill(&mut self, vq: &mut Virtqueue) {
+        self.clear();
+        for id in (0..vq.num()).rev() {
+            let _ = self.empty.push(id, GFP_ATOMIC);
+        }
+        self.refill(vq);
+    }
+
+    /// Posts a buffer from the fill ring in each empty descriptor, for the header in its
+    /// headroom and a frame after it, while the ring has buffers. Returns whether it posted
+    /// any, and whether no descriptor is left empty. Tells a socket that asked whether it must
+    /// wake the driver once it fills the ring (`xsk_set_rx_need_wakeup()`).
+    fn refill(&mut self, vq: &mut Virtqueue) -> (bool, bool) {
+        let pool = self.binding.pool();
+        let hdr_len = self.hdr_len;
+        let len = pool.rx_frame_size().saturating_add(hdr_len);
+        let mut posted = false;
+        while let Some(&id) = self.empty.last() {
+            let Some(buf) = pool.alloc() else {
+                break;
+            };
+            let Some(slot) = self.bufs.get_mut(usize::from(id)) else {
+                break;
+            };
+            if vq.post_at(id, buf.dma_address(hdr_len), len).is_err() {
+                break;
+            }
+            *slot = Some(buf);
+            self.empty.pop();
+            posted = true;
+        }
+        let full = self.empty.is_empty();
+        pool.need_wakeup(true, !full);
+        (posted, full)
     }
 }
 

@@ -62,6 +62,7 @@ use crate::{
                 MAX_SEGMENTS, //
             },
             xdp::XdpData,
+            xsk::XskPool,
         },
     },
     transport::Transport,
@@ -107,6 +108,8 @@ struct InFlight<'a> {
     skb: Option<MappedSkb<'a>>,
     /// Its length for the byte queue limits: 0 for a frame of `XDP_TX`, which they do not count.
     bql_bytes: u32,
+    /// Whether the chain sends a frame of the bound AF_XDP socket, from its own memory.
+    xsk: bool,
 }
 
 /// The transmit virtqueue.
@@ -119,7 +122,8 @@ struct InFlight<'a> {
 ///
 /// `stop_threshold` is at least 1 and at most the ring size. `inflight[id]` holds a packet or
 /// bytes only for the head `id` of a posted chain: the packet that chain maps, and the bytes
-/// `bql` counted for it. `nr_mapped` is the number of entries that hold a packet.
+/// `bql` counted for it. `nr_mapped` is the number of entries that hold a packet, `nr_xsk`
+/// the number that send a frame of `xsk`'s socket.
 pub(crate) struct TxQueue<'a> {
     vq: Virtqueue,
     /// What each chain in flight holds, by head id.
@@ -145,6 +149,12 @@ pub(crate) struct TxQueue<'a> {
     little_endian: bool,
     /// Whether the header may share a descriptor with the packet (`VERSION_1`).
     any_layout: bool,
+    /// The largest frame the device takes (`VIRTIO_NET_F_MTU`'s and the Ethernet header).
+    max_frame: usize,
+    /// The AF_XDP pool bound to the queue pair, whose socket's frames the poll sends.
+    xsk: Option<XskPool>,
+    /// How many entries of `inflight` send a frame of the pool's.
+    nr_xsk: u16,
 }
 
 impl<'a> TxQueue<'a> {
@@ -195,6 +205,9 @@ impl<'a> TxQueue<'a> {
             largest,
             little_endian,
             any_layout,
+            max_frame,
+            xsk: None,
+            nr_xsk: 0,
         })
     }
 }
@@ -203,6 +216,27 @@ impl TxQueue<'_> {
     /// The entries in use, and the most the queue's memory holds.
     pub(crate) fn sizes(&self) -> (u16, u16) {
         (self.vq.num(), self.vq.capacity())
+    }
+
+    /// Sends the frames of the AF_XDP pool `xsk` (none, for `None`) from now on, and drops the
+    /// handle to the old one. Only after a reset: the frames of the old pool's socket that
+    /// were in flight go back to it, as sent.
+    pub(crate) fn set_xsk(&mut self, xsk: Option<XskPool>) {
+        self.drop_xsk_frames();
+        self.xsk = xsk;
+    }
+
+    /// The device was reset: the frames of the pool's socket it held go back to the socket,
+    /// as sent.
+    fn drop_xsk_frames(&mut self) {
+        let mut frames = 0;
+        for slot in self.inflight.iter_mut() {
+            frames += u32::from(core::mem::take(&mut slot.xsk));
+        }
+        if let (Some(pool), true) = (&self.xsk, frames > 0) {
+            pool.tx_completed(frames);
+        }
+        self.nr_xsk = 0;
     }
 
     /// The fewest entries the ring may have (`config::min_tx_ring`).
@@ -223,6 +257,7 @@ impl TxQueue<'_> {
         transport: &Transport<'_>,
         num: u16,
     ) -> Result {
+        self.drop_xsk_frames();
         for slot in self.inflight.iter_mut() {
             if let Some(packet) = core::mem::take(slot).skb {
                 packet.complete(None);
@@ -255,7 +290,7 @@ impl TxQueue<'_> {
                 return self.has_room();
             }
         };
-        let (mut packets, mut bytes) = (0u32, 0u64);
+        let (mut packets, mut bytes, mut frames) = (0u32, 0u64, 0u32);
         for _ in 0..pending {
             let head = match self.vq.pop_used() {
                 Ok(Used { id, .. }) => id,
@@ -270,19 +305,27 @@ impl TxQueue<'_> {
                     id
                 }
             };
-            let done = self.complete(head, poll);
-            if done > 0 {
+            let (bql_bytes, xsk) = self.complete(head, poll);
+            if bql_bytes > 0 {
                 packets += 1;
-                bytes += u64::from(done);
+                bytes += u64::from(bql_bytes);
             }
+            frames += u32::from(xsk);
         }
         self.bql.completed(dev, packets, bytes);
+        if let (Some(pool), true) = (&self.xsk, frames > 0) {
+            // In the order they were taken: the device completes in order, as every device
+            // rvnet knows does. One that does not gives the socket an address early, which
+            // only its own frames can suffer from.
+            pool.tx_completed(frames);
+        }
         self.has_room()
     }
 
     /// The chain at `head` is done: its packet, if mapped, is unmapped and freed, and its
-    /// descriptors are free again. Returns the bytes the byte queue limits counted for it.
-    fn complete(&mut self, head: u16, poll: Option<&NapiPoll<'_>>) -> u32 {
+    /// descriptors are free again. Returns the bytes the byte queue limits counted for it,
+    /// and whether it sent a frame of the pool's.
+    fn complete(&mut self, head: u16, poll: Option<&NapiPoll<'_>>) -> (u32, bool) {
         let done = self
             .inflight
             .get_mut(usize::from(head))
@@ -292,8 +335,11 @@ impl TxQueue<'_> {
             self.nr_mapped = self.nr_mapped.saturating_sub(1);
             packet.complete(poll);
         }
+        if done.xsk {
+            self.nr_xsk = self.nr_xsk.saturating_sub(1);
+        }
         self.vq.free(head);
-        done.bql_bytes
+        (done.bql_bytes, done.xsk)
     }
 
     /// How many descriptors `total` bytes (header and packet) take.
@@ -318,7 +364,7 @@ impl TxQueue<'_> {
     /// Whether a completion interrupt is needed: a mapped packet is in flight, or the queue is
     /// stopped (by a full ring, or by the byte queue limits, which only completions restart).
     fn needs_interrupt(&self, dev: &NetDevice) -> bool {
-        self.nr_mapped > 0 || dev.xmit_stopped()
+        self.nr_mapped > 0 || self.nr_xsk > 0 || dev.xmit_stopped()
     }
 
     /// Arms what frees the packets in flight: the completion interrupt if something waits for
@@ -600,6 +646,77 @@ impl TxQueue<'_> {
             self.stop(dev, counters);
         }
         true
+    }
+
+    /// Sends up to `budget` frames from the transmit ring of the bound AF_XDP socket, if any,
+    /// without copying them: each is a chain of the header (zeroes: no offload) in the head
+    /// descriptor's buffer and the frame in the socket's memory (`virtnet_xsk_xmit()`). Only
+    /// while the ring keeps room for the largest packet after it: the stack's traffic is never
+    /// stopped by the socket's. A frame the device would have to refuse (shorter than an
+    /// Ethernet header, longer than the MTU allows) is dropped, counted, and given back.
+    /// Notifies the device once and returns whether the budget ran out: more may wait.
+    pub(crate) fn xsk_xmit(
+        &mut self,
+        dev: &NetDevice,
+        transport: &Transport<'_>,
+        counters: &Counters,
+        hdr_len: usize,
+        budget: u32,
+    ) -> bool {
+        // Out of the queue while it posts, and back after.
+        let Some(pool) = self.xsk.take() else {
+            return false;
+        };
+        let descs = if self.vq.has_indirect() { 1 } else { 2 };
+        let mut sent = 0;
+        while sent < budget && self.vq.nr_free() >= self.stop_threshold.saturating_add(descs) {
+            let Some((dma, len)) = pool.tx_peek() else {
+                break;
+            };
+            sent += 1;
+            let fits = usize::try_from(len)
+                .is_ok_and(|len| (config::ETH_HLEN..=self.max_frame).contains(&len));
+            if !fits || self.xsk_post(dma, len, descs, hdr_len).is_err() {
+                counters.add(Counter::TxDropped, 1);
+                pool.tx_completed(1);
+                continue;
+            }
+            self.counts.count(u64::from(len));
+        }
+        if sent > 0 {
+            pool.tx_release();
+            self.flush_if(dev, transport, counters, true);
+        }
+        // The socket wakes the poll for what it queues next.
+        pool.need_wakeup(false, true);
+        self.xsk = Some(pool);
+        sent == budget
+    }
+
+    /// Posts a frame of the bound socket's, `len` bytes at `dma`, after a header of zeroes, as
+    /// a chain of `descs` descriptors (one: an indirect table).
+    fn xsk_post(&mut self, dma: u64, len: u32, descs: u16, hdr_len: usize) -> Result {
+        let id = self.vq.alloc_chain(descs).ok_or(ENOSPC)?;
+        let frame = core::iter::once((dma, len));
+        let posted = self.write_hdr(id, &ZERO_HDR, hdr_len).and_then(|()| {
+            if descs == 1 {
+                self.vq.post_indirect(id, hdr_len, frame)
+            } else {
+                self.vq.post_segments(id, hdr_len, frame)
+            }
+        });
+        match (posted, self.inflight.get_mut(usize::from(id))) {
+            (Ok(()), Some(slot)) => {
+                // INVARIANT: `id` heads the posted chain that sends a frame of the pool's.
+                slot.xsk = true;
+                self.nr_xsk = self.nr_xsk.saturating_add(1);
+                Ok(())
+            }
+            _ => {
+                self.vq.free(id);
+                Err(EINVAL)
+            }
+        }
     }
 
     /// Notifies the device of the frames [`xdp_xmit`](Self::xdp_xmit) queued (and arms the

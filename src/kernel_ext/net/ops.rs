@@ -49,6 +49,7 @@ use super::{
         XdpProg,
         XdpRefusal, //
     },
+    xsk::XskBinding,
 };
 use crate::kernel_ext::ffi;
 
@@ -160,6 +161,21 @@ pub(crate) trait Operations: 'static {
         frames: &XdpFrames<'_>,
         flush: bool,
     ) -> Result<usize>;
+
+    /// `ndo_bpf` with `XDP_SETUP_XSK_POOL`, under RTNL (`rtnl`): the queue pair's receive
+    /// buffers and transmit frames are to come from the AF_XDP pool `binding` holds, or, with
+    /// `None`, from the driver again. On `None` the driver drops the binding it was given
+    /// before, before it returns; on an error with `Some`, the binding is dropped.
+    fn xsk_setup(
+        dev: &NetDevice,
+        data: &Self::Data<'_>,
+        rtnl: &Rtnl,
+        binding: Option<XskBinding>,
+    ) -> Result;
+
+    /// `ndo_xsk_wakeup`: the socket filled its fill ring or its transmit ring (`flags`,
+    /// `XDP_WAKEUP_RX`/`_TX`) and asks for a poll.
+    fn xsk_wakeup(dev: &NetDevice, data: &Self::Data<'_>, flags: u32) -> Result;
 }
 
 /// The `extern "C"` callbacks of the `net_device_ops` table, for driver `T`.
@@ -690,6 +706,37 @@ macro_rules! export_ops {
                 unsafe { Adapter::<$t>::xdp_xmit_callback(dev, n, frames, flags) }
             }
 
+            /// `ndo_bpf` (`XDP_SETUP_XSK_POOL`) of the `net_device_ops` table in `shim.c`.
+            ///
+            /// # Safety
+            ///
+            /// Called by `shim.c` only, from `ndo_bpf`.
+            #[no_mangle]
+            unsafe extern "C" fn rvnet_ndo_xsk_setup(
+                dev: *mut RawNetDevice,
+                pool: *mut $crate::kernel_ext::net::ops::RawXskPool,
+                queue: u16,
+            ) -> ::kernel::ffi::c_int {
+                // SAFETY: The core calls `ndo_bpf` under RTNL with a registered device of this
+                // driver and a pool it keeps alive until it asks to unbind it.
+                unsafe { Adapter::<$t>::xsk_setup_callback(dev, pool, queue) }
+            }
+
+            /// `ndo_xsk_wakeup` of the `net_device_ops` table in `shim.c`.
+            ///
+            /// # Safety
+            ///
+            /// Called by the AF_XDP core only, as `ndo_xsk_wakeup`.
+            #[no_mangle]
+            unsafe extern "C" fn rvnet_ndo_xsk_wakeup(
+                dev: *mut RawNetDevice,
+                queue: u32,
+                flags: u32,
+            ) -> ::kernel::ffi::c_int {
+                // SAFETY: A registered device of this driver.
+                unsafe { Adapter::<$t>::xsk_wakeup_callback(dev, queue, flags) }
+            }
+
             /// The per-queue counters behind the `netdev_stat_ops` table in `shim.c`.
             ///
             /// # Safety
@@ -720,5 +767,7 @@ pub(crate) type RawNapi = ffi::napi_struct;
 pub(crate) type RawBpfProg = ffi::bpf_prog;
 /// The C `struct xdp_frame`, for [`export_ops!`].
 pub(crate) type RawXdpFrame = ffi::xdp_frame;
+/// The C `struct xsk_buff_pool`, for [`export_ops!`].
+pub(crate) type RawXskPool = ffi::xsk_buff_pool;
 /// The C `struct netlink_ext_ack`, for [`export_ops!`].
 pub(crate) type RawExtack = ffi::netlink_ext_ack;

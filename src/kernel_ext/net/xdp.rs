@@ -75,7 +75,7 @@ pub(crate) enum XdpAction {
 }
 
 impl XdpAction {
-    fn from_raw(act: u32) -> Self {
+    pub(super) fn from_raw(act: u32) -> Self {
         match act {
             0 => Self::Aborted,
             1 => Self::Drop,
@@ -118,7 +118,7 @@ impl XdpProg {
         unsafe { &*ptr.cast() }
     }
 
-    fn as_raw(&self) -> *mut ffi::bpf_prog {
+    pub(super) fn as_raw(&self) -> *mut ffi::bpf_prog {
         self.0.get()
     }
 
@@ -472,6 +472,16 @@ pub(crate) fn flush_redirects(_poll: &NapiPoll<'_>) {
 pub(crate) struct XdpFrame(kernel::types::Opaque<ffi::xdp_frame>);
 
 impl XdpFrame {
+    /// Creates a reference to an [`XdpFrame`].
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a valid frame, with its data and fragments, for the lifetime `'a`.
+    pub(super) unsafe fn from_raw<'a>(ptr: *mut ffi::xdp_frame) -> &'a Self {
+        // SAFETY: Transparent wrapper; validity from the caller.
+        unsafe { &*ptr.cast() }
+    }
+
     fn as_raw(&self) -> *mut ffi::xdp_frame {
         self.0.get()
     }
