@@ -169,6 +169,55 @@ impl Sink<'_, '_> {
         self.poll.receive(skb);
         true
     }
+
+    /// Carries out `XDP_TX` for `frame` (`None`: no copy of it could be made): queued in the
+    /// transmit ring, counted; or, where `__virtnet_xdp_xmit_one()` fails in the C driver, an
+    /// exception and a drop.
+    fn xdp_tx(&self, prog: &XdpProg, frame: Option<&impl XdpData>) -> XdpSent {
+        let sent = frame.is_some_and(|frame| {
+            self.tx.lock(self.dev, self.poll).is_some_and(|mut tx| {
+                tx.xdp_xmit(
+                    self.dev,
+                    self.counters,
+                    Some(self.poll),
+                    frame,
+                    self.hdr_len,
+                )
+            })
+        });
+        if sent {
+            self.counters.add(Counter::XdpTx, 1);
+            XdpSent::Tx
+        } else {
+            self.xdp_drop(prog, XdpAction::Tx)
+        }
+    }
+
+    /// Ends a poll whose programs `redirected` frames or sent them back (`xdp_tx`).
+    fn xdp_done(&self, transport: &Transport<'_>, redirected: bool, xdp_tx: bool) {
+        if redirected {
+            // Frames redirected in this poll leave now, as `virtnet_poll()` flushes for
+            // `VIRTIO_XDP_REDIR` (to an rvnet device: its `ndo_xdp_xmit`, this one's included).
+            xdp::flush_redirects(self.poll);
+        }
+        if xdp_tx {
+            // One notification for the frames of the whole poll, as `virtnet_poll()` kicks
+            // once for `VIRTIO_XDP_TX`.
+            if let Some(mut tx) = self.tx.lock(self.dev, self.poll) {
+                tx.flush(self.dev, transport, self.counters);
+            }
+        }
+    }
+
+    /// Drops a frame for verdict `act`, counted: an exception (traced, an invalid verdict
+    /// warned about once) unless the program asked for the drop.
+    fn xdp_drop(&self, prog: &XdpProg, act: XdpAction) -> XdpSent {
+        if act != XdpAction::Drop {
+            prog.exception(self.dev, act);
+        }
+        self.counters.add(Counter::XdpDrops, 1);
+        XdpSent::Nothing
+    }
 }
 
 /// The receive virtqueue.
@@ -375,13 +424,8 @@ impl RxQueue {
         }
         let (counters, hdr_len) = (sink.counters, sink.hdr_len);
         self.vq.disable_cb();
-        let mut pending = match self.vq.used_pending() {
-            Ok(pending) => pending,
-            Err(_) => {
-                counters.add(Counter::BadDeviceEntries, 1);
-                counters.add(Counter::RxErrors, 1);
-                return 0;
-            }
+        let Some(mut pending) = self.used_pending(counters) else {
+            return 0;
         };
         let mut done = 0;
         let mut consumed = false;
@@ -396,14 +440,9 @@ impl RxQueue {
             if pending == 0 {
                 // As `virtqueue_get_buf()`: what arrived during the poll is taken in it too, so
                 // that a busy queue stays in polling mode instead of interrupting per batch.
-                pending = match self.vq.used_pending() {
-                    Ok(0) => break,
-                    Ok(pending) => pending,
-                    Err(_) => {
-                        counters.add(Counter::BadDeviceEntries, 1);
-                        counters.add(Counter::RxErrors, 1);
-                        break;
-                    }
+                pending = match self.used_pending(counters) {
+                    Some(0) | None => break,
+                    Some(pending) => pending,
                 };
             }
             bufs.clear();
@@ -428,19 +467,19 @@ impl RxQueue {
         if consumed && self.vq.kick(transport) {
             counters.add(Counter::RxKicks, 1);
         }
-        if redirected {
-            // Frames redirected in this poll leave now, as `virtnet_poll()` flushes for
-            // `VIRTIO_XDP_REDIR` (to an rvnet device: its `ndo_xdp_xmit`, this one's included).
-            xdp::flush_redirects(sink.poll);
-        }
-        if xdp_tx {
-            // One notification for the frames of the whole poll, as `virtnet_poll()` kicks
-            // once for `VIRTIO_XDP_TX`.
-            if let Some(mut tx) = sink.tx.lock(sink.dev, sink.poll) {
-                tx.flush(sink.dev, transport, counters);
-            }
-        }
+        sink.xdp_done(transport, redirected, xdp_tx);
         done
+    }
+
+    /// How many used entries the device added that the driver has not taken; `None`, counted,
+    /// for a used index that cannot be.
+    fn used_pending(&self, counters: &Counters) -> Option<u16> {
+        let pending = self.vq.used_pending().ok();
+        if pending.is_none() {
+            counters.add(Counter::BadDeviceEntries, 1);
+            counters.add(Counter::RxErrors, 1);
+        }
+        pending
     }
 
     /// Consumes the used entries of one packet, at most `pending` of them, into `bufs`, and
@@ -741,32 +780,14 @@ impl RxQueue {
                 sink.deliver(len, |skb| xdp.for_each_chunk(|chunk| skb.put_slice(chunk)));
                 XdpSent::Nothing
             }
-            XdpAction::Tx => {
-                if sink.tx.lock(sink.dev, sink.poll).is_some_and(|mut tx| {
-                    tx.xdp_xmit(sink.dev, counters, Some(sink.poll), xdp, sink.hdr_len)
-                }) {
-                    counters.add(Counter::XdpTx, 1);
-                    XdpSent::Tx
-                } else {
-                    // `__virtnet_xdp_xmit_one()` failed: as the C driver, an exception.
-                    prog.exception(sink.dev, act);
-                    counters.add(Counter::XdpDrops, 1);
-                    XdpSent::Nothing
-                }
-            }
+            XdpAction::Tx => sink.xdp_tx(prog, Some(xdp)),
             XdpAction::Redirect => {
                 // The frame left with its pages (`XdpBuf::run`); the poll flushes.
                 counters.add(Counter::XdpRedirects, 1);
                 XdpSent::Redirected
             }
-            XdpAction::Drop => {
-                counters.add(Counter::XdpDrops, 1);
-                XdpSent::Nothing
-            }
-            XdpAction::Aborted | XdpAction::Invalid(_) => {
-                prog.exception(sink.dev, act);
-                counters.add(Counter::XdpDrops, 1);
-                XdpSent::Nothing
+            XdpAction::Drop | XdpAction::Aborted | XdpAction::Invalid(_) => {
+                sink.xdp_drop(prog, act)
             }
         }
     }
@@ -785,14 +806,9 @@ impl RxQueue {
         let guard = rcu::read_lock();
         let prog = sink.dev.xdp_prog(&guard);
         while done < budget {
-            let pending = match self.vq.used_pending() {
-                Ok(0) => break,
-                Ok(pending) => pending,
-                Err(_) => {
-                    counters.add(Counter::BadDeviceEntries, 1);
-                    counters.add(Counter::RxErrors, 1);
-                    break;
-                }
+            let pending = match self.used_pending(counters) {
+                Some(0) | None => break,
+                Some(pending) => pending,
             };
             for _ in 0..pending {
                 if done == budget {
@@ -823,14 +839,7 @@ impl RxQueue {
                 }
             }
         }
-        if redirected {
-            xdp::flush_redirects(sink.poll);
-        }
-        if xdp_tx {
-            if let Some(mut tx) = sink.tx.lock(sink.dev, sink.poll) {
-                tx.flush(sink.dev, transport, counters);
-            }
-        }
+        sink.xdp_done(transport, redirected, xdp_tx);
         done
     }
 
@@ -924,29 +933,10 @@ impl RxQueue {
                 sink.deliver_skb(buf.into_skb(sink.poll), |_| Ok(()));
                 XdpSent::Nothing
             }
-            XdpAction::Tx => {
-                let sent = buf.into_frame().is_some_and(|frame| {
-                    sink.tx.lock(sink.dev, sink.poll).is_some_and(|mut tx| {
-                        tx.xdp_xmit(sink.dev, counters, Some(sink.poll), &frame, sink.hdr_len)
-                    })
-                });
-                if sent {
-                    counters.add(Counter::XdpTx, 1);
-                    XdpSent::Tx
-                } else {
-                    prog.exception(sink.dev, act);
-                    counters.add(Counter::XdpDrops, 1);
-                    XdpSent::Nothing
-                }
-            }
-            XdpAction::Drop => {
-                counters.add(Counter::XdpDrops, 1);
-                XdpSent::Nothing
-            }
-            XdpAction::Redirect | XdpAction::Aborted | XdpAction::Invalid(_) => {
-                prog.exception(sink.dev, act);
-                counters.add(Counter::XdpDrops, 1);
-                XdpSent::Nothing
+            XdpAction::Tx => sink.xdp_tx(prog, buf.into_frame().as_ref()),
+            // A refused redirect came back as `XDP_DROP` (`XskBuf::run`).
+            XdpAction::Drop | XdpAction::Redirect | XdpAction::Aborted | XdpAction::Invalid(_) => {
+                sink.xdp_drop(prog, act)
             }
         }
     }
