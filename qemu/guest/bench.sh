@@ -26,6 +26,9 @@
 #   xsk_rx    pktgen's 64-byte frames from A received by a socket on B for SECONDS (an XDP
 #             program redirects every frame to it through an XSKMAP; the kernel copies each
 #             into the socket's UMEM): frames/s
+#   xsk_zc_*  the same two with rvnet's sockets in zero-copy mode (the device reads and writes
+#             the UMEM); virtio_net has none on virtio-mmio, so the report sets its copy
+#             mode against them
 #   cpu       guest CPU time (both vCPUs, all but idle) per packet B received, during pps64
 #   mem       memory the driver took for both NICs, bound, up and filled with receive
 #             buffers: MemAvailable before loading it less after (page cache dropped both
@@ -155,20 +158,21 @@ tcp_host_run() { # tcp_host_run DRIVER ROUND: A sends to the host's receiver (ta
 	echo "BENCH $1 $2 tcp_host_Bps $(echo "$out" | sed -n 's/.*bytes_per_second=\([0-9]*\).*/\1/p')"
 }
 
-xsk_run() { # xsk_run DRIVER ROUND: AF_XDP copy mode, A's socket sending, then B's receiving
-	local out st
-	mark "$1" "$2" xsk_tx begin
-	out=$(afxdp send "$A" 100000000 $MAC_B 0 copy 64 "$SECS") || { echo "xsk_tx: $out"; return 1; }
-	mark "$1" "$2" xsk_tx end
-	echo "BENCH $1 $2 xsk_tx_pps $(echo "$out" | sed -n 's/.* rate=\([0-9]*\).*/\1/p')"
+xsk_run() { # xsk_run DRIVER ROUND copy|zc: AF_XDP, A's socket sending, then B's receiving
+	local out st name=xsk
+	[ "$3" = copy ] || name=xsk_$3
+	mark "$1" "$2" ${name}_tx begin
+	out=$(afxdp send "$A" 100000000 $MAC_B 0 "$3" 64 "$SECS") || { echo "${name}_tx: $out"; return 1; }
+	mark "$1" "$2" ${name}_tx end
+	echo "BENCH $1 $2 ${name}_tx_pps $(echo "$out" | sed -n 's/.* rate=\([0-9]*\).*/\1/p')"
 	pktgen_start 64 || return 1
-	mark "$1" "$2" xsk_rx begin
-	out=$(in_ns afxdp recv "$B" 0 "$SECS" copy)
+	mark "$1" "$2" ${name}_rx begin
+	out=$(in_ns afxdp recv "$B" 0 "$SECS" "$3")
 	st=$?
-	mark "$1" "$2" xsk_rx end
+	mark "$1" "$2" ${name}_rx end
 	pktgen_stop
-	[ $st = 0 ] || { echo "xsk_rx: $out"; return 1; }
-	echo "BENCH $1 $2 xsk_rx_pps $(echo "$out" | sed -n 's/.* rate=\([0-9]*\).*/\1/p')"
+	[ $st = 0 ] || { echo "${name}_rx: $out"; return 1; }
+	echo "BENCH $1 $2 ${name}_rx_pps $(echo "$out" | sed -n 's/.* rate=\([0-9]*\).*/\1/p')"
 }
 
 # Memory, in KiB, with the page cache and reclaimable slab dropped first: "avail slab".
@@ -217,7 +221,8 @@ while [ $round -le "$ROUNDS" ]; do
 		tcp_ba_run $drv $round || ok=0
 		if [ -n "$HOST_IP" ]; then tcp_host_run $drv $round || ok=0; fi
 		rr_run $drv $round || ok=0
-		xsk_run $drv $round || ok=0
+		xsk_run $drv $round copy || ok=0
+		if [ $drv = rvnet ]; then xsk_run $drv $round zc || ok=0; fi
 		if [ $round = 1 ] && [ "$PROFILE" = 1 ]; then profile $drv || ok=0; fi
 		[ $ok = 1 ] && pass "round $round: $drv measured" || fail "round $round: $drv measured"
 		drop_driver $drv || fail "round $round: unload $drv"
