@@ -669,15 +669,15 @@ impl<'a> Nic<'a> {
         let _bh = BhDisabled::new(rtnl);
         let mut rx_queue = self.rx.lock();
         if let Some(mut tx_queue) = self.tx.lock_bh(dev, rtnl) {
-            Self::swap_locked(&mut rx_queue, &mut tx_queue, swap);
+            self.swap_locked(&mut rx_queue, &mut tx_queue, swap);
         }
-        self.xsk_bound.store(rx_queue.xsk().is_some(), Relaxed);
     }
 
     /// [`swap_xsk`](Self::swap_xsk) with the queues locked.
-    fn swap_locked(rx: &mut RxQueue, tx: &mut TxQueue<'_>, swap: &mut XskSwap) {
+    fn swap_locked(&self, rx: &mut RxQueue, tx: &mut TxQueue<'_>, swap: &mut XskSwap) {
         tx.set_xsk(swap.tx.take());
         rx.swap_xsk(&mut swap.rx);
+        self.xsk_bound.store(rx.xsk().is_some(), Relaxed);
     }
 
     /// `ndo_xsk_wakeup`: a poll, which fills the receive ring from the fill ring and sends
@@ -898,8 +898,7 @@ impl<'a> Nic<'a> {
             .during("setting up the transmit queue")?;
         if let Some(swap) = xsk {
             // First, so that a failure below leaves the queues agreeing on the pool.
-            Self::swap_locked(&mut rx_queue, &mut tx_queue, swap);
-            self.xsk_bound.store(rx_queue.xsk().is_some(), Relaxed);
+            self.swap_locked(&mut rx_queue, &mut tx_queue, swap);
         }
         rx_queue
             .restart(transport, rx, &self.counters, self.hdr_len)

@@ -844,9 +844,8 @@ impl RxQueue {
     }
 
     /// Takes the next used entry, with an AF_XDP pool bound: its buffer and the length the
-    /// device wrote. A bad entry, or one for a descriptor that has no buffer, is counted, and
-    /// so is a packet spread over several buffers (a frame larger than the MTU allows, which
-    /// the socket's frames cannot hold), whose buffers all go back to the pool.
+    /// device wrote. A bad entry, or one for a descriptor that has no buffer, is counted; a
+    /// buffer it names goes back to the pool.
     fn take_xsk(&mut self, counters: &Counters) -> Option<(XskBuf, u32)> {
         let xsk = self.xsk.as_mut()?;
         let bad = || {

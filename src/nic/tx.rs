@@ -534,18 +534,7 @@ impl TxQueue<'_> {
             return Sent::Busy(packet.unmap());
         };
         let hdr_in_own_buf = if own_hdr { hdr_len } else { 0 };
-        let posted = (if own_hdr {
-            self.write_hdr(id, hdr, hdr_len)
-        } else {
-            Ok(())
-        })
-        .and_then(|()| {
-            if indirect {
-                self.vq.post_indirect(id, hdr_in_own_buf, packet.segments())
-            } else {
-                self.vq.post_segments(id, hdr_in_own_buf, packet.segments())
-            }
-        });
+        let posted = self.post_parts(id, hdr, hdr_in_own_buf, packet.segments(), indirect);
         match (posted, self.inflight.get_mut(usize::from(id))) {
             (Ok(()), Some(slot)) => {
                 // INVARIANT: `id` heads the posted chain that maps `packet`.
@@ -559,6 +548,27 @@ impl TxQueue<'_> {
                 drop(packet);
                 Sent::Dropped
             }
+        }
+    }
+
+    /// Posts the chain at `id`: the first `hdr_len` bytes of `hdr` in its head descriptor's own
+    /// buffer (none for 0), then `segs`, memory mapped for the device elsewhere; as one
+    /// indirect table if `indirect`.
+    fn post_parts(
+        &mut self,
+        id: u16,
+        hdr: &[u8; MAX_HDR_LEN],
+        hdr_len: usize,
+        segs: impl Iterator<Item = (u64, u32)>,
+        indirect: bool,
+    ) -> Result {
+        if hdr_len > 0 {
+            self.write_hdr(id, hdr, hdr_len)?;
+        }
+        if indirect {
+            self.vq.post_indirect(id, hdr_len, segs)
+        } else {
+            self.vq.post_segments(id, hdr_len, segs)
         }
     }
 
@@ -698,13 +708,7 @@ impl TxQueue<'_> {
     fn xsk_post(&mut self, dma: u64, len: u32, descs: u16, hdr_len: usize) -> Result {
         let id = self.vq.alloc_chain(descs).ok_or(ENOSPC)?;
         let frame = core::iter::once((dma, len));
-        let posted = self.write_hdr(id, &ZERO_HDR, hdr_len).and_then(|()| {
-            if descs == 1 {
-                self.vq.post_indirect(id, hdr_len, frame)
-            } else {
-                self.vq.post_segments(id, hdr_len, frame)
-            }
-        });
+        let posted = self.post_parts(id, &ZERO_HDR, hdr_len, frame, descs == 1);
         match (posted, self.inflight.get_mut(usize::from(id))) {
             (Ok(()), Some(slot)) => {
                 // INVARIANT: `id` heads the posted chain that sends a frame of the pool's.

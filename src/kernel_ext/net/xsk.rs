@@ -82,6 +82,7 @@ impl XskBinding {
     /// Called from `ndo_bpf` under RTNL; `pool` is the pool the core hands it to bind to
     /// `dev`, which it keeps alive until it asks `ndo_bpf` to unbind it.
     unsafe fn new(dev: &NetDevice, pool: NonNull<ffi::xsk_buff_pool>) -> Result<Self> {
+        let raw_dev = NonNull::new(dev.as_raw()).ok_or(EINVAL)?;
         // SAFETY: `dev` is a valid device; its parent is the bound platform device.
         let dma_dev = unsafe { ffi::rvnet_netdev_parent(dev.as_raw()) };
         // SAFETY: Under RTNL, with a valid device and the pool to bind (safety requirements);
@@ -91,8 +92,7 @@ impl XskBinding {
         })?;
         // INVARIANT: Bound and mapped above; the pool's lifetime is the core's promise.
         Ok(Self {
-            // SAFETY: `as_raw` of a valid device is non-null.
-            dev: unsafe { NonNull::new_unchecked(dev.as_raw()) },
+            dev: raw_dev,
             pool: XskPool(pool),
         })
     }
