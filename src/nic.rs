@@ -90,13 +90,13 @@ use crate::{
                 EthtoolOps,
                 Rings, //
             },
+            exports::export_ops,
             features::NetdevFeatures,
             napi::{
                 Napi,
                 NapiPoll, //
             },
             ops::{
-                export_ops,
                 Operations,
                 TxOutcome, //
             },

@@ -18,6 +18,7 @@
 pub(crate) mod bql;
 pub(crate) mod device;
 pub(crate) mod ethtool;
+pub(crate) mod exports;
 pub(crate) mod features;
 pub(crate) mod napi;
 pub(crate) mod ops;
