@@ -285,7 +285,10 @@ impl<'bound> RvnetDevice<'bound> {
             vlan_filter: accepted.has(features::CTRL_VLAN),
         };
         let irq = bound.irq_by_index(0).during("finding the interrupt")?;
-        rx.fill().during("posting receive buffers")?;
+        // At probe the ring is filled whole, or the probe fails: the pool is out of memory.
+        rx.fill()
+            .and_then(|full| if full { Ok(()) } else { Err(ENOMEM) })
+            .during("posting receive buffers")?;
 
         // The device is ready before its interface can be opened (`virtio_device_ready()`),
         // and learns of the receive buffers.

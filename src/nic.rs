@@ -1135,6 +1135,7 @@ impl Operations for RvnetNetdev {
             tx_wake: s.get(Counter::TxQueueWakes),
             tx_hw_gso_packets: s.get(Counter::TxGso),
             rx_hw_gro_packets: s.get(Counter::RxGso),
+            rx_alloc_fail: s.get(Counter::RxAllocFails),
         }
     }
 

@@ -481,7 +481,7 @@ fi
 # waiting in its socket holds more pages than the pool keeps, and the pool must go to the page
 # allocator for more (pages it recycles never fail). A packet whose buffers the pool cannot
 # replace is dropped, and counted; TCP sends it again, the transfer arrives intact, and the
-# ring is whole afterwards. The pool refills its cache 64 pages at a time, in one bulk
+# ring is whole afterwards. Each buffer the pool did not give counts in rx_alloc_fails. The pool refills its cache 64 pages at a time, in one bulk
 # allocation that the injection fails whole, so a transfer makes only some tens of attempts:
 # at one in five, B dropped 0 to 9 packets (none in one run of six, and once in CI); at one in
 # two, 13 to 25 (six runs).
@@ -504,9 +504,9 @@ pressure() { # pressure on|off
 DMA_DEBUG_ENOMEM='DMA-API: cacheline tracking ENOMEM, dma-debug disabled'
 dma_debug_enomem() { dmesg | grep -c "$DMA_DEBUG_ENOMEM"; }
 under_pressure() {
-	local before st rmem e0
+	local before st rmem e0 f0
 	e0=$(dma_debug_enomem)
-	before=$(stat_of $MAC_B rx_dropped)
+	before=$(stat_of $MAC_B rx_dropped) f0=$(stat_of $MAC_B rx_alloc_fails)
 	rmem=$(in_ns cat /proc/sys/net/ipv4/tcp_rmem)
 	in_ns sh -c 'echo "4096 4194304 8388608" >/proc/sys/net/ipv4/tcp_rmem' || return 1
 	pressure on || return 1
@@ -518,8 +518,9 @@ under_pressure() {
 		RVNET_DMESG_OK="$RVNET_DMESG_OK|$DMA_DEBUG_ENOMEM"
 	fi
 	in_ns sh -c "echo '$rmem' >/proc/sys/net/ipv4/tcp_rmem"
-	echo "B's rx_dropped during the transfer: $(( $(stat_of $MAC_B rx_dropped) - before ))"
-	[ $st = 0 ] && [ "$(stat_of $MAC_B rx_dropped)" -gt "$before" ]
+	echo "B's rx_dropped during the transfer: $(( $(stat_of $MAC_B rx_dropped) - before )), rx_alloc_fails: $(( $(stat_of $MAC_B rx_alloc_fails) - f0 ))"
+	[ $st = 0 ] && [ "$(stat_of $MAC_B rx_dropped)" -gt "$before" ] &&
+		[ "$(stat_of $MAC_B rx_alloc_fails)" -gt "$f0" ]
 }
 if [ -d $FPA ]; then
 	check "memory pressure: 16 MiB A -> B intact, B's drops counted" under_pressure

@@ -23,7 +23,12 @@
 #    the rings and the carrier as they were; device_resets in procfs and in ethtool -S; one
 #    log line per reset.
 # 3. ethtool -G through the same reset: smaller rings, traffic intact, sizes refused that are
-#    not powers of two or too small for the largest packet, then back.
+#    not powers of two or too small for the largest packet, then back. Then again with every
+#    fourth receive buffer allocation failing (the fault point fails it): a smaller ring keeps
+#    its buffers, a larger one is left in part empty; neither reset fails, each failure counts
+#    in rx_alloc_fails (procfs and the netdev qstats rx-alloc-fail), A still receives (a packet
+#    the pool has no buffer for is dropped, TCP sends it again), and once allocations succeed
+#    again TCP crosses both ways intact.
 # 4. A reset that fails (the fault point fails it): the device is left FAILED, the interface
 #    down and refused up, the log says why; unbinding and binding the device brings it back.
 # Then rmmod, and the checkers (KASAN, lockdep, DMA-API debug, kmemleak) are clean.
@@ -237,6 +242,29 @@ check "ethtool -G: 512 entries refused (more than the device allows)" refused 51
 check "ethtool -G: rx 64 tx 128, TCP 8 MiB both ways intact" resize 64 128
 set -- $(echo "$rings_before" | tr '=' ' ')
 check "ethtool -G: back to $rings_before, TCP 8 MiB both ways intact" resize "$2" "$4"
+# arm_every N FUNC RETVAL: FUNC returns RETVAL at every N-th call until disarmed.
+arm_every() {
+	echo 0 >$FF/verbose && echo "$1" >$FF/interval && echo -1 >$FF/times &&
+		echo 100 >$FF/probability && echo "$2" >$FF/inject && echo "$3" >$FF/"$2"/retval
+}
+qstat_alloc_fail() {
+	qstat "$A" | awk '{ for (i = 1; i < NF; i += 2) if ($i == "rx-alloc-fail") print $(i + 1) }' | grep .
+}
+alloc_fails() {
+	local before f0 q0 st=0 f q
+	before=$(stat_of $MA device_resets) f0=$(stat_of $MA rx_alloc_fails)
+	q0=$(qstat_alloc_fail) || { echo "no rx-alloc-fail in the netdev qstats"; return 1; }
+	arm_every 4 rvnet_fault_rx_alloc 1 || return 1
+	offload "$A" rings 64 "$4" && offload "$A" rings "$2" "$4" || st=1
+	[ $st = 1 ] || tcp_copy ba 4 || st=2
+	disarm rvnet_fault_rx_alloc
+	f=$(($(stat_of $MA rx_alloc_fails) - f0)) q=$(($(qstat_alloc_fail) - q0))
+	echo "status $st, device_resets +$(($(stat_of $MA device_resets) - before)), rx_alloc_fails +$f, qstats rx-alloc-fail +$q, rings $(offload "$A" rings)"
+	[ $st = 0 ] && [ "$(stat_of $MA device_resets)" = $((before + 2)) ] && [ $f -gt 0 ] &&
+		[ $q = $f ] && [ "$(offload "$A" rings)" = "$rings_before" ] &&
+		tcp_copy ab 8 && tcp_copy ba 8
+}
+check "ethtool -G: rx 64 and back with every 4th buffer allocation failing, then TCP intact" alloc_fails "$@"
 check "ethtool -G: each reset logged once" test "$(resets_logged)" = "$(resets)"
 
 # 4. A reset that fails: the device is given up on, FAILED, and the interface stays down.

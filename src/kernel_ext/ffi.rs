@@ -106,10 +106,12 @@ pub(crate) struct rvnet_queue_stats {
     pub(crate) tx_hw_gso_packets: u64,
     /// Received packets the device merged.
     pub(crate) rx_hw_gro_packets: u64,
+    /// Receive buffers that could not be allocated.
+    pub(crate) rx_alloc_fail: u64,
 }
 
 // `shim.c` asserts the same size for its definition.
-const _: () = assert!(size_of::<rvnet_queue_stats>() == 8 * 8);
+const _: () = assert!(size_of::<rvnet_queue_stats>() == 9 * 8);
 
 /// `RVNET_RX_LIST_MAX` of `shim.h`: the most addresses of each kind in [`rvnet_rx_lists`].
 pub(crate) const RVNET_RX_LIST_MAX: usize = 64;
@@ -312,6 +314,7 @@ extern "C" {
     pub(crate) fn rvnet_bql_reset(dev: *mut net_device);
     pub(crate) fn rvnet_fault_bad_desc() -> bool;
     pub(crate) fn rvnet_fault_reset() -> c_int;
+    pub(crate) fn rvnet_fault_rx_alloc() -> bool;
     pub(crate) fn rvnet_netdev_xmit_more() -> bool;
     pub(crate) fn rvnet_netdev_napi(dev: *mut net_device) -> *mut napi_struct;
     pub(crate) fn rvnet_napi_dev(napi: *mut napi_struct) -> *mut net_device;

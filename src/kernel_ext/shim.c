@@ -226,6 +226,7 @@ static void rvnet_get_queue_stats_rx(struct net_device *dev, int idx,
 	rx->packets = s.rx_packets;
 	rx->bytes = s.rx_bytes;
 	rx->hw_gro_packets = s.rx_hw_gro_packets;
+	rx->alloc_fail = s.rx_alloc_fail;
 }
 
 static void rvnet_get_queue_stats_tx(struct net_device *dev, int idx,
@@ -247,6 +248,7 @@ static void rvnet_get_base_stats(struct net_device *dev, struct netdev_queue_sta
 	rx->packets = 0;
 	rx->bytes = 0;
 	rx->hw_gro_packets = 0;
+	rx->alloc_fail = 0;
 	tx->packets = 0;
 	tx->bytes = 0;
 	tx->stop = 0;
@@ -273,7 +275,7 @@ static_assert(NETDEV_TX_OK == 0);
 static_assert(XDP_XMIT_FLUSH == 1);
 static_assert(NETDEV_TX_BUSY == 0x10);
 /* The layout Rust shares with this file (kernel_ext::ffi::rvnet_queue_stats). */
-static_assert(sizeof(struct rvnet_queue_stats) == 8 * 8);
+static_assert(sizeof(struct rvnet_queue_stats) == 9 * 8);
 /* kernel_ext::ffi::rvnet_rx_lists. */
 static_assert(sizeof(struct rvnet_rx_lists) == 12 + 2 * RVNET_RX_LIST_MAX * ETH_ALEN);
 static_assert(offsetof(struct rvnet_rx_lists, mc) == 12 + RVNET_RX_LIST_MAX * ETH_ALEN);
@@ -810,7 +812,19 @@ void rvnet_page_pool_destroy(struct page_pool *pool)
 struct page *rvnet_page_pool_alloc(struct page_pool *pool, unsigned int size,
 				   unsigned int *offset, u64 *dma)
 {
-	struct page *page = page_pool_dev_alloc_frag(pool, offset, size);
+	struct page *page;
+
+	/*
+	 * A buffer of more than half a page has the page to itself, as page_pool_dev_alloc()
+	 * gives it: no fragment accounting. Failures of page_pool_alloc_pages() can be injected
+	 * (fail_function), as drivers/net/hw/pp_alloc_fail.py does.
+	 */
+	if (size > PAGE_SIZE / 2) {
+		*offset = 0;
+		page = page_pool_dev_alloc_pages(pool);
+	} else {
+		page = page_pool_dev_alloc_frag(pool, offset, size);
+	}
 
 	if (page)
 		*dma = page_pool_get_dma_addr(page) + *offset;
@@ -1056,6 +1070,9 @@ void rvnet_bql_reset(struct net_device *dev)
  * (zero-length buffers, which the VIRTIO specification forbids), to see the device break and
  * rvnet bring it back. rvnet_fault_reset() returns 0 unless a test gave it an errno: the
  * device reset that calls it then fails, to see rvnet give up on the device cleanly.
+ * rvnet_fault_rx_alloc() returns false unless a test made it return true: the receive
+ * buffer allocation that asks then fails, whatever the buffer's size (fail_function on
+ * page_pool_alloc_pages() reaches only whole pages).
  */
 noinline bool rvnet_fault_bad_desc(void)
 {
@@ -1068,6 +1085,12 @@ noinline int rvnet_fault_reset(void)
 	return 0;
 }
 ALLOW_ERROR_INJECTION(rvnet_fault_reset, ERRNO);
+
+noinline bool rvnet_fault_rx_alloc(void)
+{
+	return false;
+}
+ALLOW_ERROR_INJECTION(rvnet_fault_rx_alloc, TRUE);
 
 bool rvnet_netdev_xmit_more(void)
 {

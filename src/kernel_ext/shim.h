@@ -21,6 +21,8 @@ struct rvnet_queue_stats {
 	u64 tx_hw_gso_packets;
 	/* Received packets the device merged (GRO_HW: GUEST_TSO4/6, GUEST_USO4/6). */
 	u64 rx_hw_gro_packets;
+	/* Receive buffers that could not be allocated. */
+	u64 rx_alloc_fail;
 };
 
 /* Size of struct virtio_net_hdr, without num_buffers (kernel_ext::net::skb::VNET_HDR_LEN). */
@@ -158,6 +160,7 @@ void rvnet_netif_tx_wake_all(struct net_device *dev);
 void rvnet_dev_close(struct net_device *dev);
 void rvnet_bql_reset(struct net_device *dev);
 bool rvnet_fault_bad_desc(void);
+bool rvnet_fault_rx_alloc(void);
 int rvnet_fault_reset(void);
 bool rvnet_netdev_xmit_more(void);
 struct napi_struct *rvnet_netdev_napi(struct net_device *dev);

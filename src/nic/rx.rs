@@ -15,8 +15,14 @@
 //! [`HDR_COPY`] bytes copied (the headers the stack reads) and the rest of its buffers
 //! attached as fragments. The stack returns those buffers to the pool; a fresh buffer from the
 //! pool takes each one's place in the ring first. A failed allocation drops the packet, counted,
-//! and leaves the old buffers posted: a slot is never empty. A device that lies about a
-//! length can make the stack see only bytes of the buffers it owned.
+//! and leaves the old buffers posted: a descriptor the device holds is never emptied. A device
+//! that lies about a length can make the stack see only bytes of the buffers it owned.
+//!
+//! A device reset keeps the buffers: each descriptor the ring still has is posted again with
+//! its own, so that resizing the ring or binding an AF_XDP pool needs no memory for those. A
+//! descriptor the pool has no buffer for (a larger ring) stays empty, counted in
+//! `rx_alloc_fails`, and every poll tries again; without packets a poll comes one to two ticks
+//! later.
 //!
 //! The header says what the device did for the packet (`GUEST_CSUM`, `GUEST_TSO4/6`,
 //! `GUEST_USO4/6`): it is checked against what was negotiated (`net_hdr`) before anything in it is
@@ -152,6 +158,7 @@ impl Sink<'_, '_> {
         fill: impl FnOnce(&mut RxSkBuff) -> Result,
     ) -> bool {
         let Some(mut skb) = skb else {
+            self.counters.add(Counter::RxAllocFails, 1);
             self.counters.add(Counter::RxDropped, 1);
             return false;
         };
@@ -227,8 +234,11 @@ impl Sink<'_, '_> {
 pub(crate) struct RxQueue {
     vq: Virtqueue,
     /// The buffer posted in each descriptor, by id; `None` only before [`fill`](Self::fill),
-    /// and with an AF_XDP pool bound.
+    /// for one in [`empty`](Self::empty), past the ring's size, and with an AF_XDP pool bound.
     bufs: KVec<Option<PoolBuf>>,
+    /// The descriptors left without a buffer when the pool had none: [`refill`](Self::refill)
+    /// posts them.
+    empty: KVec<u16>,
     /// The bound AF_XDP pool, whose buffers the descriptors hold instead.
     xsk: Option<XskRx>,
     /// Where the buffers come from.
@@ -266,13 +276,15 @@ impl RxQueue {
         max_frame: usize,
     ) -> Result<Self> {
         let buf_len = u32::try_from(vq.buf_size()).map_err(|_| EINVAL)?;
-        let mut bufs = KVec::with_capacity(usize::from(vq.num()), GFP_KERNEL)?;
-        for _ in 0..vq.num() {
+        let capacity = usize::from(vq.capacity());
+        let mut bufs = KVec::with_capacity(capacity, GFP_KERNEL)?;
+        for _ in 0..capacity {
             bufs.push(None, GFP_KERNEL)?;
         }
         Ok(Self {
             vq,
             bufs,
+            empty: KVec::with_capacity(capacity, GFP_KERNEL)?,
             xsk: None,
             pool,
             counts,
@@ -297,37 +309,62 @@ impl RxQueue {
         self.pool.napi_attach()
     }
 
-    /// Gives every descriptor a buffer from the pool and posts it (`try_fill_recv()`); the
-    /// device learns of them at the next kick.
+    /// Posts a buffer in every descriptor of the ring (`try_fill_recv()`): the one it holds,
+    /// else a fresh one from the pool. Returns whether every descriptor has one: those the pool
+    /// had none for are left empty, for [`refill`](Self::refill). The device learns of the
+    /// buffers at the next kick.
     ///
     /// # Errors
     ///
-    /// `ENOMEM` when the pool has no memory, `EINVAL` if a buffer was posted already.
-    pub(crate) fn fill(&mut self) -> Result {
+    /// `EINVAL` if a buffer was posted already.
+    pub(crate) fn fill(&mut self) -> Result<bool> {
+        self.empty.clear();
         if let Some(xsk) = &mut self.xsk {
             xsk.fill(&mut self.vq);
-            return Ok(());
+            return Ok(true);
         }
-        for id in 0..self.vq.num() {
-            let buf = self.pool.alloc(self.buf_len).ok_or(ENOMEM)?;
-            self.vq.post_at(id, buf.dma_address(), buf.len())?;
-            if let Some(slot) = self.bufs.get_mut(usize::from(id)) {
-                *slot = Some(buf);
+        for id in (0..self.vq.num()).rev() {
+            match self.bufs.get(usize::from(id)).ok_or(EINVAL)? {
+                Some(buf) => self.vq.post_at(id, buf.dma_address(), buf.len())?,
+                // Room for every descriptor was reserved (`new`).
+                None => self.empty.push(id, GFP_KERNEL)?,
             }
         }
-        Ok(())
+        Ok(self.refill().1)
     }
 
-    /// Gives the queue again to a device that was reset, with `num` entries: every buffer the
-    /// old device held goes back to its pool, and fresh ones are posted, for the device to
-    /// hear of at the next [`kick`](Self::kick), after `DRIVER_OK`. The packets the device
-    /// had delivered that no poll took (headers of `hdr_len` bytes) are lost with them: they
-    /// are counted in `rx_dropped`.
+    /// Posts a fresh buffer from the pool in each empty descriptor, while the pool has them.
+    /// Returns whether it posted any, and whether none is left empty.
+    fn refill(&mut self) -> (bool, bool) {
+        let mut posted = false;
+        while let Some(&id) = self.empty.last() {
+            let Some(buf) = self.pool.alloc(self.buf_len) else {
+                return (posted, false);
+            };
+            self.empty.pop();
+            let Some(slot) = self.bufs.get_mut(usize::from(id)) else {
+                continue;
+            };
+            // Only an id posted already fails, which then has its buffer.
+            if self.vq.post_at(id, buf.dma_address(), buf.len()).is_ok() {
+                *slot = Some(buf);
+                posted = true;
+            }
+        }
+        (posted, true)
+    }
+
+    /// Gives the queue again to a device that was reset, with `num` entries, for the device to
+    /// hear of at the next [`kick`](Self::kick), after `DRIVER_OK`: each of the `num`
+    /// descriptors is posted again with the buffer it held, or a fresh one; the buffers of the
+    /// others (all, with an AF_XDP pool bound) go back to the pool. A buffer the pool does not
+    /// give is counted in `rx_alloc_fails`, its descriptor left for a poll to fill. The
+    /// packets the device had delivered that no poll took (headers of `hdr_len` bytes) are
+    /// lost: they are counted in `rx_dropped`.
     ///
     /// # Errors
     ///
-    /// The errors of [`Virtqueue::restart`], and `ENOMEM` when the pool has too few buffers:
-    /// the queue is then only in part filled.
+    /// The errors of [`Virtqueue::restart`].
     pub(crate) fn restart(
         &mut self,
         transport: &Transport<'_>,
@@ -336,15 +373,19 @@ impl RxQueue {
         hdr_len: usize,
     ) -> Result {
         counters.add(Counter::RxDropped, self.undelivered(hdr_len));
-        for slot in self.bufs.iter_mut() {
-            // The device was reset: it writes into none of them any more.
+        // The device was reset: it writes into none of the buffers any more.
+        let keep = if self.xsk.is_some() { 0 } else { num };
+        for slot in self.bufs.iter_mut().skip(usize::from(keep)) {
             *slot = None;
         }
         if let Some(xsk) = &mut self.xsk {
             xsk.clear();
         }
         self.vq.restart(transport, num)?;
-        self.fill()
+        if !self.fill()? {
+            counters.add(Counter::RxAllocFails, 1);
+        }
+        Ok(())
     }
 
     /// How many packets the used ring holds that no poll took, after a reset: one per entry,
@@ -464,6 +505,18 @@ impl RxQueue {
             done += 1;
         }
         drop(guard);
+        if !self.empty.is_empty() {
+            let (posted, full) = self.refill();
+            consumed |= posted;
+            if !full {
+                counters.add(Counter::RxAllocFails, 1);
+                // Nobody says when memory is back: a poll in a tick or two tries again (the
+                // transmit lock serialises these requests).
+                if let Some(_tx) = sink.tx.lock(sink.dev, sink.poll) {
+                    sink.poll.napi().poll_later();
+                }
+            }
+        }
         if consumed && self.vq.kick(transport) {
             counters.add(Counter::RxKicks, 1);
         }
@@ -625,7 +678,7 @@ impl RxQueue {
             let linear = if zero_copy { HDR_COPY } else { pkt_len };
             sink.deliver(linear, |skb| {
                 if zero_copy {
-                    self.fill_frags(skb, bufs, hdr_len)?;
+                    self.fill_frags(skb, bufs, hdr_len, counters)?;
                 } else {
                     for_each_part(&self.bufs, bufs, hdr_len, |_, buf, start, len| {
                         skb.put_from_buf(buf, start, len)
@@ -679,6 +732,7 @@ impl RxQueue {
         finish: impl FnOnce(&mut RxSkBuff) -> Result,
     ) -> bool {
         let Some(buf) = self.take_buf(id) else {
+            sink.counters.add(Counter::RxAllocFails, 1);
             sink.counters.add(Counter::RxDropped, 1);
             return false;
         };
@@ -702,9 +756,15 @@ impl RxQueue {
     ///
     /// # Errors
     ///
-    /// `ENOMEM` when the pool has no buffer to take a fragment's place (the buffers not yet
-    /// attached stay posted), `EMSGSIZE` for more fragments than a socket buffer holds.
-    fn fill_frags(&mut self, skb: &mut RxSkBuff, bufs: &[(u16, u32)], hdr_len: usize) -> Result {
+    /// `ENOMEM` when the pool has no buffer to take a fragment's place (counted in
+    /// `rx_alloc_fails`; the buffers not yet attached stay posted), `EMSGSIZE` for more fragments than a socket buffer holds.
+    fn fill_frags(
+        &mut self,
+        skb: &mut RxSkBuff,
+        bufs: &[(u16, u32)],
+        hdr_len: usize,
+        counters: &Counters,
+    ) -> Result {
         // The headers, wherever they lie.
         let mut head = [0; HDR_COPY];
         copy_range(&self.bufs, bufs, hdr_len, 0, &mut head)?;
@@ -716,7 +776,10 @@ impl RxQueue {
             // Bytes of this part after the copied headers.
             let skip = HDR_COPY.saturating_sub(at).min(part);
             if skip < part {
-                let fresh = self.pool.alloc(self.buf_len).ok_or(ENOMEM)?;
+                let Some(fresh) = self.pool.alloc(self.buf_len) else {
+                    counters.add(Counter::RxAllocFails, 1);
+                    return Err(ENOMEM);
+                };
                 let slot = self.bufs.get_mut(usize::from(id)).ok_or(EINVAL)?;
                 let old = slot.replace(fresh).ok_or(EINVAL)?;
                 let (off, frag) = (start + skip, part - skip);

@@ -102,6 +102,11 @@ counters! {
     /// Frames redirected to this device that it refused: the interface down, the device
     /// being reset, or the transmit ring full.
     XdpTxXmitDrops => "xdp_tx_xmit_drops",
+    /// Allocations that failed on the receive path (the netdev `qstats` `rx-alloc-fail`): a
+    /// socket buffer, or a page pool buffer to take a received one's place (the packet was
+    /// dropped), or to fill a descriptor after a reset (left empty until a later poll fills
+    /// it).
+    RxAllocFails => "rx_alloc_fails",
 }
 
 /// How many counters there are.
@@ -238,7 +243,7 @@ mod tests {
         }
         assert_eq!(snap.get(Counter::RxPackets), 100);
         assert_eq!(
-            snap.get(Counter::XdpTxXmitDrops),
+            snap.get(Counter::RxAllocFails),
             100 + NR_COUNTERS as u64 - 1
         );
     }
@@ -268,7 +273,7 @@ mod tests {
              rx_kicks: 0\ntx_kicks: 0\nxdp_packets: 0\nxdp_tx: 0\nxdp_drops: 0\n\
              rx_bad_headers: 0\nrx_gso: 0\ntx_gso: 0\ntx_timeouts: 0\nctrl_commands: 0\n\
              ctrl_errors: 0\nannouncements: 0\ndevice_resets: 0\nxdp_redirects: 0\n\
-             xdp_tx_xmit: 0\nxdp_tx_xmit_drops: 0\n\n"
+             xdp_tx_xmit: 0\nxdp_tx_xmit_drops: 0\nrx_alloc_fails: 0\n\n"
         );
     }
 

@@ -23,6 +23,7 @@ use kernel::{
 };
 
 use crate::kernel_ext::{
+    fault,
     ffi,
     net::napi::Napi, //
 };
@@ -60,8 +61,11 @@ impl PagePool {
     }
 
     /// A buffer of `size` bytes (at most a page; several share a page when they fit), mapped
-    /// for the device. `None` when memory is short.
+    /// for the device. `None` when memory is short, or a test's fault point said so.
     pub(crate) fn alloc(&mut self, size: u32) -> Option<PoolBuf> {
+        if fault::rx_alloc() {
+            return None;
+        }
         let (mut offset, mut dma): (c_uint, u64) = (0, 0);
         let pool = self.pool.as_ptr();
         // SAFETY: By the type invariant the pool is valid; `&mut self` makes this the only
