@@ -272,11 +272,16 @@ pub(crate) struct QueueWriter {
 impl QueueWriter {
     /// Counts a packet of `bytes` bytes.
     pub(crate) fn count(&mut self, bytes: u64) {
+        self.count_frames(1, bytes);
+    }
+
+    /// Counts `packets` packets of `bytes` bytes in all.
+    pub(crate) fn count_frames(&mut self, packets: u64, bytes: u64) {
         let c = self.counters.queue(self.queue);
         // By the type invariant, `&mut self` is the only writer: a load and a store lose no
         // update, and readers see either value whole.
         c.packets
-            .store(c.packets.load(Relaxed).wrapping_add(1), Relaxed);
+            .store(c.packets.load(Relaxed).wrapping_add(packets), Relaxed);
         c.bytes
             .store(c.bytes.load(Relaxed).wrapping_add(bytes), Relaxed);
     }

@@ -436,16 +436,21 @@ uso_negotiated() {
 	[ "$n" = 2 ] && [ "$(uso)" = tx-udp-segmentation=1 ]
 }
 uso_transfer() { # uso_transfer on|off: the datagrams cross; A's device segmented them (on) or not
-	local pid tx0 rx0 tx1 rx1
+	local pid tx0 rx0 tx1 rx1 tp0 rp0 tp1 rp1
 	uso "$1" || return 1
 	tx0=$(stat_of $MAC_A tx_gso) rx0=$(stat_of $MAC_B rx_gso)
+	tp0=$(stat_of $MAC_A tx_packets) rp0=$(stat_of $MAC_B rx_packets)
 	in_ns udpgso recv 5003 1400 2000 >/tmp/uso.out 2>&1 &
 	pid=$!
 	wait_listening /tmp/uso.out 50
 	udpgso send $IP_B 5003 1400 10 200 || { kill $pid; return 1; }
 	wait $pid || { cat /tmp/uso.out; return 1; }
 	tx1=$(stat_of $MAC_A tx_gso) rx1=$(stat_of $MAC_B rx_gso)
-	echo "tx-udp-segmentation $1: B: $(tail -n1 /tmp/uso.out); A's tx_gso +$((tx1 - tx0)), B's rx_gso +$((rx1 - rx0))"
+	tp1=$(stat_of $MAC_A tx_packets) rp1=$(stat_of $MAC_B rx_packets)
+	echo "tx-udp-segmentation $1: B: $(tail -n1 /tmp/uso.out); A's tx_gso +$((tx1 - tx0)), tx_packets +$((tp1 - tp0)); B's rx_gso +$((rx1 - rx0)), rx_packets +$((rp1 - rp0))"
+	# Packets are counted as frames on the wire, segments one each, as the netdev qstats
+	# count them (both ways: A's device segments, B's merges).
+	[ $((tp1 - tp0)) -ge 2000 ] && [ $((rp1 - rp0)) -ge 2000 ] || return 1
 	if [ "$1" = on ]; then
 		[ $((tx1 - tx0)) -ge 200 ] && [ $((rx1 - rx0)) -gt 0 ]
 	else

@@ -169,6 +169,7 @@ extern "C" {
         features: u64,
         tso_max_size: c_uint,
     );
+    pub(crate) fn rvnet_skb_wire_segs(skb: *const sk_buff, hdr_len: *mut c_uint) -> c_uint;
     pub(crate) fn rvnet_skb_vnet_hdr(
         skb: *const sk_buff,
         hdr: *mut u8,

@@ -23,6 +23,8 @@
 #include <linux/nsproxy.h>
 #include <linux/platform_device.h>
 #include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
 #include <linux/virtio_net.h>
 #include <net/netdev_queues.h>
 #include <net/page_pool/helpers.h>
@@ -766,6 +768,48 @@ void rvnet_netdev_set_features(struct net_device *dev, u64 hw_features, u64 feat
 int rvnet_skb_vnet_hdr(const struct sk_buff *skb, u8 *hdr, bool little_endian)
 {
 	return virtio_net_hdr_from_skb(skb, (struct virtio_net_hdr *)hdr, little_endian, false, 0);
+}
+
+/*
+ * The frames a segmentation offload packet (TCP or UDP) makes on the wire, and the bytes of
+ * headers that each frame after the first repeats, as qdisc_pkt_len_segs_init() counts them:
+ * gso_segs, or for a packet from an untrusted source (SKB_GSO_DODGY, gso_segs 0) its payload
+ * over gso_size. One frame and no bytes for any other packet, or headers that cannot be read.
+ */
+unsigned int rvnet_skb_wire_segs(const struct sk_buff *skb, unsigned int *hdr_len)
+{
+	const struct skb_shared_info *shinfo = skb_shinfo(skb);
+	unsigned int segs;
+	int hlen;
+
+	*hdr_len = 0;
+	if (!skb_is_gso(skb) || !skb_transport_header_was_set(skb))
+		return 1;
+	hlen = skb_transport_offset(skb);
+	if (hlen < 0)
+		return 1;
+	if (shinfo->gso_type & (SKB_GSO_TCPV4 | SKB_GSO_TCPV6)) {
+		const struct tcphdr *th;
+		struct tcphdr _th;
+
+		th = skb_header_pointer(skb, hlen, sizeof(_th), &_th);
+		if (!th)
+			return 1;
+		hlen += __tcp_hdrlen(th);
+	} else if (shinfo->gso_type & SKB_GSO_UDP_L4) {
+		hlen += sizeof(struct udphdr);
+	} else {
+		return 1;
+	}
+	if (hlen >= skb->len)
+		return 1;
+	segs = shinfo->gso_segs;
+	if (!segs)
+		segs = DIV_ROUND_UP(skb->len - hlen, shinfo->gso_size);
+	if (segs < 2)
+		return 1;
+	*hdr_len = hlen;
+	return segs;
 }
 
 int rvnet_skb_set_vnet_hdr(struct sk_buff *skb, const u8 *hdr, bool csum_valid,

@@ -76,6 +76,7 @@ void rvnet_netdev_set_mtu(struct net_device *dev, unsigned int mtu, unsigned int
 void rvnet_netdev_set_features(struct net_device *dev, u64 hw_features, u64 features,
 			       unsigned int tso_max_size);
 int rvnet_skb_vnet_hdr(const struct sk_buff *skb, u8 *hdr, bool little_endian);
+unsigned int rvnet_skb_wire_segs(const struct sk_buff *skb, unsigned int *hdr_len);
 int rvnet_skb_set_vnet_hdr(struct sk_buff *skb, const u8 *hdr, bool csum_valid,
 			   bool little_endian);
 struct page_pool *rvnet_page_pool_create(struct device *dma_dev, unsigned int size);

@@ -658,12 +658,15 @@ impl RxQueue {
         // Without receive offloads the header says nothing the stack needs.
         let offloaded = self.offloads.any() && (hdr != RxHdr::default() || csum == RxCsum::Valid);
         let little_endian = self.little_endian;
-        let finish = |skb: &mut RxSkBuff| -> Result {
+        // Counted as the frames it was on the wire, as the netdev `qstats` count.
+        let mut wire = None;
+        let mut finish = |skb: &mut RxSkBuff| -> Result {
             if offloaded {
                 skb.set_vnet_hdr(&fields, csum == RxCsum::Valid, little_endian)
                     .inspect_err(|_| counters.add(Counter::RxBadHeaders, 1))?;
                 if hdr.gso_type != net_hdr::GSO_NONE {
                     counters.add(Counter::RxGso, 1);
+                    wire = Some(skb.wire());
                 }
             }
             Ok(())
@@ -688,7 +691,10 @@ impl RxQueue {
             })
         };
         if delivered {
-            self.count_rx(pkt_len);
+            match wire {
+                Some(wire) => self.counts.count_frames(wire.packets, wire.bytes),
+                None => self.count_rx(pkt_len),
+            }
         }
         XdpSent::Nothing
     }

@@ -34,17 +34,19 @@ macro_rules! counters {
 
 counters! {
     /// Packets handed to the stack, whose first layer is the XDP program where one is
-    /// attached: a packet it drops or sends back counts too (as the netdev `qstats` define it).
+    /// attached: a packet it drops or sends back counts too. Counted as frames on the wire,
+    /// as the netdev `qstats` define them: segments the device merged count one each.
     RxPackets => "rx_packets",
-    /// Bytes of those packets, as received.
+    /// Bytes of those frames: merged segments count their headers once each.
     RxBytes => "rx_bytes",
     /// Received packets dropped by the driver (no buffer, no memory).
     RxDropped => "rx_dropped",
     /// Receive errors (bad length or bad entry from the device).
     RxErrors => "rx_errors",
-    /// Packets handed to the device (counted then, before the device completes them).
+    /// Packets handed to the device (counted then, before the device completes them), as the
+    /// frames it sends: a packet it is to segment counts one per segment.
     TxPackets => "tx_packets",
-    /// Bytes handed to the device.
+    /// Bytes of those frames: each segment carries the headers again.
     TxBytes => "tx_bytes",
     /// Packets dropped on transmit.
     TxDropped => "tx_dropped",

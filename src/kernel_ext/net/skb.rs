@@ -35,6 +35,42 @@ pub(crate) const SHINFO_ROOM: u32 = 320;
 /// `MAX_SKB_FRAGS`: the fragments a socket buffer holds.
 pub(crate) const MAX_SKB_FRAGS: usize = bindings::MAX_SKB_FRAGS as usize;
 
+/// What a packet is on the wire: a packet of segments (`TSO`, `USO`, or merged by the device)
+/// is one frame per segment, each carrying the headers again, as the netdev `qstats` count
+/// packets and bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Wire {
+    /// Frames.
+    pub(crate) packets: u64,
+    /// Their bytes.
+    pub(crate) bytes: u64,
+}
+
+impl Wire {
+    /// One frame of `len` bytes.
+    pub(crate) fn one(len: u64) -> Self {
+        Self {
+            packets: 1,
+            bytes: len,
+        }
+    }
+
+    /// The frames of `skb`, of `len` bytes (`rvnet_skb_wire_segs()`).
+    ///
+    /// # Safety
+    ///
+    /// `skb` must be a valid `struct sk_buff` of `len` bytes, not changed meanwhile.
+    unsafe fn of(skb: *const ffi::sk_buff, len: u32) -> Self {
+        let mut hdr_len = 0;
+        // SAFETY: `skb` is valid (the caller's guarantee); `hdr_len` is valid for writing.
+        let segs = unsafe { ffi::rvnet_skb_wire_segs(skb, &mut hdr_len) };
+        Self {
+            packets: u64::from(segs),
+            bytes: u64::from(len) + u64::from(segs.saturating_sub(1)) * u64::from(hdr_len),
+        }
+    }
+}
+
 /// A socket buffer being filled with a received packet; freed when dropped. Only a NAPI poll
 /// makes one (`NapiPoll::alloc_skb`) and hands it up (`NapiPoll::receive`).
 ///
@@ -103,6 +139,15 @@ impl RxSkBuff {
         to_result(unsafe {
             ffi::rvnet_skb_set_vnet_hdr(self.skb.as_ptr(), hdr.as_ptr(), csum_valid, little_endian)
         })
+    }
+
+    /// The frames the packet was on the wire: several for segments the device merged, once
+    /// [`set_vnet_hdr`](Self::set_vnet_hdr) has set them.
+    pub(crate) fn wire(&self) -> Wire {
+        let skb = self.skb.as_ptr();
+        // SAFETY: By the type invariant, `skb` is a valid, owned skb, whose length is read
+        // just before and which nothing changes meanwhile (`&self`).
+        unsafe { Wire::of(skb, ffi::rvnet_skb_len(skb)) }
     }
 
     /// Appends bytes `at..at + len` of `buf`, a received packet's buffer, to the linear part
@@ -195,6 +240,13 @@ impl SkBuff {
     pub(crate) fn len(&self) -> u32 {
         // SAFETY: By the type invariant, `self.0` is a valid `sk_buff`.
         unsafe { ffi::rvnet_skb_len(self.0.as_ptr()) }
+    }
+
+    /// The frames the packet makes on the wire: several when the device is to segment it.
+    pub(crate) fn wire(&self) -> Wire {
+        // SAFETY: By the type invariant, `self.0` is a valid, owned skb, of `self.len()`
+        // bytes, which nothing changes meanwhile (`&self`).
+        unsafe { Wire::of(self.0.as_ptr(), self.len()) }
     }
 
     /// Fills `dst` with the packet's bytes from `offset` on, linear part and fragments alike
