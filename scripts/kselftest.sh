@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # make kselftest: the kernel's own netdev driver selftests (tools/testing/selftests/
 # drivers/net: ping, stats, queues, napi_id, so_txtime, macsec, hds, shaper, xdp,
-# ring_reconfig, gro, hw/irq, hw/csum, hw/xsk_reconfig) in a QEMU microvm, against the two virtio-net NICs of
+# ring_reconfig, gro, hw/irq, hw/csum, hw/xsk_reconfig, hw/uso, hw/tso, hw/pp_alloc_fail) in a QEMU
+# microvm, against the two virtio-net NICs of
 # scripts/boot.sh, with a chosen driver on each. NIC A is the device under test; NIC B, in a
 # network namespace, is the netdev CI's "remote".
 #
@@ -29,7 +30,8 @@
 # Environment: TESTS="ping stats ..." (the hub runs; default: the fourteen tests, rvnet_ethtool
 # and rvnet_xdp; TESTS=quick: all but so_txtime, ring_reconfig, gro, xdp, hw/irq and hw/csum,
 # what make test runs, since gro alone takes 5 minutes a run and so_txtime 3), TAP_TESTS (the tap runs; default: ping
-# xdp gro hw/csum rvnet_xdp, the tests whose cases depend on the offloads), IOMMU_TESTS (the
+# xdp gro hw/csum hw/uso hw/tso hw/pp_alloc_fail rvnet_xdp, the tests whose cases depend on
+# the offloads or page-sized receive buffers), IOMMU_TESTS (the
 # -iommu runs; default: ping stats xdp rvnet_ethtool rvnet_xdp, the data path and every XDP
 # verdict through bounce buffers),
 # RUNS="selfcheck rvnet-c ..." (a subset, in any order; the tap runs need root),
@@ -44,7 +46,7 @@ set -euo pipefail
 KSFT_QUICK_TESTS="ping stats queues napi_id macsec hds shaper hw/xsk_reconfig rvnet_ethtool rvnet_xdp"
 TESTS=${TESTS:-$KSFT_QUICK_TESTS so_txtime xdp ring_reconfig gro hw/irq hw/csum}
 [ "$TESTS" = quick ] && TESTS=$KSFT_QUICK_TESTS
-TAP_TESTS=${TAP_TESTS:-ping xdp gro hw/csum rvnet_xdp}
+TAP_TESTS=${TAP_TESTS:-ping xdp gro hw/csum hw/uso hw/tso hw/pp_alloc_fail rvnet_xdp}
 IOMMU_TESTS=${IOMMU_TESTS:-ping stats xdp rvnet_ethtool rvnet_xdp}
 RUNS=${RUNS:-selfcheck rvnet-c rvnet-rvnet selfcheck-tap rvnet-c-tap}
 KSFT_TIMEOUT=${KSFT_TIMEOUT:-3600}
