@@ -17,7 +17,8 @@
 #      (no maintainer scripts), merged /usr, docs and locales pruned, /bin/sh is dash.
 #    - /ksrc: the kernel's test files in the source-tree layout the Python library expects
 #      (tools/testing/selftests/{drivers/net,net/lib,kselftest*}, of drivers/net/hw only
-#      irq.py, csum.py, xsk_reconfig.py, uso.py, tso.py, pp_alloc_fail.py and their lib, tools/net/ynl/pyynl,
+#      irq.py, csum.py, xsk_reconfig.py, uso.py, tso.py, pp_alloc_fail.py and their lib,
+#      tools/net/ynl/pyynl,
 #      Documentation/netlink/specs; no kselftest-list.txt), plus the helpers the tests run,
 #      built here: napi_id_helper and so_txtime (drivers/net), xdp_helper, gro and csum
 #      (net/lib), static against the kernel's UAPI headers, net/lib/xdp_dummy.bpf.o and

@@ -486,10 +486,10 @@ fi
 # waiting in its socket holds more pages than the pool keeps, and the pool must go to the page
 # allocator for more (pages it recycles never fail). A packet whose buffers the pool cannot
 # replace is dropped, and counted; TCP sends it again, the transfer arrives intact, and the
-# ring is whole afterwards. Each buffer the pool did not give counts in rx_alloc_fails. The pool refills its cache 64 pages at a time, in one bulk
-# allocation that the injection fails whole, so a transfer makes only some tens of attempts:
-# at one in five, B dropped 0 to 9 packets (none in one run of six, and once in CI); at one in
-# two, 13 to 25 (six runs).
+# ring is whole afterwards. Each buffer the pool did not give counts in rx_alloc_fails. The
+# pool refills its cache 64 pages at a time, in one bulk allocation that the injection fails
+# whole, so a transfer makes only some tens of attempts: at one in five, B dropped 0 to 9
+# packets (none in one run of six, and once in CI); at one in two, 13 to 25 (six runs).
 FPA=/sys/kernel/debug/fail_page_alloc
 pressure() { # pressure on|off
 	if [ "$1" = on ]; then

@@ -763,7 +763,8 @@ impl RxQueue {
     /// # Errors
     ///
     /// `ENOMEM` when the pool has no buffer to take a fragment's place (counted in
-    /// `rx_alloc_fails`; the buffers not yet attached stay posted), `EMSGSIZE` for more fragments than a socket buffer holds.
+    /// `rx_alloc_fails`; the buffers not yet attached stay posted), `EMSGSIZE` for more
+    /// fragments than a socket buffer holds.
     fn fill_frags(
         &mut self,
         skb: &mut RxSkBuff,
