@@ -3,7 +3,8 @@
 # Build the guest initramfs of `make kselftest`: a Debian trixie userland that runs the kernel's
 # own netdev driver selftests (tools/testing/selftests/drivers/net) in a QEMU microvm.
 #
-# The image is two gzip cpio archives, concatenated (the kernel unpacks one after the other):
+# The image is two or three gzip cpio archives, concatenated (the kernel unpacks one after the
+# other):
 #
 # 1. The base, cached in $RVNET_CACHE/kselftest/base-HASH.cpio.gz, HASH covering every input
 #    (this script, the package list, the kernel source version and the test files copied
@@ -26,19 +27,25 @@
 #      xdp_native's bpf_xdp_pull_data() and bpf_printk() stubbed: see below).
 #    - Every .py byte-compiled by the trixie python3 itself (run through its own ld.so), so
 #      no guest run compiles anything.
-# 2. The overlay, rebuilt on every call (seconds): /init (qemu/kselftest/init), the guest
+# 2. With --netpoll only, the netpoll layer: what netpoll_basic.py needs beyond the base
+#    (bpftrace with LLVM and clang, 190 MB unpacked; forky's ethtool), cached in
+#    $RVNET_CACHE/kselftest/netpoll-HASH.cpio.gz.
+# 3. The overlay, rebuilt on every call (seconds): /init (qemu/kselftest/init), the guest
 #    scripts (/kselftest/*.sh and *.py from qemu/kselftest/, and /rvnet/lib.sh, the helpers
 #    of the other guest scripts, from qemu/guest/lib.sh), rvnet_xdp.sh's XDP programs (built
 #    from qemu/kselftest/rvnet_xdp.bpf.c, one object per verdict), /dev/console, and the modules in
 #    /kselftest/modules: virtio, virtio_ring, virtio_mmio, virtio_net and their
 #    dependencies from the test kernel, and the current rvnet.ko of this clone.
 #
-# Usage: scripts/kselftest-image.sh [OUT.cpio.gz]   (default build/kselftest-initramfs.cpio.gz)
+# Usage: scripts/kselftest-image.sh [--netpoll] [OUT.cpio.gz]
+#        (default OUT: build/kselftest-initramfs.cpio.gz)
 # Prints the path of the image on stdout; everything else goes to stderr.
 # KDIR=... overrides the test kernel tree, RVNET_KO=FILE the module.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+WITH_NETPOLL=0
+[ "${1:-}" = --netpoll ] && { WITH_NETPOLL=1; shift; }
 OUT=${1:-$RVNET_ROOT/build/kselftest-initramfs.cpio.gz}
 KDIR=${KDIR:-$(kbuild_dir test)}
 KST=$RVNET_CACHE/kselftest
@@ -75,7 +82,7 @@ mkdir -p "$KST" "$(dirname "$OUT")"
 
 ksrc_ver=$(dpkg-query -W -f '${Version}' "$KSRC_PKG" 2>/dev/null || echo unknown)
 base_hash=$({
-	sed '/^# --- the overlay/q' "$0"
+	sed '/^# --- the netpoll layer/q' "$0"
 	echo "${PKGS[*]} / ${SKIP_PKGS[*]} / $ksrc_ver"
 	(cd "$KSRC_DIR" && find "${KSRC_FILES[@]}" -type f -print0 | LC_ALL=C sort -z |
 		xargs -0 sha256sum)
@@ -88,27 +95,34 @@ apt_private() {
 	apt-get -c "$APT_DIR/etc/apt.conf" "$@"
 }
 
-# Downloads the packages and their closure into $APT_DIR/archives; prints the .deb files of
-# this resolution (the archive directory may hold older versions too).
-fetch_packages() {
-	local uri
+# apt_prepare [DIR SUITE]: the private tree DIR (default $APT_DIR) on SUITE alone (default
+# $SUITE), with its lists brought up to date.
+apt_prepare() {
+	local uri dir=${1:-$APT_DIR} suite=${2:-$SUITE}
 	uri=$(bookworm_mirror)
-	private_apt_tree "$APT_DIR" "for the guest of make kselftest"
-	cat >"$APT_DIR/etc/sources.list.d/$SUITE.sources" <<SRC
+	private_apt_tree "$dir" "for the guest of make kselftest"
+	cat >"$dir/etc/sources.list.d/$suite.sources" <<SRC
 # Written by rvnet's scripts/kselftest-image.sh: the guest userland of make kselftest.
 Types: deb
 URIs: $uri
-Suites: $SUITE
+Suites: $suite
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
-	log "kselftest image: apt-get update ($SUITE from $uri, private tree $APT_DIR)"
-	apt_private -qq update >&2 || die "apt-get update of the private $SUITE tree failed"
-	log "kselftest image: downloading ${PKGS[*]} and their dependencies"
-	apt_private -qq install --download-only --no-install-recommends -y "${PKGS[@]}" >&2 ||
+	log "kselftest image: apt-get update ($suite from $uri, private tree $dir)"
+	apt-get -c "$dir/etc/apt.conf" -qq update >&2 ||
+		die "apt-get update of the private $suite tree failed"
+}
+
+# fetch_packages PKG...: downloads the packages and their closure into $APT_DIR/archives (after
+# apt_prepare); prints the .deb files of this resolution (the archive directory may hold
+# older versions too).
+fetch_packages() {
+	log "kselftest image: downloading $* and their dependencies"
+	apt_private -qq install --download-only --no-install-recommends -y "$@" >&2 ||
 		die "apt-get install --download-only failed"
 	# The resolution, as apt prints it: "Inst PKG (VERSION ...)".
-	apt_private -q install --simulate --no-install-recommends -y "${PKGS[@]}" |
+	apt_private -q install --simulate --no-install-recommends -y "$@" |
 		awk '$1 == "Inst" { v = $3; sub(/^\(/, "", v); print $2, v }' |
 		while read -r pkg ver; do
 			ver=${ver//:/%3a}
@@ -135,7 +149,8 @@ build_base() {
 	rm -rf "$root" "$work"
 	mkdir -p "$root" "$work"
 
-	debs=$(fetch_packages)
+	apt_prepare
+	debs=$(fetch_packages "${PKGS[@]}")
 	log "kselftest image: unpacking $(echo "$debs" | wc -l) packages into $root"
 	for deb in $debs; do
 		name=$(basename "$deb")
@@ -299,6 +314,99 @@ else
 	log "kselftest image: base built in $(( $(date +%s) - start ))s ($(du -k "$BASE" | cut -f1) KiB)"
 fi
 
+# --- the netpoll layer --------------------------------------------------------------------
+
+# What netpoll_basic.py needs beyond the base, cached like it in
+# $RVNET_CACHE/kselftest/netpoll-HASH.cpio.gz (HASH: this section and the base's hash), and
+# only in the images of runs that run that test (--netpoll):
+# - bpftrace, which counts the calls of netpoll_poll_dev() (a kprobe). It links LLVM and
+#   clang: some 190 MB unpacked, more than twice the base. Of the packages the base lacks,
+#   only the files it needs are kept, found by following DT_NEEDED entries (libclang-cpp,
+#   libbcc and bpftrace's own scripts stay out).
+# - ethtool 7.2 from forky, in /opt/forky/sbin: the test reads the channel counts with
+#   `ethtool --json -l`, and trixie's ethtool (6.14) has no JSON output for -l. run.sh puts
+#   it first in PATH for netpoll_basic only: every other test keeps trixie's ethtool, which
+#   its results were taken with. Its libraries (libmnl, glibc 2.34 or later) are the base's.
+LAYER_PKGS=(bpftrace)
+LAYER_FORKY_PKGS=(ethtool)
+LAYER_PROGS=(usr/bin/bpftrace opt/forky/sbin/ethtool)
+FORKY_APT_DIR=$KST/apt-forky
+LAYER=$KST/netpoll-$({ sed -n '/^# --- the netpoll layer/,/^# --- the overlay/p' "$0"
+	echo "$base_hash"; } | sha256sum | cut -c1-16).cpio.gz
+
+build_layer() {
+	local root=$KST/layer-root base_debs all_debs deb f lib real
+	local -a todo keep=()
+	local -A seen=() in_base=()
+	rm -rf "$root" "$root.forky"
+	mkdir -p "$root" "$root.forky"
+	apt_prepare
+	base_debs=$(fetch_packages "${PKGS[@]}")
+	all_debs=$(fetch_packages "${PKGS[@]}" "${LAYER_PKGS[@]}")
+	for deb in $(comm -13 <(sort <<<"$base_debs") <(sort <<<"$all_debs")); do
+		dpkg-deb -x "$deb" "$root" || die "dpkg-deb -x $deb failed"
+	done
+	# The forky packages alone, without their dependencies: the closure below checks that
+	# the base has the libraries they need.
+	apt_prepare "$FORKY_APT_DIR" forky
+	log "kselftest image: downloading ${LAYER_FORKY_PKGS[*]} (forky)"
+	(cd "$root.forky" && apt-get -c "$FORKY_APT_DIR/etc/apt.conf" -qq download \
+		"${LAYER_FORKY_PKGS[@]}" >&2) ||
+		die "apt-get download ${LAYER_FORKY_PKGS[*]} (forky) failed"
+	for deb in "$root.forky"/*.deb; do
+		dpkg-deb -x "$deb" "$root.forky/root" || die "dpkg-deb -x $deb failed"
+	done
+	mkdir -p "$root/opt/forky"
+	cp -a "$root.forky/root/usr/sbin" "$root/opt/forky/"
+	while IFS= read -r f; do in_base[${f#./}]=1; done < <(zcat "$BASE" | cpio --quiet -t)
+	# The closure: each program or library kept brings the libraries it needs that the base
+	# does not have (a symlink brings its target).
+	todo=("${LAYER_PROGS[@]}")
+	while [ ${#todo[@]} -gt 0 ]; do
+		f=${todo[0]}
+		todo=("${todo[@]:1}")
+		[ -n "${seen[$f]:-}" ] && continue
+		seen[$f]=1
+		[ -e "$root/$f" ] || die "netpoll layer: no $f in its packages"
+		keep+=("$f")
+		real=$(realpath --relative-base="$root" "$root/$f")
+		case $real in /*) die "netpoll layer: $f points outside the layer ($real)" ;; esac
+		[ "$real" = "$f" ] || { todo+=("$real"); continue; }
+		for lib in $(readelf -d "$root/$f" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
+			if [ -e "$root/usr/lib/x86_64-linux-gnu/$lib" ]; then
+				todo+=("usr/lib/x86_64-linux-gnu/$lib")
+			elif [ -z "${in_base[usr/lib/x86_64-linux-gnu/$lib]:-}" ] &&
+				[ -z "${in_base[usr/lib/$lib]:-}" ]; then
+				die "netpoll layer: $f needs $lib, in neither the base nor the layer"
+			fi
+		done
+	done
+	log "kselftest image: netpoll layer of ${#keep[@]} files: ${keep[*]}"
+	# Each kept file with the directories above it (unpacking over the base's is harmless).
+	(cd "$root" && for f in "${keep[@]}"; do
+		d=$(dirname "$f")
+		while [ "$d" != . ]; do echo "$d"; d=$(dirname "$d"); done
+		echo "$f"
+	done | LC_ALL=C sort -u | cpio --quiet -o -H newc -R 0:0 --reproducible) |
+		gzip -n -6 >"$LAYER.tmp"
+	mv "$LAYER.tmp" "$LAYER"
+	find "$KST" -maxdepth 1 -name 'netpoll-*.cpio.gz' ! -name "$(basename "$LAYER")" -delete
+	rm -rf "$root" "$root.forky"
+}
+
+layers=("$BASE")
+if [ "$WITH_NETPOLL" = 1 ]; then
+	if [ -f "$LAYER" ]; then
+		log "kselftest image: netpoll layer up to date ($LAYER)"
+	else
+		start=$(date +%s)
+		build_layer
+		log "kselftest image: netpoll layer built in $(( $(date +%s) - start ))s ($(du -k "$LAYER" | cut -f1) KiB)"
+	fi
+	layers+=("$LAYER")
+fi
+exec 9>&-
+
 # --- the overlay --------------------------------------------------------------------------
 
 [ -x "$KDIR/usr/gen_init_cpio" ] && [ -f "$KDIR/.rvnet-done" ] ||
@@ -339,7 +447,7 @@ done
 } >"$WORK/cpio.list"
 "$KDIR/usr/gen_init_cpio" -t 0 "$WORK/cpio.list" | gzip -n -9 >"$WORK/overlay.cpio.gz"
 
-cat "$BASE" "$WORK/overlay.cpio.gz" >"$OUT.tmp"
+cat "${layers[@]}" "$WORK/overlay.cpio.gz" >"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 log "kselftest image: $OUT ($(du -k "$OUT" | cut -f1) KiB; modules: $(printf '%s\n' "${!ko_added[@]}" | LC_ALL=C sort | xargs))"
 echo "$OUT"

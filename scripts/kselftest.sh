@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # make kselftest: the kernel's own netdev driver selftests (tools/testing/selftests/
 # drivers/net: ping, stats, queues, napi_id, so_txtime, macsec, hds, shaper, xdp,
-# ring_reconfig, gro, hw/irq, hw/csum, hw/xsk_reconfig, hw/uso, hw/tso, hw/pp_alloc_fail) in a QEMU
-# microvm, against the two virtio-net NICs of
-# scripts/boot.sh, with a chosen driver on each. NIC A is the device under test; NIC B, in a
+# ring_reconfig, gro, netpoll_basic, hw/irq, hw/csum, hw/xsk_reconfig, hw/uso, hw/tso,
+# hw/pp_alloc_fail) in a QEMU microvm, against the two virtio-net NICs of scripts/boot.sh,
+# with a chosen driver on each. NIC A is the device under test; NIC B, in a
 # network namespace, is the netdev CI's "remote".
 #
 # Builds what it needs (make deps, the test kernel, rvnet.ko, scripts/kselftest-image.sh),
@@ -27,9 +27,10 @@
 # driver run fails a case, or does not pass a case its self-check passes, that
 # qemu/kselftest/expected-failures does not list (see scripts/kselftest-report.py).
 #
-# Environment: TESTS="ping stats ..." (the hub runs; default: the fourteen tests, rvnet_ethtool
-# and rvnet_xdp; TESTS=quick: all but so_txtime, ring_reconfig, gro, xdp, hw/irq and hw/csum,
-# what make test runs, since gro alone takes 5 minutes a run and so_txtime 3), TAP_TESTS (the tap runs; default: ping
+# Environment: TESTS="ping stats ..." (the hub runs; default: the fifteen tests, rvnet_ethtool
+# and rvnet_xdp; TESTS=quick: all but so_txtime, ring_reconfig, gro, xdp, hw/irq, hw/csum and
+# netpoll_basic, what make test runs, since gro alone takes 5 minutes a run and so_txtime 3;
+# a run with netpoll_basic boots the image with bpftrace), TAP_TESTS (the tap runs; default: ping
 # xdp gro hw/csum hw/uso hw/tso hw/pp_alloc_fail rvnet_xdp, the tests whose cases depend on
 # the offloads or page-sized receive buffers), IOMMU_TESTS (the
 # -iommu runs; default: ping stats xdp rvnet_ethtool rvnet_xdp, the data path and every XDP
@@ -44,7 +45,7 @@ set -euo pipefail
 # so_txtime (3 minutes a run) checks the fq and etf qdiscs' release times above a driver that
 # offloads no launch time: nothing of it is rvnet's but passing packets, which every test does.
 KSFT_QUICK_TESTS="ping stats queues napi_id macsec hds shaper hw/xsk_reconfig rvnet_ethtool rvnet_xdp"
-TESTS=${TESTS:-$KSFT_QUICK_TESTS so_txtime xdp ring_reconfig gro hw/irq hw/csum}
+TESTS=${TESTS:-$KSFT_QUICK_TESTS so_txtime xdp ring_reconfig gro hw/irq hw/csum netpoll_basic}
 [ "$TESTS" = quick ] && TESTS=$KSFT_QUICK_TESTS
 TAP_TESTS=${TAP_TESTS:-ping xdp gro hw/csum hw/uso hw/tso hw/pp_alloc_fail rvnet_xdp}
 IOMMU_TESTS=${IOMMU_TESTS:-ping stats xdp rvnet_ethtool rvnet_xdp}
@@ -78,6 +79,15 @@ make -C "$RVNET_ROOT" -s modules || die "building rvnet.ko failed"
 start=$(date +%s)
 image=$(bash "$RVNET_ROOT/scripts/kselftest-image.sh")
 log "kselftest: image ready in $(( $(date +%s) - start ))s"
+# has_netpoll_test TESTS: whether TESTS has netpoll_basic, which needs the image with the
+# netpoll layer (bpftrace with LLVM and clang: about 65 MB more to unpack at each boot).
+has_netpoll_test() { [[ " $1 " == *" netpoll_basic "* ]]; }
+image_netpoll=
+for t in "$TESTS" "$TAP_TESTS" "$IOMMU_TESTS"; do
+	has_netpoll_test "$t" && [ -z "$image_netpoll" ] || continue
+	image_netpoll=$(bash "$RVNET_ROOT/scripts/kselftest-image.sh" --netpoll \
+		"$RVNET_ROOT/build/kselftest-initramfs-netpoll.cpio.gz")
+done
 
 mkdir -p "$LOGS"
 specs=()
@@ -87,11 +97,13 @@ for run in $RUNS; do
 	[ "$run" = "${run%-tap}" ] || backend=tap tests=$TAP_TESTS
 	[ "$run" = "${run%-iommu}" ] ||
 		tests=$IOMMU_TESTS devices=(--nic-opts iommu_platform=on --cmdline swiotlb=force)
+	run_image=$image
+	has_netpoll_test "$tests" && run_image=$image_netpoll
 	log "kselftest: $run (A: ${drivers% *}, B: ${drivers#* }, $backend backend): $tests"
 	start=$(date +%s)
 	# The guest's whole serial log goes to the log file; the terminal gets the progress.
 	set +e
-	bash "$RVNET_ROOT/scripts/boot.sh" --layout modern --script kselftest --initrd "$image" \
+	bash "$RVNET_ROOT/scripts/boot.sh" --layout modern --script kselftest --initrd "$run_image" \
 		--backend "$backend" "${devices[@]}" --timeout "$KSFT_TIMEOUT" --log "$LOGS/$run.log" \
 		--args "$drivers TEST_TIMEOUT=$KSFT_TEST_TIMEOUT $tests" </dev/null |
 		grep --line-buffered -E '^(KSFT-TEST|KSFT-EXIT|KSFT-DMESG|not ok|=== NIC|run\.sh:)'
