@@ -65,6 +65,14 @@ run_drivers() {
 	*) die "RUNS: no run '$1' (selfcheck, rvnet-c, rvnet-rvnet, each also as RUN-tap or RUN-iommu)" ;;
 	esac
 }
+# run_tests RUN: the tests RUN runs.
+run_tests() {
+	case $1 in
+	*-tap) echo "$TAP_TESTS" ;;
+	*-iommu) echo "$IOMMU_TESTS" ;;
+	*) echo "$TESTS" ;;
+	esac
+}
 for run in $RUNS; do run_drivers "$run" >/dev/null; done
 for t in "$TESTS" "$TAP_TESTS" "$IOMMU_TESTS"; do
 	[[ $t =~ ^[a-z0-9_/\ ]+$ ]] || die "TESTS, TAP_TESTS, IOMMU_TESTS: test names only, not '$t'"
@@ -83,8 +91,8 @@ log "kselftest: image ready in $(( $(date +%s) - start ))s"
 # netpoll layer (bpftrace with LLVM and clang: about 65 MB more to unpack at each boot).
 has_netpoll_test() { [[ " $1 " == *" netpoll_basic "* ]]; }
 image_netpoll=
-for t in "$TESTS" "$TAP_TESTS" "$IOMMU_TESTS"; do
-	has_netpoll_test "$t" && [ -z "$image_netpoll" ] || continue
+for run in $RUNS; do
+	has_netpoll_test "$(run_tests "$run")" && [ -z "$image_netpoll" ] || continue
 	image_netpoll=$(bash "$RVNET_ROOT/scripts/kselftest-image.sh" --netpoll \
 		"$RVNET_ROOT/build/kselftest-initramfs-netpoll.cpio.gz")
 done
@@ -93,10 +101,9 @@ mkdir -p "$LOGS"
 specs=()
 for run in $RUNS; do
 	drivers=$(run_drivers "$run")
-	backend=hub tests=$TESTS devices=()
-	[ "$run" = "${run%-tap}" ] || backend=tap tests=$TAP_TESTS
-	[ "$run" = "${run%-iommu}" ] ||
-		tests=$IOMMU_TESTS devices=(--nic-opts iommu_platform=on --cmdline swiotlb=force)
+	backend=hub tests=$(run_tests "$run") devices=()
+	[ "$run" = "${run%-tap}" ] || backend=tap
+	[ "$run" = "${run%-iommu}" ] || devices=(--nic-opts iommu_platform=on --cmdline swiotlb=force)
 	run_image=$image
 	has_netpoll_test "$tests" && run_image=$image_netpoll
 	log "kselftest: $run (A: ${drivers% *}, B: ${drivers#* }, $backend backend): $tests"
