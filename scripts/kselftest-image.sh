@@ -303,16 +303,22 @@ build_base() {
 	rm -rf "$root" "$work"
 }
 
+# build_once WHAT FILE FUNCTION: FILE as cached, or built by FUNCTION (timed) if it is missing.
+build_once() {
+	local start
+	if [ -f "$2" ]; then
+		log "kselftest image: $1 up to date ($2)"
+	else
+		start=$(date +%s)
+		"$3"
+		log "kselftest image: $1 built in $(( $(date +%s) - start ))s ($(du -k "$2" | cut -f1) KiB)"
+	fi
+}
+
 # One build at a time: a second caller waits for the first and then finds the base built.
 exec 9>"$KST/.lock"
 flock 9
-if [ -f "$BASE" ]; then
-	log "kselftest image: base up to date ($BASE)"
-else
-	start=$(date +%s)
-	build_base
-	log "kselftest image: base built in $(( $(date +%s) - start ))s ($(du -k "$BASE" | cut -f1) KiB)"
-fi
+build_once base "$BASE" build_base
 
 # --- the netpoll layer --------------------------------------------------------------------
 
@@ -396,13 +402,7 @@ build_layer() {
 
 layers=("$BASE")
 if [ "$WITH_NETPOLL" = 1 ]; then
-	if [ -f "$LAYER" ]; then
-		log "kselftest image: netpoll layer up to date ($LAYER)"
-	else
-		start=$(date +%s)
-		build_layer
-		log "kselftest image: netpoll layer built in $(( $(date +%s) - start ))s ($(du -k "$LAYER" | cut -f1) KiB)"
-	fi
+	build_once "netpoll layer" "$LAYER" build_layer
 	layers+=("$LAYER")
 fi
 
