@@ -909,7 +909,7 @@ impl<'a> Nic<'a> {
             .restart(transport, rx, &self.counters, self.hdr_len)
             .during("setting up the receive queue")?;
         tx_queue
-            .restart(dev, transport, tx)
+            .restart(dev, transport, &self.counters, tx)
             .during("setting up the transmit queue")?;
         drop(tx_queue);
         transport.add_status(|s| s.with_driver_ok(true));

@@ -43,12 +43,12 @@ counters! {
     RxDropped => "rx_dropped",
     /// Receive errors (bad length or bad entry from the device).
     RxErrors => "rx_errors",
-    /// Packets handed to the device (counted then, before the device completes them), as the
-    /// frames it sends: a packet it is to segment counts one per segment.
+    /// Packets the device sent (counted when it completes them), as the frames it sends: a
+    /// packet it is to segment counts one per segment.
     TxPackets => "tx_packets",
     /// Bytes of those frames: each segment carries the headers again.
     TxBytes => "tx_bytes",
-    /// Packets dropped on transmit.
+    /// Packets dropped on transmit: refused, or still in flight when the device was reset.
     TxDropped => "tx_dropped",
     /// Transmit errors.
     TxErrors => "tx_errors",

@@ -17,7 +17,9 @@
 //! (`HOST_TSO4/6`). Without them the stack sends neither, and the header is zeroes.
 //!
 //! Completions. `start_xmit()` recycles what the device has finished, and packets are counted
-//! when they are handed to the device. Byte queue limits (`kernel_ext::net::bql`) count every
+//! in `tx_packets` and `tx_bytes` when the device completes them, as `virtio_net` counts
+//! (`free_old_xmit()`): a chain a reset finds still in flight was never sent, and counts in
+//! `tx_dropped` instead, so that what one NIC counts as sent, the other received. Byte queue limits (`kernel_ext::net::bql`) count every
 //! packet from the stack, copied or mapped, until its completion; frames of `XDP_TX` are not
 //! counted, as in virtio_net. A completion interrupt is asked for (once three quarters of what
 //! is in flight are done, `enable_cb_delayed`) only when something waits for one: a mapped
@@ -109,10 +111,34 @@ enum Sent {
 struct InFlight<'a> {
     /// The packet the chain maps, if it was mapped rather than copied.
     skb: Option<MappedSkb<'a>>,
+    /// What the chain counts for once the device completes it.
+    tally: Tally,
+}
+
+/// What a chain in flight counts for once the device completes it.
+#[derive(Clone, Copy, Default)]
+struct Tally {
     /// Its length for the byte queue limits: 0 for a frame of `XDP_TX`, which they do not count.
     bql_bytes: u32,
+    /// The frames it puts on the wire (a packet the device segments makes several) and their
+    /// bytes, for `tx_packets` and `tx_bytes`: 0 for no chain.
+    frames: u16,
+    bytes: u32,
     /// Whether the chain sends a frame of the bound AF_XDP socket, from its own memory.
     xsk: bool,
+}
+
+impl Tally {
+    /// A chain of `frames` frames of `bytes` bytes in all, `bql_bytes` of them counted by the
+    /// byte queue limits.
+    fn new(frames: u64, bytes: u64, bql_bytes: u32) -> Self {
+        Self {
+            bql_bytes,
+            frames: u16::try_from(frames).unwrap_or(u16::MAX),
+            bytes: u32::try_from(bytes).unwrap_or(u32::MAX),
+            xsk: false,
+        }
+    }
 }
 
 /// The transmit virtqueue.
@@ -124,8 +150,8 @@ struct InFlight<'a> {
 /// # Invariants
 ///
 /// `stop_threshold` is at least 1 and at most the ring size. `inflight[id]` holds a packet or
-/// bytes only for the head `id` of a posted chain: the packet that chain maps, and the bytes
-/// `bql` counted for it. `nr_mapped` is the number of entries that hold a packet, `nr_xsk`
+/// a tally only for the head `id` of a posted chain: the packet that chain maps, the bytes
+/// `bql` counted for it and the frames it sends. `nr_mapped` is the number of entries that hold a packet, `nr_xsk`
 /// the number that send a frame of `xsk`'s socket.
 pub(crate) struct TxQueue<'a> {
     vq: Virtqueue,
@@ -234,7 +260,7 @@ impl TxQueue<'_> {
     fn drop_xsk_frames(&mut self) {
         let mut frames = 0;
         for slot in self.inflight.iter_mut() {
-            frames += u32::from(core::mem::take(&mut slot.xsk));
+            frames += u32::from(core::mem::take(&mut slot.tally.xsk));
         }
         if let (Some(pool), true) = (&self.xsk, frames > 0) {
             pool.tx_completed(frames);
@@ -247,9 +273,11 @@ impl TxQueue<'_> {
         config::min_tx_ring(self.largest)
     }
 
-    /// Gives the queue again to a device that was reset, with `num` entries. Every packet the
-    /// old device held is unmapped and freed, once, and the byte queue limits of `dev` forget
-    /// them (the device was reset: it reads none of them any more).
+    /// Gives the queue again to a device that was reset, with `num` entries. The chains the
+    /// old device completed are counted as sent; the others it never sent: each counts in
+    /// `tx_dropped`. Every packet the old device held is unmapped and freed, once, and the byte
+    /// queue limits of `dev` forget them (the device was reset: it reads none of them any
+    /// more).
     ///
     /// # Errors
     ///
@@ -258,14 +286,20 @@ impl TxQueue<'_> {
         &mut self,
         dev: &NetDevice,
         transport: &Transport<'_>,
+        counters: &Counters,
         num: u16,
     ) -> Result {
+        self.reap(dev, counters, None);
         self.drop_xsk_frames();
+        let mut lost = 0;
         for slot in self.inflight.iter_mut() {
-            if let Some(packet) = core::mem::take(slot).skb {
+            let InFlight { skb, tally } = core::mem::take(slot);
+            if let Some(packet) = skb {
                 packet.complete(None);
             }
+            lost += u64::from(tally.frames > 0);
         }
+        counters.add(Counter::TxDropped, lost);
         self.nr_mapped = 0;
         self.bql.reset(dev);
         // INVARIANT: Nothing is in flight: every entry was emptied above.
@@ -293,7 +327,9 @@ impl TxQueue<'_> {
                 return self.has_room();
             }
         };
-        let (mut packets, mut bytes, mut frames) = (0u32, 0u64, 0u32);
+        // For the byte queue limits, the socket and `tx_packets`/`tx_bytes`.
+        let (mut packets, mut bytes, mut xsk_frames) = (0u32, 0u64, 0u32);
+        let (mut sent, mut sent_bytes) = (0u64, 0u64);
         for _ in 0..pending {
             let head = match self.vq.pop_used() {
                 Ok(Used { id, .. }) => id,
@@ -308,27 +344,31 @@ impl TxQueue<'_> {
                     id
                 }
             };
-            let (bql_bytes, xsk) = self.complete(head, poll);
-            if bql_bytes > 0 {
+            let tally = self.complete(head, poll);
+            if tally.bql_bytes > 0 {
                 packets += 1;
-                bytes += u64::from(bql_bytes);
+                bytes += u64::from(tally.bql_bytes);
             }
-            frames += u32::from(xsk);
+            xsk_frames += u32::from(tally.xsk);
+            sent += u64::from(tally.frames);
+            sent_bytes += u64::from(tally.bytes);
+        }
+        if sent > 0 {
+            self.counts.count_frames(sent, sent_bytes);
         }
         self.bql.completed(dev, packets, bytes);
-        if let (Some(pool), true) = (&self.xsk, frames > 0) {
+        if let (Some(pool), true) = (&self.xsk, xsk_frames > 0) {
             // In the order they were taken: the device completes in order, as every device
             // rvnet knows does. One that does not gives the socket an address early, which
             // only its own frames can suffer from.
-            pool.tx_completed(frames);
+            pool.tx_completed(xsk_frames);
         }
         self.has_room()
     }
 
     /// The chain at `head` is done: its packet, if mapped, is unmapped and freed, and its
-    /// descriptors are free again. Returns the bytes the byte queue limits counted for it,
-    /// and whether it sent a frame of the pool's.
-    fn complete(&mut self, head: u16, poll: Option<&NapiPoll<'_>>) -> (u32, bool) {
+    /// descriptors are free again. Returns what it counts for.
+    fn complete(&mut self, head: u16, poll: Option<&NapiPoll<'_>>) -> Tally {
         let done = self
             .inflight
             .get_mut(usize::from(head))
@@ -338,11 +378,11 @@ impl TxQueue<'_> {
             self.nr_mapped = self.nr_mapped.saturating_sub(1);
             packet.complete(poll);
         }
-        if done.xsk {
+        if done.tally.xsk {
             self.nr_xsk = self.nr_xsk.saturating_sub(1);
         }
         self.vq.free(head);
-        (done.bql_bytes, done.xsk)
+        done.tally
     }
 
     /// How many descriptors `total` bytes (header and packet) take.
@@ -471,7 +511,6 @@ impl TxQueue<'_> {
             }
             Sent::Busy(skb) => return TxOutcome::Busy(skb),
         };
-        self.counts.count_frames(wire.packets, wire.bytes);
         if gso {
             counters.add(Counter::TxGso, 1);
         }
@@ -480,8 +519,9 @@ impl TxQueue<'_> {
         // may stop the queue: the device must then hear of it now.
         let mut kick = self.bql.sent(dev, len, device::xmit_more());
         if let Some(slot) = self.inflight.get_mut(usize::from(id)) {
-            // INVARIANT: `id` heads the chain just posted, for which `bql` counted `len`.
-            slot.bql_bytes = len;
+            // INVARIANT: `id` heads the chain just posted, for which `bql` counted `len`, and
+            // which sends `wire`.
+            slot.tally = Tally::new(wire.packets, wire.bytes, len);
         }
         if !self.has_room() && !self.reap(dev, counters, None) {
             self.stop(dev, counters);
@@ -660,8 +700,12 @@ impl TxQueue<'_> {
             self.vq.free(id);
             return false;
         }
-        // CAST: `usize` to `u64` is lossless on 64-bit machines.
-        self.counts.count(len as u64);
+        if let Some(slot) = self.inflight.get_mut(usize::from(id)) {
+            // INVARIANT: `id` heads the chain just posted, one frame, which the byte queue
+            // limits do not count.
+            // CAST: `usize` to `u64` is lossless on 64-bit machines.
+            slot.tally = Tally::new(1, len as u64, 0);
+        }
         if !self.has_room() && !dev.queue_stopped() && !self.reap(dev, counters, poll) {
             self.stop(dev, counters);
         }
@@ -701,7 +745,6 @@ impl TxQueue<'_> {
                 pool.tx_completed(1);
                 continue;
             }
-            self.counts.count(u64::from(len));
         }
         if sent > 0 {
             pool.tx_release();
@@ -721,8 +764,12 @@ impl TxQueue<'_> {
         let posted = self.post_parts(id, &ZERO_HDR, hdr_len, frame, descs == 1);
         match (posted, self.inflight.get_mut(usize::from(id))) {
             (Ok(()), Some(slot)) => {
-                // INVARIANT: `id` heads the posted chain that sends a frame of the pool's.
-                slot.xsk = true;
+                // INVARIANT: `id` heads the posted chain that sends a frame of the pool's, one
+                // frame of `len` bytes.
+                slot.tally = Tally {
+                    xsk: true,
+                    ..Tally::new(1, u64::from(len), 0)
+                };
                 self.nr_xsk = self.nr_xsk.saturating_add(1);
                 Ok(())
             }
