@@ -40,7 +40,8 @@
 # Usage: scripts/kselftest-image.sh [--netpoll] [OUT.cpio.gz]
 #        (default OUT: build/kselftest-initramfs.cpio.gz)
 # Prints the path of the image on stdout; everything else goes to stderr.
-# KDIR=... overrides the test kernel tree, RVNET_KO=FILE the module.
+# KDIR=... overrides the test kernel tree, RVNET_KO=FILE the module (RVNET_KO= none: the image of a
+# self-check, which runs the in-tree driver only).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -416,15 +417,18 @@ trap 'rm -rf "$WORK"' EXIT
 collect_modules "$WORK/modules.dep" "${MODULES[@]}"
 
 # rvnet_xdp.sh's programs: one object per verdict (qemu/kselftest/rvnet_xdp.bpf.c).
+# Built in the clone, with paths relative to it, so that the image does not depend on where
+# the clone is or on the caller's directory (a self-check's image is the key of its result:
+# scripts/kselftest.sh).
 for prog in drop aborted redirect_none redirect redirect_map tx edit tx_frags edit_frags \
 	redirect_frags; do
 	defs=(-D"RVNET_XDP_$(echo "${prog%_frags}" | tr a-z A-Z)")
 	[ "$prog" = "${prog%_frags}" ] || defs+=(-DRVNET_FRAGS)
-	"clang-$LLVM_VER" --target=bpf -O2 -g -isystem "$(uapi_headers)" "${defs[@]}" \
-		-c "$RVNET_ROOT/qemu/kselftest/rvnet_xdp.bpf.c" \
-		-o "$WORK/rvnet_xdp_$prog.bpf.o" >&2 || die "building rvnet_xdp_$prog.bpf.o failed"
+	(cd "$RVNET_ROOT" && "clang-$LLVM_VER" --target=bpf -O2 -g -ffile-prefix-map="$RVNET_ROOT"=. \
+		-isystem "$(uapi_headers)" "${defs[@]}" -c qemu/kselftest/rvnet_xdp.bpf.c \
+		-o "$WORK/rvnet_xdp_$prog.bpf.o") >&2 || die "building rvnet_xdp_$prog.bpf.o failed"
 done
-[ -n "${ko_added[rvnet]:-}" ] ||
+[ -n "${ko_added[rvnet]:-}" ] || [ "${RVNET_KO-unset}" = "" ] ||
 	log "kselftest image: no ${RVNET_KO:-$RVNET_ROOT/rvnet.ko}: the guest cannot run rvnet"
 
 {

@@ -37,7 +37,13 @@
 # verdict through bounce buffers),
 # RUNS="selfcheck rvnet-c ..." (a subset, in any order; the tap runs need root),
 # KSFT_TIMEOUT (seconds per guest, default 3600), KSFT_TEST_TIMEOUT (seconds per test in the
-# guest, default 900).
+# guest, default 900), KSFT_REUSE_SELFCHECK=1 (what make test sets: a self-check whose inputs
+# a finished earlier one had is not run again, its log reused; see below).
+#
+# A self-check runs no rvnet code: its image is built without rvnet.ko, and its result is a
+# function of that image, the kernel, QEMU, boot.sh, the run's arguments and this script. Each
+# finished self-check's log is kept under that key in $RVNET_CACHE/kselftest/selfchecks (the
+# last 20); make kselftest runs every self-check afresh and refreshes the copy.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -97,7 +103,32 @@ for run in $RUNS; do
 		"$RVNET_ROOT/build/kselftest-initramfs-netpoll.cpio.gz")
 done
 
-mkdir -p "$LOGS"
+# The self-checks' images, without rvnet.ko (built on first use), and their key.
+declare -A selfcheck_image=()
+selfcheck_image() { # selfcheck_image TESTS: the image path
+	local kind=base
+	has_netpoll_test "$1" && kind=netpoll
+	if [ -z "${selfcheck_image[$kind]:-}" ]; then
+		local opt=() out=$RVNET_ROOT/build/kselftest-initramfs-selfcheck.cpio.gz
+		[ $kind = base ] || { opt=(--netpoll); out=${out%.cpio.gz}-netpoll.cpio.gz; }
+		selfcheck_image[$kind]=$(RVNET_KO= bash "$RVNET_ROOT/scripts/kselftest-image.sh" \
+			"${opt[@]}" "$out")
+	fi
+	echo "${selfcheck_image[$kind]}"
+}
+selfcheck_key() { # selfcheck_key IMAGE ARG...: what the self-check's result depends on
+	local image=$1
+	shift
+	{
+		printf '%s\n' "$@"
+		sha256sum "$image" "$(kbuild_dir test)/arch/x86/boot/bzImage" \
+			"$RVNET_ROOT/scripts/boot.sh" "$0" | cut -d' ' -f1
+		qemu-system-x86_64 --version | head -n1
+	} | sha256sum | cut -c1-16
+}
+SELFCHECKS=$KST/selfchecks
+
+mkdir -p "$LOGS" "$SELFCHECKS"
 specs=()
 for run in $RUNS; do
 	drivers=$(run_drivers "$run")
@@ -107,6 +138,19 @@ for run in $RUNS; do
 	run_image=$image
 	has_netpoll_test "$tests" && run_image=$image_netpoll
 	log "kselftest: $run (A: ${drivers% *}, B: ${drivers#* }, $backend backend): $tests"
+	key=
+	if [ "$drivers" = "virtio_net virtio_net" ]; then
+		run_image=$(selfcheck_image "$tests")
+		key=$(selfcheck_key "$run_image" "$drivers" "$backend" "${devices[@]}" "$tests" \
+			"$KSFT_TIMEOUT" "$KSFT_TEST_TIMEOUT")
+		kept=$SELFCHECKS/$key.log
+		if [ "${KSFT_REUSE_SELFCHECK:-0}" = 1 ] && [ -f "$kept" ]; then
+			cp "$kept" "$LOGS/$run.log"
+			log "kselftest: $run: not run again: the log of $(date -r "$kept" '+%F %T') has the same inputs ($key)"
+			specs+=("$run:${drivers/ /,}:0:$LOGS/$run.log")
+			continue
+		fi
+	fi
 	start=$(date +%s)
 	# The guest's whole serial log goes to the log file; the terminal gets the progress.
 	set +e
@@ -117,6 +161,10 @@ for run in $RUNS; do
 	st=${PIPESTATUS[0]}
 	set -e
 	log "kselftest: $run: boot.sh status $st after $(( $(date +%s) - start ))s"
+	if [ -n "$key" ] && [ "$st" = 0 ]; then
+		cp "$LOGS/$run.log" "$SELFCHECKS/$key.log"
+		ls -t "$SELFCHECKS"/*.log | tail -n +21 | xargs -r rm -f
+	fi
 	specs+=("$run:${drivers/ /,}:$st:$LOGS/$run.log")
 done
 

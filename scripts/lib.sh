@@ -124,7 +124,7 @@ bookworm_mirror() {
 }
 
 # collect_modules DEPFILE NAME...: the modules NAME of the kernel tree $KDIR, every module they
-# depend on, and rvnet.ko ($RVNET_KO, default the repository's) if it is built, into the
+# depend on, and rvnet.ko ($RVNET_KO, default the repository's; empty for none) if it is built, into the
 # global map ko_added (module name -> file); their "NAME: DEP..." lines, sorted, go to
 # DEPFILE, which load_module in qemu/guest/lib.sh reads (the guests insmod, not modprobe).
 collect_modules() {
@@ -155,8 +155,8 @@ collect_modules() {
 		[ -n "${ko_path[$name]:-}" ] || die "no $name.ko in $KDIR (is CONFIG_${name^^}=m?)"
 		_collect_add "$name" "${ko_path[$name]}"
 	done
-	ko=${RVNET_KO:-$RVNET_ROOT/rvnet.ko}
-	if [ -f "$ko" ]; then _collect_add rvnet "$ko"; fi
+	ko=${RVNET_KO-$RVNET_ROOT/rvnet.ko}
+	if [ -n "$ko" ] && [ -f "$ko" ]; then _collect_add rvnet "$ko"; fi
 	unset -f _collect_add
 	LC_ALL=C sort -o "$depfile" "$depfile"
 }
