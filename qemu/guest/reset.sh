@@ -263,7 +263,8 @@ in_flight_resets() { # in_flight_resets rx RX tx TX: the sizes to come back to
 		echo "count 0" >$PG/"$A" && echo "pkt_size 64" >$PG/"$A" && echo "delay 0" >$PG/"$A" &&
 		echo "dst 10.0.0.99" >$PG/"$A" && echo "dst_mac $MAC_B" >$PG/"$A" || return 1
 	sleep 1
-	a0=$(stat_of $MA tx_packets) b0=$(b_took) d0=$(stat_of $MA tx_dropped) r0=$(stat_of $MA device_resets)
+	a0=$(stat_of $MA tx_packets) b0=$(b_took) d0=$(stat_of $MA tx_dropped)
+	r0=$(stat_of $MA device_resets)
 	echo start >$PG/pgctrl &
 	pid=$!
 	sleep 1
@@ -277,7 +278,8 @@ in_flight_resets() { # in_flight_resets rx RX tx TX: the sizes to come back to
 	sent=$(($(stat_of $MA tx_packets) - a0)) took=$(($(b_took) - b0))
 	lost=$(($(stat_of $MA tx_dropped) - d0))
 	in_ns ip link set "$B" promisc off
-	echo "status $st, device_resets +$(($(stat_of $MA device_resets) - r0)): A sent $sent, B received or dropped $took; A dropped $lost unsent at the resets"
+	echo "status $st, device_resets +$(($(stat_of $MA device_resets) - r0)): A sent $sent," \
+		"B received or dropped $took; A dropped $lost unsent at the resets"
 	[ $st = 0 ] && [ "$sent" -gt 0 ] && [ "$sent" = "$took" ]
 }
 check "ethtool -G under a pktgen flood: A sent = B received + B dropped, exactly" in_flight_resets "$@"

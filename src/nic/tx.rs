@@ -19,12 +19,13 @@
 //! Completions. `start_xmit()` recycles what the device has finished, and packets are counted
 //! in `tx_packets` and `tx_bytes` when the device completes them, as `virtio_net` counts
 //! (`free_old_xmit()`): a chain a reset finds still in flight was never sent, and counts in
-//! `tx_dropped` instead, so that what one NIC counts as sent, the other received. Byte queue limits (`kernel_ext::net::bql`) count every
-//! packet from the stack, copied or mapped, until its completion; frames of `XDP_TX` are not
-//! counted, as in virtio_net. A completion interrupt is asked for (once three quarters of what
-//! is in flight are done, `enable_cb_delayed`) only when something waits for one: a mapped
-//! packet (its memory, its socket's send buffer, pktgen's `count`), or a queue stopped by a
-//! full ring or by the limits. Its poll frees what is done and asks again while that holds.
+//! `tx_dropped` instead, so that what one NIC counts as sent, the other received. Byte queue
+//! limits (`kernel_ext::net::bql`) count every packet from the stack, copied or mapped, until
+//! its completion; frames of `XDP_TX` are not counted, as in virtio_net. A completion
+//! interrupt is asked for (once three quarters of what is in flight are done,
+//! `enable_cb_delayed`) only when something waits for one: a mapped packet (its memory, its
+//! socket's send buffer, pktgen's `count`), or a queue stopped by a full ring or by the
+//! limits. Its poll frees what is done and asks again while that holds.
 //! So every packet is freed without waiting for more traffic, and traffic of packets that are
 //! copied runs without transmit interrupts while the ring has room. (virtio_net with
 //! `napi_tx` asks at every notification: measured on the hub with 64-byte pktgen, that gave
@@ -151,8 +152,8 @@ impl Tally {
 ///
 /// `stop_threshold` is at least 1 and at most the ring size. `inflight[id]` holds a packet or
 /// a tally only for the head `id` of a posted chain: the packet that chain maps, the bytes
-/// `bql` counted for it and the frames it sends. `nr_mapped` is the number of entries that hold a packet, `nr_xsk`
-/// the number that send a frame of `xsk`'s socket.
+/// `bql` counted for it and the frames it sends. `nr_mapped` is the number of entries that
+/// hold a packet, `nr_xsk` the number that send a frame of `xsk`'s socket.
 pub(crate) struct TxQueue<'a> {
     vq: Virtqueue,
     /// What each chain in flight holds, by head id.
