@@ -250,8 +250,9 @@ check "ethtool -G: back to $rings_before, TCP 8 MiB both ways intact" resize "$2
 # takes a frame from A only when B can take it), so A's ring is full of chains its device has
 # not sent when A's rings are resized. Those were never sent: they count in A's tx_dropped,
 # not in tx_packets, and the counters add up exactly, B promiscuous (A's IPv6 multicast
-# reaches its driver). (Not so across a device that breaks: QEMU loses a frame that arrives
-# for a broken device, one per break in the rounds above, which no counter shows.)
+# reaches its driver). (Not so across a device that breaks, as in the rounds above: there,
+# in one run, one frame sent to the NIC whose device broke went missing per break, counted
+# by neither NIC: QEMU's device, once broken, takes no more buffers from its queues.)
 PG=/proc/net/pktgen
 b_took() { # B's frames from A: received, dropped, refused
 	echo $(($(stat_of $MAC_B rx_packets) + $(stat_of $MAC_B rx_dropped) + $(stat_of $MAC_B rx_errors)))
