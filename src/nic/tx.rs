@@ -30,11 +30,12 @@
 //! copied runs without transmit interrupts while the ring has room. (virtio_net with
 //! `napi_tx` asks at every notification: measured on the hub with 64-byte pktgen, that gave
 //! rvnet 39 transmit interrupts per 1,000 packets against virtio_net's 2.2, and 0.60x its
-//! rate.) Copied packets still count in the limits until the device completes them: when
-//! nothing else reaps them (no interrupt armed, no reply's poll, the ring not full), a poll
-//! of their own does, one to two timer ticks later (`Napi::poll_later`, a timer that checks
-//! once per tick whether a poll withdrew the request, in the spirit of stmmac's transmit
-//! coalescing timer). So the limits see every completion once the stack stops sending, and
+//! rate.) Copied packets still count in the limits, and every chain in `tx_packets`, only once
+//! the device completes them: when nothing else reaps them (no interrupt armed, no reply's
+//! poll, the ring not full), a poll of their own does, one to two timer ticks later
+//! (`Napi::poll_later`, a timer that checks once per tick whether a poll withdrew the
+//! request, in the spirit of stmmac's transmit coalescing timer). So the limits and the
+//! counters see every completion once the stack (or an XDP program) stops sending, and
 //! traffic that polls anyway (request/response) pays a test per packet, not a poll.
 
 use kernel::{
@@ -411,14 +412,20 @@ impl TxQueue<'_> {
         self.nr_mapped > 0 || self.nr_xsk > 0 || dev.xmit_stopped()
     }
 
+    /// Whether chains are in flight: copied packets the byte queue limits still count, and
+    /// frames of XDP, which count in `tx_packets` once their completion is reaped.
+    fn in_flight(&self) -> bool {
+        self.vq.nr_free() < self.vq.num()
+    }
+
     /// Arms what frees the packets in flight: the completion interrupt if something waits for
-    /// one ([`needs_interrupt`](Self::needs_interrupt)), otherwise, for copied packets the
-    /// byte queue limits still count, a poll one to two ticks later unless another poll
+    /// one ([`needs_interrupt`](Self::needs_interrupt)), otherwise, for the chains of copied
+    /// packets and frames still in flight, a poll one to two ticks later unless another poll
     /// frees them first.
     fn arm_completions(&mut self, dev: &NetDevice) {
         if self.needs_interrupt(dev) {
             self.arm(dev);
-        } else if self.bql.in_flight() {
+        } else if self.in_flight() {
             dev.napi().poll_later();
         }
     }
@@ -436,9 +443,10 @@ impl TxQueue<'_> {
                 counters.add(Counter::TxQueueWakes, 1);
             }
             if !self.needs_interrupt(dev) {
-                // Copied packets the device has not completed yet: a later poll frees them.
-                // Nothing left: the poll asked for, if any, has nothing to do.
-                if self.bql.in_flight() {
+                // Copied packets and frames the device has not completed yet: a later poll
+                // frees and counts them. Nothing left: the poll asked for, if any, has nothing
+                // to do.
+                if self.in_flight() {
                     poll.napi().poll_later();
                 } else {
                     poll.napi().poll_later_done();

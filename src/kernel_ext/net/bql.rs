@@ -36,11 +36,6 @@ impl Bql {
         Self { outstanding: 0 }
     }
 
-    /// Whether bytes handed to the device wait for their completion.
-    pub(crate) fn in_flight(&self) -> bool {
-        self.outstanding > 0
-    }
-
     /// Accounts a packet of `len` bytes handed to the device (`__netdev_tx_sent_queue()`).
     /// Returns whether the device must be notified now: `more` is false (no packet follows
     /// at once), or the queue is stopped, by the driver or by the limits.
